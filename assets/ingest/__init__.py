@@ -1,0 +1,1 @@
+"""Ingestion: one reader per corpus family turns source files into raw lake tables."""

@@ -1,0 +1,1 @@
+"""One module per corpus family. Each exposes `read(source) -> Iterator[Row]`."""

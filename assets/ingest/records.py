@@ -1,0 +1,157 @@
+"""Row builders the readers emit: `(table, row)` pairs matching the contracts in
+`schemas.tables`. Builders fill ids, hashes and provenance so each reader states only what
+its format knows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from assets.ingest.ids import content_hash, stable_id
+from assets.ingest.labels import mbti_axes
+from assets.ingest.sources import SourceFile
+
+Row = tuple[str, dict[str, Any]]
+EXCERPT_CHARS = 200
+
+
+def document(
+    source: SourceFile,
+    *,
+    natural_key: str,
+    line: int,
+    kind: str,
+    text: str,
+    author_id: str | None = None,
+    created_at: datetime | None = None,
+    context: str | None = None,
+) -> Row:
+    return "documents", {
+        "doc_id": document_id(source.corpus, natural_key),
+        "corpus": source.corpus,
+        "author_id": author_id,
+        "kind": kind,
+        "text": text,
+        "created_at": created_at,
+        "context": context,
+        "source_file": source.relpath,
+        "source_line": line,
+        "content_hash": content_hash(text),
+    }
+
+
+def document_id(corpus: str, natural_key: str) -> str:
+    """Ids hang on the record's own key (a Reddit id, an essay's AUTHID, a scene id), not on the
+    file name, so moving or recompressing a file keeps every id."""
+    return stable_id(corpus, natural_key)
+
+
+def utterance(
+    source: SourceFile,
+    *,
+    doc_id: str,
+    turn: int,
+    speaker_id: str | None,
+    speaker: str | None,
+    text: str,
+    stage_directions: list[str],
+) -> Row:
+    return "utterances", {
+        "utterance_id": stable_id(doc_id, turn),
+        "doc_id": doc_id,
+        "corpus": source.corpus,
+        "turn": turn,
+        "speaker_id": speaker_id,
+        "speaker": speaker,
+        "text": text,
+        "stage_directions": stage_directions,
+    }
+
+
+def author(source: SourceFile, *, author_id: str, platform: str, username: str | None) -> Row:
+    """An author known from a profile or users file; counts of documents are added later."""
+    return "authors", {
+        "author_id": author_id,
+        "corpus": source.corpus,
+        "platform": platform,
+        "username": username,
+        "n_documents": 0,
+        "source_file": source.relpath,
+    }
+
+
+def label(
+    source: SourceFile,
+    *,
+    subject_id: str,
+    subject_kind: str,
+    scheme: str,
+    trait: str,
+    label_source: str,
+    value_num: float | None = None,
+    value_cat: str | None = None,
+) -> Row:
+    return "labels", {
+        "subject_id": subject_id,
+        "subject_kind": subject_kind,
+        "corpus": source.corpus,
+        "scheme": scheme,
+        "trait": trait,
+        "value_num": value_num,
+        "value_cat": value_cat,
+        "source": label_source,
+        "source_file": source.relpath,
+    }
+
+
+def mbti_labels(
+    source: SourceFile, *, subject_id: str, subject_kind: str, mbti_type: str, label_source: str
+) -> list[Row]:
+    """The type itself plus its four binary axes, so analysts can model either."""
+    rows = [
+        label(
+            source,
+            subject_id=subject_id,
+            subject_kind=subject_kind,
+            scheme="mbti",
+            trait="type",
+            value_cat=mbti_type,
+            label_source=label_source,
+        )
+    ]
+    for axis, letter, value in mbti_axes(mbti_type):
+        rows.append(
+            label(
+                source,
+                subject_id=subject_id,
+                subject_kind=subject_kind,
+                scheme="mbti",
+                trait=axis,
+                value_num=value,
+                value_cat=letter,
+                label_source=label_source,
+            )
+        )
+    return rows
+
+
+def quarantine(source: SourceFile, *, line: int, reason: str, excerpt: str | bytes = "") -> Row:
+    if isinstance(excerpt, bytes):
+        excerpt = excerpt.decode("utf-8", errors="replace")
+    return "quarantine", {
+        "corpus": source.corpus,
+        "source_file": source.relpath,
+        "source_line": line,
+        "reason": reason,
+        "raw_excerpt": excerpt[:EXCERPT_CHARS],
+    }
+
+
+def from_epoch(value: Any) -> datetime | None:
+    """UTC datetime from epoch seconds given as int, float or numeric string; None otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        return datetime.fromtimestamp(int(float(value)), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

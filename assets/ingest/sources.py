@@ -1,0 +1,97 @@
+"""Source files and the partitions that own them.
+
+Each corpus family is one folder under `CORPORA_DIR`. A small family is one partition (key: the
+family name) whose files are each their own source. A family of large dumps (Pushshift, PANDORA
+comments) gets one partition per file (key: `family:file`), so a new monthly dump is one new
+partition and a rerun never re-reads the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+PARTITION_SEPARATOR = ":"
+# Files that document a folder rather than hold data.
+IGNORED_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store"}
+FULL_HASH_LIMIT = 64 * 1024 * 1024
+EDGE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a corpus family."""
+
+    fs: fsspec.AbstractFileSystem
+    root: str  # the family folder
+    corpus: str
+    relpath: str  # relative to the family folder, posix separators
+
+    @property
+    def path(self) -> str:
+        return posixpath.join(self.root, self.relpath)
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.relpath)
+
+    @property
+    def part_name(self) -> str:
+        """File-system-safe, unique name for this source's part files."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.relpath)
+        return f"{safe}-{hashlib.blake2b(self.relpath.encode(), digest_size=4).hexdigest()}"
+
+
+def corpora_fs(corpora_dir: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(corpora_dir)
+    if isinstance(fs, LocalFileSystem):
+        root = posixpath.abspath(root)
+    return fs, root.rstrip("/")
+
+
+def list_family_files(corpora_dir: str, corpus: str) -> list[SourceFile]:
+    """Data files of one family, sorted, documentation and hidden files left out."""
+    fs, root = corpora_fs(corpora_dir)
+    family_root = posixpath.join(root, corpus)
+    if not fs.isdir(family_root):
+        return []
+    files = []
+    for path in sorted(fs.find(family_root)):
+        rel = posixpath.relpath(path, family_root)
+        name = posixpath.basename(rel)
+        if name in IGNORED_NAMES or any(p.startswith(".") for p in rel.split("/")):
+            continue
+        files.append(SourceFile(fs, family_root, corpus, rel))
+    return files
+
+
+def partition_key(source: SourceFile, split_by_file: bool) -> str:
+    return f"{source.corpus}{PARTITION_SEPARATOR}{source.relpath}" if split_by_file else source.corpus
+
+
+def corpus_of(partition: str) -> str:
+    return partition.split(PARTITION_SEPARATOR, 1)[0]
+
+
+def fingerprint(source: SourceFile) -> str:
+    """Content fingerprint deciding whether a file changed since it was ingested.
+
+    Small files are hashed whole. For large dumps a full hash would cost a read as long as the
+    ingestion itself, so size, modification time and the first and last MiB stand in."""
+    info = source.fs.info(source.path)
+    size = int(info.get("size") or 0)
+    digest = hashlib.sha256()
+    with source.fs.open(source.path, "rb") as handle:
+        if size <= FULL_HASH_LIMIT:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+            return f"sha256:{digest.hexdigest()}"
+        digest.update(handle.read(EDGE_BYTES))
+        handle.seek(size - EDGE_BYTES)
+        digest.update(handle.read(EDGE_BYTES))
+    mtime = info.get("mtime") or info.get("LastModified") or info.get("created") or ""
+    return f"edges:{size}:{mtime}:{digest.hexdigest()}"

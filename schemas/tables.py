@@ -1,0 +1,123 @@
+"""Arrow schemas of every lake table.
+
+Readers, writers, the DuckDB views and the quality checks all take their columns from here, so a
+column is added in one place. Each field carries a description that `warehouse/README.md` repeats
+for analysts (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+
+
+DOCUMENT_KINDS = ("essay", "post", "comment", "submission", "tweet", "dialogue")
+LABEL_SCHEMES = ("big5", "mbti", "enneagram", "demographic")
+SUBJECT_KINDS = ("author", "document")
+LABEL_SOURCES = (
+    "self_report",
+    "test_result",
+    "flair",
+    "annotator",
+    "crowd_aggregate",
+    "third_party",
+)
+BIG5_TRAITS = ("EXT", "NEU", "AGR", "CON", "OPN")
+MBTI_AXES = ("I/E", "N/S", "T/F", "J/P")
+
+DOCUMENTS = pa.schema(
+    [
+        _field("doc_id", pa.string(), "Deterministic id: hash of corpus, source and natural key.", False),
+        _field("corpus", pa.string(), "Corpus family (essays, mbti_kaggle, ...).", False),
+        _field("author_id", pa.string(), "Author or main speaker; null when the source has none."),
+        _field("kind", pa.string(), "essay, post, comment, submission, tweet or dialogue.", False),
+        _field("text", pa.string(), "Document text (raw zone: as ingested).", False),
+        _field("created_at", pa.timestamp("s", tz="UTC"), "Creation time in UTC, when known."),
+        _field("context", pa.string(), "Where the text lives: subreddit, scene id, forum..."),
+        _field("source_file", pa.string(), "File the row came from, relative to its family folder.", False),
+        _field("source_line", pa.int64(), "1-based line (or record) number in the source file.", False),
+        _field("content_hash", pa.string(), "sha256 of the text, for dedup and leak checks.", False),
+    ]
+)
+
+UTTERANCES = pa.schema(
+    [
+        _field("utterance_id", pa.string(), "Deterministic id: doc_id and turn.", False),
+        _field("doc_id", pa.string(), "The dialogue document (scene) this turn belongs to.", False),
+        _field("corpus", pa.string(), "Corpus family.", False),
+        _field("turn", pa.int32(), "0-based turn index within the scene.", False),
+        _field("speaker_id", pa.string(), "Normalised speaker id."),
+        _field("speaker", pa.string(), "Normalised speaker name (raw zone only)."),
+        _field("text", pa.string(), "What the speaker says, stage directions removed.", False),
+        _field(
+            "stage_directions",
+            pa.list_(pa.string()),
+            "Parenthesised stage directions in this turn, kept apart from speech.",
+        ),
+    ]
+)
+
+AUTHORS = pa.schema(
+    [
+        _field("author_id", pa.string(), "Deterministic id: platform and username.", False),
+        _field("corpus", pa.string(), "Corpus family the author was seen in.", False),
+        _field("platform", pa.string(), "reddit, twitter, personalitycafe, essays, friends.", False),
+        _field("username", pa.string(), "Raw username or speaker name (raw zone only)."),
+        _field("n_documents", pa.int64(), "Documents by this author in this source.", False),
+        _field("source_file", pa.string(), "File the author was seen in.", False),
+    ]
+)
+
+LABELS = pa.schema(
+    [
+        _field("subject_id", pa.string(), "author_id or doc_id the label describes.", False),
+        _field("subject_kind", pa.string(), "author or document.", False),
+        _field("corpus", pa.string(), "Corpus family.", False),
+        _field("scheme", pa.string(), "big5, mbti, enneagram or demographic.", False),
+        _field("trait", pa.string(), "EXT/NEU/AGR/CON/OPN, type or an axis (I/E...), age...", False),
+        _field("value_num", pa.float64(), "Numeric value: 0/1, a 0-100 percentile, an age."),
+        _field("value_cat", pa.string(), "Categorical value: y/n, INTJ, I, 4w5, female..."),
+        _field("source", pa.string(), "self_report, test_result, flair, annotator, ...", False),
+        _field("source_file", pa.string(), "File the label came from.", False),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        _field("corpus", pa.string(), "Corpus family.", False),
+        _field("source_file", pa.string(), "File the rejected row came from.", False),
+        _field("source_line", pa.int64(), "1-based line or record number.", False),
+        _field("reason", pa.string(), "Why the row was not ingested.", False),
+        _field("raw_excerpt", pa.string(), "First 200 characters of the raw row (raw zone only)."),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class TableContract:
+    """A lake table: its name, zone and Arrow schema."""
+
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+
+
+RAW_TABLES: dict[str, TableContract] = {
+    "documents": TableContract("documents", DOCUMENTS, ("doc_id",)),
+    "utterances": TableContract("utterances", UTTERANCES, ("utterance_id",)),
+    "authors": TableContract("authors", AUTHORS, ("author_id", "source_file")),
+    "labels": TableContract(
+        "labels", LABELS, ("subject_id", "scheme", "trait", "source", "source_file")
+    ),
+    "quarantine": TableContract("quarantine", QUARANTINE, ("source_file", "source_line", "reason")),
+}
+
+
+def column_docs(schema: pa.Schema) -> dict[str, str]:
+    """Column descriptions, in schema order, for documentation and the UI."""
+    return {f.name: (f.metadata or {}).get(b"doc", b"").decode() for f in schema}
