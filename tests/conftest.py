@@ -1,0 +1,48 @@
+"""Shared fixtures: the real corpora beside the checkout, a temporary lake, small source files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assets.ingest.sources import SourceFile, corpora_fs
+from assets.lake import Lake
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_CORPORA = Path(os.environ.get("REAL_CORPORA_DIR", REPO.parent / "shared" / "corpora")).resolve()
+
+
+@pytest.fixture(scope="session")
+def real_corpora() -> Path:
+    """The real corpora in ../shared/corpora; tests that need them fail loudly if absent."""
+    if not (REAL_CORPORA / "README.md").exists():
+        pytest.fail(f"real corpora not found at {REAL_CORPORA}; set REAL_CORPORA_DIR")
+    return REAL_CORPORA
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Lake:
+    return Lake.at(str(tmp_path / "warehouse"))
+
+
+@pytest.fixture
+def make_source(tmp_path: Path) -> Callable[[str, str, bytes | str], SourceFile]:
+    """Write a file into a temporary family folder and return it as a SourceFile."""
+
+    def make(corpus: str, name: str, content: bytes | str) -> SourceFile:
+        family_dir = tmp_path / "corpora" / corpus
+        family_dir.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (family_dir / name).write_bytes(data)
+        fs, root = corpora_fs(str(tmp_path / "corpora"))
+        return SourceFile(fs, f"{root}/{corpus}", corpus, name)
+
+    return make
+
+
+def rows_of(reader_output, table: str) -> list[dict]:
+    """The rows one reader emitted for one table."""
+    return [row for name, row in reader_output if name == table]
