@@ -1,17 +1,260 @@
-"""Reader for pandora: to be written."""
+"""PANDORA (Gjurković et al. 2021, "PANDORA Talks"): Reddit authors with MBTI, Enneagram, Big
+Five and demographics, plus their comments.
+
+No public copy exists, so this follows the paper's description of the release:
+- `author_profiles.csv`: one row per author. Columns are matched case-insensitively and extra
+  columns are ignored: `author`, `mbti`, `enneagram`, the MBTI axes `introverted`, `intuitive`,
+  `thinking`, `perceiving` (0/1), the Big Five percentiles `extraversion`, `neuroticism`,
+  `agreeableness`, `conscientiousness`, `openness` (0-100), `age`, `gender`, `country`. Any of
+  them may be empty. MBTI and Enneagram came from flairs, Big Five from test results that users
+  posted, demographics from what users said about themselves: the label `source` says so.
+- comments CSVs (`author, body, subreddit, created_utc`, maybe `id`, `link_id`, `lang`): several
+  GB, streamed row by row.
+
+A bad value quarantines that value only: an author with an out-of-range openness keeps the rest
+of their labels. Removed comment bodies are skipped silently, as in the Pushshift reader.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from assets.ingest import records
+from assets.ingest.ids import author_id, stable_id
+from assets.ingest.io import csv_excerpt, open_csv
+from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_percentile
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
 
-
-def read(source: SourceFile) -> Iterator[Row]:
-    raise NotImplementedError("pandora reader not written yet")
-    yield  # pragma: no cover
+PLATFORM = "reddit"
+PROFILES_MARKER = "author_profiles"
+REMOVED = frozenset({"[deleted]", "[removed]"})
+DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
+BIG5_COLUMNS = {
+    "extraversion": "EXT",
+    "neuroticism": "NEU",
+    "agreeableness": "AGR",
+    "conscientiousness": "CON",
+    "openness": "OPN",
+}
+# Axis column -> (axis, letter when the column is 1, letter when 0), in MBTI_AXES order.
+AXIS_COLUMNS = {
+    "introverted": ("I/E", "I", "E"),
+    "intuitive": ("N/S", "N", "S"),
+    "thinking": ("T/F", "T", "F"),
+    "perceiving": ("J/P", "P", "J"),
+}
+GENDERS = {"m": "male", "male": "male", "man": "male", "f": "female", "female": "female",
+           "woman": "female"}
+AGE_RANGE = (10.0, 100.0)
+# Id-less comments are told apart by an occurrence counter over (author, time, body); the
+# counter only remembers this many recent keys so a 5 GB file stays in bounded memory.
+OCCURRENCE_MEMORY = 200_000
 
 
 def is_comments_file(source: SourceFile) -> bool:
-    return "author_profiles" not in source.name
+    return PROFILES_MARKER not in source.name
+
+
+def read(source: SourceFile) -> Iterator[Row]:
+    if is_comments_file(source):
+        yield from read_comments(source)
+    else:
+        yield from read_profiles(source)
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def read_profiles(source: SourceFile) -> Iterator[Row]:
+    """Authors and their labels, one profile row at a time."""
+    with open_csv(source, {"author"}, casefold=True) as (columns, rows):
+        for line, values, error in rows:
+            excerpt = csv_excerpt(values)
+            if error:
+                yield records.quarantine(source, line=line, reason=error, excerpt=excerpt)
+                continue
+
+            def cell(name: str, values: list[str] = values) -> str:
+                position = columns.get(name)
+                return values[position].strip() if position is not None else ""
+
+            username = cell("author")
+            if username in DELETED_AUTHORS:
+                yield records.quarantine(
+                    source, line=line, reason="profile without author name", excerpt=excerpt
+                )
+                continue
+            author = author_id(PLATFORM, username)
+            yield records.author(source, author_id=author, platform=PLATFORM, username=username)
+            for problem, rows_out in _profile_labels(source, author, cell):
+                yield from rows_out
+                if problem:
+                    yield records.quarantine(source, line=line, reason=problem, excerpt=excerpt)
+
+
+LabelResult = tuple[str | None, list[Row]]
+Cell = Callable[[str], str]
+
+
+def _profile_labels(source: SourceFile, author: str, cell) -> Iterator[LabelResult]:  # noqa: ANN001
+    """(problem or None, label rows) per label group, so one bad value spoils only itself."""
+    yield _mbti(source, author, cell)
+    yield _enneagram(source, author, cell("enneagram"))
+    for column, trait in BIG5_COLUMNS.items():
+        yield _big5(source, author, column, trait, cell(column))
+    yield _age(source, author, cell("age"))
+    yield _gender(source, author, cell("gender"))
+    country = cell("country")
+    if country:
+        yield None, [_demographic(source, author, "country", value_cat=country)]
+
+
+def _mbti(source: SourceFile, author: str, cell) -> LabelResult:  # noqa: ANN001
+    """The type when given (its axes follow from it), otherwise whatever axes are given."""
+    raw_type = cell("mbti")
+    axes: dict[str, str] = {}
+    problems: list[str] = []
+    for column, (axis, one, zero) in AXIS_COLUMNS.items():
+        value = cell(column)
+        if value in ("1", "1.0"):
+            axes[axis] = one
+        elif value in ("0", "0.0"):
+            axes[axis] = zero
+        elif value:
+            problems.append(f"invalid MBTI axis value: {column}={value!r}")
+    if raw_type:
+        mbti = parse_mbti(raw_type)
+        if mbti is None:
+            return f"invalid MBTI type: mbti={raw_type!r}", []
+        rows = records.mbti_labels(
+            source, subject_id=author, subject_kind="author", mbti_type=mbti, label_source="flair"
+        )
+        letters = {axis: letter for (axis, _), letter in zip(MBTI_AXES, mbti, strict=True)}
+        disagree = [f"{axis} column says {given}" for axis, given in axes.items()
+                    if letters[axis] != given]
+        if disagree:
+            problems.append(f"MBTI axis columns disagree with type {mbti}: {', '.join(disagree)}")
+        return ("; ".join(problems) or None), rows
+    rows = [
+        records.label(
+            source, subject_id=author, subject_kind="author", scheme="mbti", trait=axis,
+            value_num=1.0 if letter == first else 0.0, value_cat=letter, label_source="flair",
+        )
+        for axis, first in MBTI_AXES
+        if (letter := axes.get(axis)) is not None
+    ]
+    return ("; ".join(problems) or None), rows
+
+
+def _enneagram(source: SourceFile, author: str, raw: str) -> LabelResult:
+    if not raw:
+        return None, []
+    parsed = parse_enneagram(raw)
+    if parsed is None:
+        return f"invalid Enneagram type: enneagram={raw!r}", []
+    core, wing = parsed
+    code = f"{core}w{wing}" if wing is not None else str(core)
+    return None, [
+        records.label(
+            source, subject_id=author, subject_kind="author", scheme="enneagram", trait="type",
+            value_num=float(core), value_cat=code, label_source="flair",
+        )
+    ]
+
+
+def _big5(source: SourceFile, author: str, column: str, trait: str, raw: str) -> LabelResult:
+    value = parse_percentile(raw)
+    if value is None:
+        return None, []
+    if value == "out_of_range":
+        return f"out-of-range Big Five percentile: {column}={raw!r} (expected 0-100)", []
+    if value == "invalid":
+        return f"invalid Big Five percentile: {column}={raw!r}", []
+    return None, [
+        records.label(
+            source, subject_id=author, subject_kind="author", scheme="big5", trait=trait,
+            value_num=float(value), label_source="test_result",
+        )
+    ]
+
+
+def _age(source: SourceFile, author: str, raw: str) -> LabelResult:
+    if not raw:
+        return None, []
+    try:
+        age = float(raw)
+    except ValueError:
+        return f"invalid age: age={raw!r}", []
+    if not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
+        return f"implausible age: age={raw!r} (expected {AGE_RANGE[0]:g}-{AGE_RANGE[1]:g})", []
+    return None, [_demographic(source, author, "age", value_num=age)]
+
+
+def _gender(source: SourceFile, author: str, raw: str) -> LabelResult:
+    if not raw:
+        return None, []
+    value = GENDERS.get(raw.lower(), raw.lower())
+    return None, [_demographic(source, author, "gender", value_cat=value)]
+
+
+def _demographic(
+    source: SourceFile, author: str, trait: str, *, value_num: float | None = None,
+    value_cat: str | None = None,
+) -> Row:
+    return records.label(
+        source, subject_id=author, subject_kind="author", scheme="demographic", trait=trait,
+        value_num=value_num, value_cat=value_cat, label_source="self_report",
+    )
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+def read_comments(source: SourceFile) -> Iterator[Row]:
+    """Comment documents, streamed; per-row work kept to what the contract needs."""
+    seen: dict[str, int] = {}
+    with open_csv(source, {"author", "body"}, casefold=True) as (columns, rows):
+        i_author, i_body = columns["author"], columns["body"]
+        i_id = columns.get("id")
+        i_sub = columns.get("subreddit")
+        i_time = columns.get("created_utc")
+        for line, values, error in rows:
+            if error:
+                yield records.quarantine(source, line=line, reason=error,
+                                         excerpt=csv_excerpt(values))
+                continue
+            body = values[i_body]
+            if body in REMOVED:
+                continue
+            if not body.strip():
+                yield records.quarantine(source, line=line, reason="empty comment text",
+                                         excerpt=csv_excerpt(values))
+                continue
+            username = values[i_author].strip()
+            created = values[i_time] if i_time is not None else ""
+            comment_id = values[i_id].strip() if i_id is not None else ""
+            if comment_id:
+                key = comment_id if comment_id.startswith("t1_") else "t1_" + comment_id
+            else:
+                key = _hash_key(seen, username, created, body)
+            yield records.document(
+                source,
+                natural_key=key,
+                line=line,
+                kind="comment",
+                text=body,
+                author_id=None if username in DELETED_AUTHORS else author_id(PLATFORM, username),
+                created_at=records.from_epoch(created),
+                context=(values[i_sub].strip() or None) if i_sub is not None else None,
+            )
+
+
+def _hash_key(seen: dict[str, int], username: str, created: str, body: str) -> str:
+    """`h_<hash>_<n>`: the n-th time this (author, time, body) occurs (bounded memory)."""
+    digest = stable_id(username, created, body)
+    n = seen.get(digest, 0)
+    if len(seen) >= OCCURRENCE_MEMORY and digest not in seen:
+        seen.clear()
+    seen[digest] = n + 1
+    return f"h_{digest}_{n}"

@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test dev install lint clean-warehouse
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Materialise the whole asset graph on the embedded defaults (or CORPORA_DIR) and summarise.
+run: install
+	$(PY) -m dagster_project.run_all
+
+## The test suite (starts the services it needs itself).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Dagster UI + daemon (schedules and sensors run); http://127.0.0.1:3000
+dev: install
+	$(PY) -m dagster_project.dev
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## Remove everything the pipeline wrote (keeps the tracked README and views).
+clean-warehouse:
+	find warehouse -mindepth 1 -maxdepth 1 ! -name README.md ! -name views -exec rm -rf {} +

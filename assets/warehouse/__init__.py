@@ -1,0 +1,1 @@
+"""The analysts' entry point: DuckDB databases of views over the lake."""

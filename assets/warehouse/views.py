@@ -1,0 +1,96 @@
+"""Build DuckDB databases of views over the lake from the tracked `.sql` files.
+
+A view file refers to lake tables as `{{zone.table}}`; each is replaced by a `read_parquet` over
+that table's part files (or by an empty, correctly typed relation when the table has no part
+yet, so a view never fails to bind). The database is built under a temporary name and renamed
+over the old one: an analyst holding the old file open keeps a working (read-only) connection,
+and a run never waits for, or fails on, an analyst's lock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from assets.lake import Lake
+
+VIEWS_ROOT = Path(__file__).resolve().parents[2] / "warehouse" / "views"
+PLACEHOLDER = re.compile(r"\{\{\s*(raw|curated)\.([a-z_]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Database:
+    """One DuckDB file and the folder of view definitions it is built from."""
+
+    name: str  # file name, e.g. warehouse.duckdb
+    views_dir: Path
+
+
+ANALYST_DB = Database("warehouse.duckdb", VIEWS_ROOT / "analyst")
+RAW_DB = Database("raw.duckdb", VIEWS_ROOT / "raw")
+
+
+def view_files(views_dir: Path) -> list[Path]:
+    """View definitions in name order; a numeric prefix orders views that build on others."""
+    return sorted(views_dir.glob("*.sql"))
+
+
+def table_relation(lake: Lake, zone: str, table: str, schema_of: Callable[[str, str], pa.Schema]) -> str:
+    """SQL relation over a lake table's parts, or an empty typed relation when it has none."""
+    if lake.list_parts(zone, table):
+        glob = lake.table_glob(zone, table).replace("'", "''")
+        return f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+    return empty_relation(schema_of(zone, table))
+
+
+def empty_relation(schema: pa.Schema) -> str:
+    con = duckdb.connect()
+    con.register("empty_arrow", pa.Table.from_pylist([], schema=schema))
+    columns = con.execute("DESCRIBE SELECT * FROM empty_arrow").fetchall()
+    con.close()
+    select = ", ".join(f'CAST(NULL AS {ctype}) AS "{name}"' for name, ctype, *_ in columns)
+    return f"(SELECT {select} WHERE false)"
+
+
+def render(sql: str, relation: Callable[[str, str], str]) -> str:
+    return PLACEHOLDER.sub(lambda m: relation(m.group(1), m.group(2)), sql)
+
+
+def build_database(
+    lake: Lake,
+    database: Database,
+    target_dir: str,
+    schema_of: Callable[[str, str], pa.Schema],
+) -> dict[str, int]:
+    """Write `target_dir/<database.name>` atomically; returns row counts per view."""
+    os.makedirs(target_dir, exist_ok=True)
+    final = os.path.join(target_dir, database.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".tmp", dir=target_dir)
+    os.close(fd)
+    os.remove(tmp)  # DuckDB wants to create the file itself
+    counts: dict[str, int] = {}
+    try:
+        con = duckdb.connect(tmp)
+        if not lake.is_local:
+            con.register_filesystem(lake.fs)
+        for path in view_files(database.views_dir):
+            sql = render(path.read_text(), lambda z, t: table_relation(lake, z, t, schema_of))
+            con.execute(sql)
+        for (view,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
+        ).fetchall():
+            counts[view] = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()[0]
+        con.close()
+        os.replace(tmp, final)
+    finally:
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    return counts

@@ -1,0 +1,53 @@
+"""The one entry point: every asset, check, job, schedule, sensor and resource of the platform.
+
+Each stage module exposes `ASSETS` and `CHECKS`; a new stage is one line in `STAGES`."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import Definitions, EnvVar
+
+from assets.ingest import assets as ingest_assets
+from assets.warehouse import assets as warehouse_assets
+from dagster_project.jobs import partition_job, warehouse_job
+from dagster_project.resources import (
+    CorporaResource,
+    LexiconResource,
+    PrivacyResource,
+    SpacyResource,
+    WarehouseResource,
+)
+from dagster_project.schedules import SCHEDULES
+from dagster_project.sensors import SENSORS
+from dagster_project.settings import load_settings
+
+STAGES = [ingest_assets, warehouse_assets]
+
+load_settings()
+
+
+def _resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(
+            warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=os.environ.get("DUCKDB_DIR", "")
+        ),
+        "corpora": CorporaResource(corpora_dir=EnvVar("CORPORA_DIR")),
+        "spacy": SpacyResource(
+            model_name=EnvVar("SPACY_MODEL"),
+            batch_size=EnvVar.int("SPACY_BATCH_SIZE"),
+            n_process=EnvVar.int("SPACY_N_PROCESS"),
+        ),
+        "lexicons": LexiconResource(lexicon_dir=EnvVar("LEXICON_DIR")),
+        "privacy": PrivacyResource(pseudonym_key=EnvVar("PSEUDONYM_KEY")),
+    }
+
+
+defs = Definitions(
+    assets=[a for stage in STAGES for a in stage.ASSETS],
+    asset_checks=[c for stage in STAGES for c in stage.CHECKS],
+    jobs=[partition_job, warehouse_job],
+    schedules=SCHEDULES,
+    sensors=SENSORS,
+    resources=_resources(),
+)

@@ -1,0 +1,20 @@
+"""Two jobs, split by partitioning: Dagster runs a partitioned job once per partition, and the
+warehouse-wide assets (views, splits, exports) must run once after all of them."""
+
+from dagster import AssetSelection, define_asset_job
+
+from dagster_project.partitions import source_partitions
+
+
+partition_job = define_asset_job(
+    "partition_job",
+    selection=AssetSelection.groups("ingest", "nlp", "contours", "privacy"),
+    partitions_def=source_partitions,
+    description="Ingest, parse, measure and anonymise one source partition.",
+)
+
+warehouse_job = define_asset_job(
+    "warehouse_job",
+    selection=AssetSelection.groups("warehouse", "annotation", "curate"),
+    description="Rebuild the warehouse-wide assets: views, annotation loop, splits, exports.",
+)

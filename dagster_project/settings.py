@@ -1,0 +1,45 @@
+"""Settings come from the environment. `.env.example` holds a safe local default for every
+setting; a developer's `.env` overrides it; variables already set in the shell win over both.
+
+The pseudonym key is the one secret: it is never in a tracked file. When `PSEUDONYM_KEY` is not
+set, the local key file (created once by `make run`) supplies it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_KEY_FILE = Path(
+    os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")
+) / "personality-warehouse" / "pseudonym.key"
+
+
+def load_settings(repo: Path = REPO) -> None:
+    """Fill unset environment variables from `.env`, then `.env.example`."""
+    for name in (".env", ".env.example"):
+        path = repo / name
+        if path.exists():
+            for key, value in dotenv_values(path).items():
+                if value is not None and key not in os.environ:
+                    os.environ[key] = value
+    if "PSEUDONYM_KEY" not in os.environ:
+        key_file = Path(os.environ.get("PSEUDONYM_KEY_FILE") or DEFAULT_KEY_FILE)
+        if key_file.exists():
+            os.environ["PSEUDONYM_KEY"] = key_file.read_text().strip()
+
+
+def ensure_pseudonym_key() -> Path | None:
+    """Create the local key file if no key is configured; returns the file it created."""
+    if os.environ.get("PSEUDONYM_KEY"):
+        return None
+    key_file = Path(os.environ.get("PSEUDONYM_KEY_FILE") or DEFAULT_KEY_FILE)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    os.environ["PSEUDONYM_KEY"] = key_file.read_text().strip()
+    return key_file
