@@ -32,7 +32,7 @@ MBTI_AXES = ("I/E", "N/S", "T/F", "J/P")
 
 DOCUMENTS = pa.schema(
     [
-        _field("doc_id", pa.string(), "Deterministic id: hash of corpus, source and natural key.", False),
+        _field("doc_id", pa.string(), "Deterministic id: hash of corpus and the record's own key.", False),
         _field("corpus", pa.string(), "Corpus family (essays, mbti_kaggle, ...).", False),
         _field("author_id", pa.string(), "Author or main speaker; null when the source has none."),
         _field("kind", pa.string(), "essay, post, comment, submission, tweet or dialogue.", False),

@@ -1,0 +1,1 @@
+"""Label Studio configs, guidelines and client code (no Dagster)."""

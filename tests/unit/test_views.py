@@ -1,0 +1,76 @@
+"""The analysts' databases: typed views even before data lands, and a run that never fails or
+shows half a partition while an analyst holds the database open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+
+from assets.ingest.runner import ingest_partition
+from assets.warehouse.assets import lake_schema
+from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
+
+HEADER = "#AUTHID,TEXT,cEXT,cNEU,cAGR,cCON,cOPN\n"
+
+
+def essays_csv(n: int) -> str:
+    return HEADER + "".join(f"a{i},Essay number {i} text,y,n,y,n,y\n" for i in range(n))
+
+
+def test_when_lake_empty_then_views_exist_typed_and_empty(lake, tmp_path):
+    counts = build_database(lake, ANALYST_DB, str(tmp_path), lake_schema)
+    assert counts == {"authors": 0, "documents": 0, "labels": 0, "quarantine": 0, "utterances": 0}
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                             "WHERE table_name = 'documents'").fetchall())
+    assert types["created_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["source_line"] == "BIGINT"
+
+
+def test_when_raw_db_built_then_it_reads_raw_tables(lake, make_source, tmp_path):
+    source = make_source("essays", "e.csv", essays_csv(3))
+    ingest_partition(lake, source.root.rsplit("/", 1)[0], "essays")
+    counts = build_database(lake, RAW_DB, str(tmp_path), lake_schema)
+    assert counts["raw_documents"] == 3 and counts["raw_labels"] == 15
+
+
+ANALYST = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    db, seconds = sys.argv[1], float(sys.argv[2])
+    con = duckdb.connect(db, read_only=True)
+    seen, end = set(), time.time() + seconds
+    while time.time() < end:
+        seen.add(con.execute("SELECT count(*) FROM documents").fetchone()[0])
+    print(sorted(seen))
+    """
+)
+
+
+def test_when_analyst_holds_database_during_runs_then_runs_succeed_and_parts_are_whole(
+    lake, make_source, tmp_path: Path
+):
+    source = make_source("essays", "e.csv", essays_csv(2000))
+    corpora = source.root.rsplit("/", 1)[0]
+    ingest_partition(lake, corpora, "essays")
+    db_dir = str(tmp_path / "db")
+    build_database(lake, ANALYST_DB, db_dir, lake_schema)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, f"{db_dir}/warehouse.duckdb", "6"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    time.sleep(1.0)  # the analyst has the file open before the run starts
+    for n in (3000, 2000, 3000):
+        make_source("essays", "e.csv", essays_csv(n))
+        ingest_partition(lake, corpora, "essays")
+        build_database(lake, ANALYST_DB, db_dir, lake_schema)
+    out, _ = analyst.communicate(timeout=60)
+    assert analyst.returncode == 0
+    assert set(eval(out)) <= {2000, 3000}  # whole parts only, never a partial count
+    assert duckdb.connect(f"{db_dir}/warehouse.duckdb", read_only=True).execute(
+        "SELECT count(*) FROM documents").fetchone()[0] == 3000
