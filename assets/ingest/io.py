@@ -209,3 +209,76 @@ def open_csv(
 def csv_excerpt(values: list[str], delimiter: str = ",") -> str:
     """First characters of a row as it was, for a quarantine row."""
     return delimiter.join(values)[:200]
+
+
+@contextmanager
+def open_binary_checked(source: SourceFile) -> Iterator[IO[bytes]]:
+    """`open_binary`, except that a zstd stream cut off inside a frame raises TruncatedSource.
+
+    zstandard's `stream_reader` reports a clean end of file when the input stops mid-frame, so
+    `open_binary` hands out the rows before the cut and then a half line, silently. Here zstd
+    goes through a frame-aware decompressor; gzip and plain files are unchanged."""
+    with source.fs.open(source.path, "rb") as probe:
+        is_zstd = probe.read(4).startswith(ZSTD_MAGIC)
+    if not is_zstd:
+        with open_binary(source) as stream:
+            yield stream
+        return
+    raw = source.fs.open(source.path, "rb")
+    try:
+        yield _ZstdFrames(raw)
+    finally:
+        raw.close()
+
+
+class _ZstdFrames(io.RawIOBase):
+    """Decompresses frame after frame and knows whether the input ended between two frames."""
+
+    CHUNK = 1 << 16  # compressed bytes per step; bounds what one step can expand to
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+        self._frame = self._dctx.decompressobj()
+        self._in_frame = False
+        self._pending = b""
+        self._pos = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        while self._pos >= len(self._pending) and not self._done:
+            chunk = self._raw.read(self.CHUNK)
+            if not chunk:
+                self._done = True
+                if self._in_frame:
+                    raise TruncatedSource("zstd stream ends inside a frame")
+                break
+            try:
+                self._pending, self._pos = self._decompress(chunk), 0
+            except zstandard.ZstdError as error:
+                raise TruncatedSource(f"corrupt zstd data: {error}") from error
+        n = min(len(buffer), len(self._pending) - self._pos)
+        buffer[:n] = memoryview(self._pending)[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+    def _decompress(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            self._in_frame = True
+            out.append(self._frame.decompress(chunk))
+            if not self._frame.eof:
+                break
+            chunk = self._frame.unused_data  # the next frame starts inside this chunk
+            self._frame = self._dctx.decompressobj()
+            self._in_frame = False
+        return b"".join(out)

@@ -97,7 +97,7 @@ LabelResult = tuple[str | None, list[Row]]
 Cell = Callable[[str], str]
 
 
-def _profile_labels(source: SourceFile, author: str, cell) -> Iterator[LabelResult]:  # noqa: ANN001
+def _profile_labels(source: SourceFile, author: str, cell: Cell) -> Iterator[LabelResult]:
     """(problem or None, label rows) per label group, so one bad value spoils only itself."""
     yield _mbti(source, author, cell)
     yield _enneagram(source, author, cell("enneagram"))
@@ -110,7 +110,7 @@ def _profile_labels(source: SourceFile, author: str, cell) -> Iterator[LabelResu
         yield None, [_demographic(source, author, "country", value_cat=country)]
 
 
-def _mbti(source: SourceFile, author: str, cell) -> LabelResult:  # noqa: ANN001
+def _mbti(source: SourceFile, author: str, cell: Cell) -> LabelResult:
     """The type when given (its axes follow from it), otherwise whatever axes are given."""
     raw_type = cell("mbti")
     axes: dict[str, str] = {}
@@ -123,10 +123,11 @@ def _mbti(source: SourceFile, author: str, cell) -> LabelResult:  # noqa: ANN001
             axes[axis] = zero
         elif value:
             problems.append(f"invalid MBTI axis value: {column}={value!r}")
-    if raw_type:
-        mbti = parse_mbti(raw_type)
-        if mbti is None:
-            return f"invalid MBTI type: mbti={raw_type!r}", []
+    mbti = parse_mbti(raw_type) if raw_type else None
+    if raw_type and mbti is None:
+        # The axis columns are separate answers and survive a bad type.
+        problems.insert(0, f"invalid MBTI type: mbti={raw_type!r}")
+    if mbti is not None:
         rows = records.mbti_labels(
             source, subject_id=author, subject_kind="author", mbti_type=mbti, label_source="flair"
         )

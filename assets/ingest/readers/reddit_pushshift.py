@@ -1,8 +1,9 @@
 """Pushshift Reddit dumps: NDJSON comments (`RC_*`) and submissions (`RS_*`, per-subreddit files).
 
 One JSON object per line, zstd (2 GiB window), gzip or plain; read line by line in constant
-memory apart from one small dict of flaired authors. A line is a comment when it has a string
-`body`, a submission when it has a string `title`.
+memory apart from one small dict of flaired authors. Files open through `open_binary_checked`,
+which notices a zstd file cut off mid-frame. A line is a comment when it has a string `body`, a
+submission when it has a string `title`.
 
 Decisions:
 - Bodies `[deleted]`/`[removed]` are Reddit's normal deleted content, not bad input: they are
@@ -25,7 +26,7 @@ import orjson
 
 from assets.ingest import records
 from assets.ingest.ids import author_id
-from assets.ingest.io import TruncatedSource, iter_lines, open_binary
+from assets.ingest.io import TruncatedSource, iter_lines, open_binary_checked
 from assets.ingest.labels import mbti_from_flair
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
@@ -38,7 +39,7 @@ DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
 def read(source: SourceFile) -> Iterator[Row]:
     flairs = _FlairTypes()
     try:
-        with open_binary(source) as stream:
+        with open_binary_checked(source) as stream:
             for line_no, line in enumerate(iter_lines(stream), start=1):
                 yield from _read_line(source, line_no, line, flairs)
     except TruncatedSource:
@@ -52,6 +53,7 @@ def _read_line(source: SourceFile, line_no: int, line: bytes, flairs: _FlairType
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as error:
+        line = line.rstrip(b"\r\n")
         if not line.strip():
             return  # a blank line (often the last one) is not a record
         yield records.quarantine(
@@ -59,6 +61,7 @@ def _read_line(source: SourceFile, line_no: int, line: bytes, flairs: _FlairType
         )
         return
     if not isinstance(obj, dict):
+        line = line.rstrip(b"\r\n")
         yield records.quarantine(
             source, line=line_no, reason=f"not a JSON object: {type(obj).__name__}", excerpt=line
         )
