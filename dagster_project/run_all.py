@@ -35,10 +35,14 @@ def _prepare_environment() -> tuple[str, bool]:
 
 
 def ensure_dagster_home(home: Path) -> None:
-    """An instance config with telemetry off: this machine has no network to send it to."""
+    """Instance config: telemetry off (no network to send it to) and at most two runs at once
+    (the sensor may request a run per partition; each parses text on every core it gets)."""
     config = home / "dagster.yaml"
     if not config.exists() or not config.read_text().strip():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(
+            "telemetry:\n  enabled: false\n"
+            "run_queue:\n  max_concurrent_runs: 2\n"
+        )
 
 
 def run(only: list[str] | None = None) -> int:
