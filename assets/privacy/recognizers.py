@@ -1,0 +1,321 @@
+"""Recognizers for social-media text, on top of Presidio's.
+
+Every recognizer reads the text and, when it needs tokens, the `NlpArtifacts` built from the
+shared spaCy Doc: none of them parses. Structured identifiers reuse the strict patterns of
+`leaks.py`, so what the leak check looks for is always something the anonymiser removes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import (
+    EntityRecognizer,
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+)
+from spacy.tokens import Doc, Token
+
+from assets.privacy.known_names import KnownNames
+from assets.privacy.leaks import LEAK_PATTERNS
+from assets.privacy.names import gazetteers, zipf
+from assets.privacy.offline import has_public_suffix, make_tldextract_offline
+from assets.privacy.policy import Policy
+
+_NO_TRAILING_PUNCT = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"
+
+
+class RedditUserRecognizer(PatternRecognizer):
+    """Reddit user mentions: `u/name` and `/u/name` (3-20 letters, digits, `_`, `-`)."""
+
+    def __init__(self, score: float = 0.9) -> None:
+        super().__init__(
+            supported_entity="USERNAME",
+            name="RedditUserRecognizer",
+            patterns=[Pattern("reddit user", LEAK_PATTERNS["REDDIT_USER"].pattern, score)],
+            context=["user", "redditor"],
+        )
+
+
+class HandleRecognizer(PatternRecognizer):
+    """Twitter/Instagram-style `@handle`, not the `@` inside an email address."""
+
+    def __init__(self, score: float = 0.85) -> None:
+        super().__init__(
+            supported_entity="USERNAME",
+            name="HandleRecognizer",
+            patterns=[Pattern("at handle", LEAK_PATTERNS["HANDLE"].pattern, score)],
+        )
+
+
+class SocialUrlRecognizer(PatternRecognizer):
+    """URLs with a scheme, `www.`, or a bare domain whose suffix is a real public suffix.
+
+    Presidio's `UrlRecognizer` tries a 1,000-alternative regex at every character; these
+    patterns are anchored on a scheme, `www.` or a word start, and bare domains are validated
+    against the offline public-suffix snapshot (so `e.g.` or `file.txt` are not URLs). Links to a
+    user's profile (`reddit.com/u/...`, `twitter.com/name`) score highest."""
+
+    BARE_DOMAIN = (
+        r"(?<![\w@.+-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})"
+        r"(?:/" + _NO_TRAILING_PUNCT + r"|/)?(?![\w@-])"
+    )
+
+    def __init__(self, score: float = 0.6, user_path_score: float = 0.95) -> None:
+        patterns = [
+            Pattern("user path", LEAK_PATTERNS["USER_URL"].pattern, user_path_score),
+            Pattern("scheme url", r"\b(?:https?|ftp)://" + _NO_TRAILING_PUNCT, score),
+            Pattern("www url", r"(?<![\w.])www\d{0,3}\." + _NO_TRAILING_PUNCT, score),
+            Pattern("bare domain", self.BARE_DOMAIN, score - 0.1),
+        ]
+        super().__init__(
+            supported_entity="URL", name="SocialUrlRecognizer", patterns=patterns,
+            context=["url", "website", "link", "site"],
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Bare domains must end in a public suffix; scheme/www URLs are taken as they are."""
+        lowered = pattern_text.lower()
+        if lowered.startswith(("http://", "https://", "ftp://", "www")):
+            return None
+        host = lowered.split("/", 1)[0]
+        return has_public_suffix(host)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's email recognizer plus the leak scanner's pattern, validated offline."""
+
+    def __init__(self) -> None:
+        make_tldextract_offline()
+        patterns = [*EmailRecognizer.PATTERNS,
+                    Pattern("email (leak pattern)", LEAK_PATTERNS["EMAIL_ADDRESS"].pattern, 0.6)]
+        super().__init__(patterns=patterns)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return has_public_suffix(pattern_text.rsplit("@", 1)[-1])
+
+
+_DIGITS_7 = re.compile(r"\d(?:\D{0,3}\d){6}")
+_IP_HINT = re.compile(r"\d\.\d|[0-9a-f]:[0-9a-f:]", re.IGNORECASE)
+
+
+class InternationalPhoneRecognizer(PhoneRecognizer):
+    """Phone numbers via `phonenumbers` for the policy's regions plus `+`-prefixed numbers from
+    any country, and the leak scanner's strict shapes. Skips texts with fewer than 7 digits:
+    `phonenumbers` is the slowest recognizer and most posts hold no number."""
+
+    def __init__(self, regions: list[str] | tuple[str, ...]) -> None:
+        super().__init__(supported_regions=tuple(regions), leniency=1)
+        self._strict = PatternRecognizer(
+            supported_entity="PHONE_NUMBER", name="StrictPhonePatterns",
+            patterns=[Pattern("strict phone", LEAK_PATTERNS["PHONE_NUMBER"].pattern, 0.7)],
+        )
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if not _DIGITS_7.search(text):
+            return []
+        results = super().analyze(text, entities, nlp_artifacts)
+        results += self._strict.analyze(text, entities, nlp_artifacts)
+        return results
+
+
+class GatedIpRecognizer(IpRecognizer):
+    """Presidio's IPv4/IPv6 recognizer, run only when the text has `d.d` or `x:x`."""
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None, regex_flags: int | None = None
+                ) -> list[RecognizerResult]:
+        if not _IP_HINT.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+
+_DIGITS_12 = re.compile(r"\d(?:[ -]?\d){11}")
+
+
+class GatedCreditCardRecognizer(CreditCardRecognizer):
+    """Presidio's Luhn-checked card recognizer, run only when 12+ digits stand together."""
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None, regex_flags: int | None = None
+                ) -> list[RecognizerResult]:
+        if not _DIGITS_12.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+
+class KnownIdentifierRecognizer(LocalRecognizer):
+    """Every username and speaker name seen at ingestion, wherever it appears (case-insensitive).
+
+    A name shaped like a person's ("Rachel Green": alphabetic words, first one a known first
+    name) is reported as PERSON, anything else (`throwaway_123`) as USERNAME, so placeholders
+    read naturally in dialogue."""
+
+    def __init__(self, known: KnownNames, score: float = 0.95) -> None:
+        self.known = known
+        self.score = score
+        super().__init__(supported_entities=["USERNAME", "PERSON"],
+                         name="KnownIdentifierRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        first_names, _ = gazetteers()
+        results = []
+        for start, end, name in self.known.find(text):
+            words = name.split()
+            personlike = all(w.isalpha() for w in words) and words[0] in first_names
+            entity = "PERSON" if personlike else "USERNAME"
+            if entity in entities:
+                results.append(RecognizerResult(entity, start, end, self.score))
+        return results
+
+
+_SENTENCE_BREAKS = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "…", "|"})
+_NOT_PERSON_ENTS = frozenset({"GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "MONEY", "PERCENT",
+                              "QUANTITY", "ORDINAL", "CARDINAL", "LANGUAGE", "EVENT", "LAW"})
+
+
+class PersonHeuristicRecognizer(LocalRecognizer):
+    """Person names the small NER model misses, from the Doc's tokens (no second parse).
+
+    Signals: a gazetteer first name that is rare as an ordinary word (stricter at a sentence
+    start, where every word is capitalised, and for lowercase tokens); a capitalised proper noun
+    mid-sentence that is rare as a word and outside any other named entity; a capitalised token
+    after a cue ("Mr", "my friend", "thanks"). A found name extends over following capitalised
+    tokens ("Marty Short")."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.s = settings
+        self.cues = [tuple(c.lower().split()) for c in settings.get("cues", [])]
+        super().__init__(supported_entities=["PERSON"], name="PersonHeuristicRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str],
+                nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities or nlp_artifacts is None:
+            return []
+        doc = nlp_artifacts.tokens
+        if not isinstance(doc, Doc):
+            return []
+        results: list[RecognizerResult] = []
+        i, n = 0, len(doc)
+        while i < n:
+            score = self._start_score(doc, i)
+            if score is None:
+                i += 1
+                continue
+            j = self._extend(doc, i)
+            results.append(RecognizerResult("PERSON", doc[i].idx,
+                                            doc[j - 1].idx + len(doc[j - 1].text), score))
+            i = j
+        return results
+
+    def _start_score(self, doc: Doc, i: int) -> float | None:
+        token = doc[i]
+        if not token.is_alpha or len(token.text) < 2 or token.is_stop and token.is_lower:
+            return None
+        s = self.s
+        low = token.lower_
+        first_names, _ = gazetteers()
+        if token.ent_type_ in _NOT_PERSON_ENTS:
+            return None  # the parser's own call (a place, a date) wins over a name list
+        capital = token.is_title or (token.is_upper and len(token.text) >= 3)
+        if capital and self._after_cue(doc, i):
+            return float(s["cue_score"])
+        frequency = zipf(low)
+        initial = _sentence_initial(doc, i)
+        if low in first_names:
+            if capital and not initial and frequency < s["first_title_max_zipf"]:
+                return float(s["first_title_score"])
+            if capital and initial and frequency < s["first_initial_max_zipf"]:
+                return float(s["first_initial_score"])
+            if token.is_lower and frequency < s["first_lower_max_zipf"]:
+                return float(s["first_lower_score"])
+            return None
+        if (token.is_title and not initial and token.pos_ == "PROPN"
+                and token.ent_type_ not in _NOT_PERSON_ENTS
+                and frequency < s["propn_max_zipf"]):
+            return float(s["propn_score"])
+        return None
+
+    def _after_cue(self, doc: Doc, i: int) -> bool:
+        for cue in self.cues:
+            k = len(cue)
+            if i >= k and tuple(t.lower_.rstrip(".") for t in doc[i - k : i]) == cue:
+                return True
+        return False
+
+    def _extend(self, doc: Doc, i: int) -> int:
+        """End (exclusive) of the name starting at token i: following capitalised words."""
+        _, last_names = gazetteers()
+        j = i + 1
+        limit = min(len(doc), i + int(self.s.get("max_name_tokens", 4)))
+        while j < limit:
+            token = doc[j]
+            if not token.is_alpha or token.ent_type_ in _NOT_PERSON_ENTS or token.is_stop:
+                break
+            capital = token.is_title or (token.is_upper and len(token.text) >= 3)
+            # "Donald trump": a lowercase surname counts only if it is rare as a word
+            rare_surname = token.lower_ in last_names and zipf(token.lower_) < 3.5
+            if not (capital or rare_surname):
+                break
+            j += 1
+        return j
+
+
+def _sentence_initial(doc: Doc, i: int) -> bool:
+    if i == 0:
+        return True
+    token: Token = doc[i]
+    if token.is_sent_start:
+        return True
+    prev = doc[i - 1]
+    return prev.is_space or prev.text in _SENTENCE_BREAKS or "\n" in prev.whitespace_
+
+
+def build_recognizers(policy: Policy, known: KnownNames | None = None) -> list[EntityRecognizer]:
+    """Every recognizer the policy asks for, configured from it."""
+    ner = policy.settings("spacy_ner")
+    phone = policy.settings("phone")
+    recognizers: list[EntityRecognizer] = [
+        SpacyRecognizer(supported_entities=["PERSON", "LOCATION"],
+                        ner_strength=float(ner.get("score", 0.85))),
+        PersonHeuristicRecognizer(policy.settings("person_heuristics")),
+        RedditUserRecognizer(),
+        HandleRecognizer(),
+        SocialUrlRecognizer(),
+        OfflineEmailRecognizer(),
+        InternationalPhoneRecognizer(phone.get("regions", ["US", "GB"])),
+        GatedIpRecognizer(),
+        GatedCreditCardRecognizer(),
+    ]
+    if known is not None and len(known):
+        score = float(policy.settings("known_names").get("score", 0.95))
+        recognizers.append(KnownIdentifierRecognizer(known, score))
+    wanted = set(policy.entity_names)
+    return [r for r in recognizers if wanted & set(r.supported_entities)]
+
+
+def build_registry(policy: Policy, known: KnownNames | None = None) -> RecognizerRegistry:
+    registry = RecognizerRegistry(supported_languages=[policy.language])
+    for recognizer in build_recognizers(policy, known):
+        registry.add_recognizer(recognizer)
+    return registry
