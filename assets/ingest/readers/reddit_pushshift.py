@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -32,6 +33,8 @@ from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
 
 PLATFORM = "reddit"
+PLATFORM_PREFIX = author_id(PLATFORM, "")
+MAX_EPOCH = 253_402_300_800  # year 10000: past it, from_epoch decides
 REMOVED = frozenset({"[deleted]", "[removed]"})
 DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
 
@@ -41,7 +44,10 @@ def read(source: SourceFile) -> Iterator[Row]:
     try:
         with open_binary_checked(source) as stream:
             for line_no, line in enumerate(iter_lines(stream), start=1):
-                yield from _read_line(source, line_no, line, flairs)
+                # The hot path: one small function call per line, not a generator per line.
+                row = _line_row(source, line_no, line, flairs)
+                if row is not None:
+                    yield row
     except TruncatedSource:
         # The rows before the cut are good; so are the labels learnt from them.
         yield from flairs.rows(source)
@@ -49,58 +55,57 @@ def read(source: SourceFile) -> Iterator[Row]:
     yield from flairs.rows(source)
 
 
-def _read_line(source: SourceFile, line_no: int, line: bytes, flairs: _FlairTypes) -> Iterator[Row]:
+def _line_row(source: SourceFile, line_no: int, line: bytes, flairs: _FlairTypes) -> Row | None:
+    """The document or quarantine row of one line; None for a blank line or removed content."""
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as error:
-        line = line.rstrip(b"\r\n")
         if not line.strip():
-            return  # a blank line (often the last one) is not a record
-        yield records.quarantine(
-            source, line=line_no, reason=f"malformed JSON: {error}", excerpt=line
+            return None  # a blank line (often the last one) is not a record
+        return records.quarantine(
+            source, line=line_no, reason=f"malformed JSON: {error}", excerpt=line.rstrip(b"\r\n")
         )
-        return
     if not isinstance(obj, dict):
-        line = line.rstrip(b"\r\n")
-        yield records.quarantine(
-            source, line=line_no, reason=f"not a JSON object: {type(obj).__name__}", excerpt=line
+        return records.quarantine(
+            source, line=line_no, reason=f"not a JSON object: {type(obj).__name__}",
+            excerpt=line.rstrip(b"\r\n"),
         )
-        return
     body = obj.get("body")
     if isinstance(body, str):
-        kind, prefix, text = "comment", "t1_", body
         if body in REMOVED:
-            return
+            return None
+        kind, prefix, text = "comment", "t1_", body
     elif isinstance(obj.get("title"), str):
         text = _submission_text(obj["title"], obj.get("selftext"))
         kind, prefix = "submission", "t3_"
     else:
-        yield records.quarantine(
-            source, line=line_no, reason="neither body nor title", excerpt=line
-        )
-        return
+        return records.quarantine(source, line=line_no, reason="neither body nor title",
+                                  excerpt=line)
     record_id = obj.get("id")
     if record_id is None or record_id == "":
-        yield records.quarantine(source, line=line_no, reason=f"{kind} without id", excerpt=line)
-        return
+        return records.quarantine(source, line=line_no, reason=f"{kind} without id",
+                                  excerpt=line)
     if not text.strip():
-        yield records.quarantine(source, line=line_no, reason=f"empty {kind} text", excerpt=line)
-        return
+        return records.quarantine(source, line=line_no, reason=f"empty {kind} text",
+                                  excerpt=line)
     username = obj.get("author")
     author = None
-    if isinstance(username, str) and username not in DELETED_AUTHORS:
-        author = author_id(PLATFORM, username)
+    if username.__class__ is str and username not in DELETED_AUTHORS:
+        author = PLATFORM_PREFIX + username  # ids.author_id(PLATFORM, username), inlined
         flair = obj.get("author_flair_text")
         if flair:
             flairs.see(username, author, flair, line_no, line)
-    yield records.document(
+    created = obj.get("created_utc")
+    return records.document(
         source,
         natural_key=_natural_key(prefix, record_id),
         line=line_no,
         kind=kind,
         text=text,
         author_id=author,
-        created_at=records.from_epoch(obj.get("created_utc")),
+        created_at=(datetime.fromtimestamp(created, tz=UTC)
+                    if created.__class__ is int and 0 <= created < MAX_EPOCH
+                    else records.from_epoch(created)),
         context=obj.get("subreddit"),
     )
 
