@@ -203,18 +203,20 @@ def _staged_queries(lake: Lake, staging: str, documents_path: str) -> dict[str, 
     if not lake.is_local:
         con.register_filesystem(lake.fs)
     docs = lake.url(documents_path)
+    # Author rows from a profile or users file carry the username as the source spells it;
+    # rows derived from documents only know it from the id. The former win.
     authors = f"""
         WITH seen AS (
-            SELECT author_id, corpus, platform, username, 0 AS n, source_file
+            SELECT author_id, corpus, platform, username, 0 AS n, source_file, true AS explicit
             FROM read_parquet('{staging}/authors.parquet')
             UNION ALL
-            SELECT author_id, corpus, split_part(author_id, ':', 1), substr(author_id, strpos(author_id, ':') + 1),
-                   1, source_file
+            SELECT author_id, corpus, split_part(author_id, ':', 1),
+                   substr(author_id, strpos(author_id, ':') + 1), 1, source_file, false
             FROM read_parquet('{docs}') WHERE author_id IS NOT NULL
         )
         SELECT author_id, any_value(corpus) AS corpus, any_value(platform) AS platform,
-               any_value(username) AS username, sum(n)::BIGINT AS n_documents,
-               any_value(source_file) AS source_file
+               coalesce(max(username) FILTER (WHERE explicit), max(username)) AS username,
+               sum(n)::BIGINT AS n_documents, any_value(source_file) AS source_file
         FROM seen GROUP BY author_id ORDER BY author_id
     """
     labels = f"""
