@@ -1,0 +1,231 @@
+"""Contours of stored parses: windows × features per document, then per-document summaries.
+
+Plain Python, called by the Dagster assets. A part's Docs stream out of their DocBin chunks,
+each Doc becomes one `DocArrays`, every family computes all of that Doc's windows at once, and
+rows go to Parquet in bounded batches: memory holds one chunk of Docs plus one batch of rows.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from assets.contours.features import FAMILIES, lexicon_requirements
+from assets.contours.summaries import STATS, summarize_windows
+from assets.contours.tokens import Featurizer
+from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, sentence_windows, window_sums
+from assets.ingest.sources import corpus_of
+from assets.lake import Lake, PartWriter
+from assets.nlp import parse
+from schemas.feature_catalog import CONTOURS, DOCUMENT_FEATURES, FEATURE_NAMES
+
+ZONE = "curated"
+CONTOURS_TABLE = "contours"
+DOCUMENT_FEATURES_TABLE = "document_features"
+CONTOURS_VERSION = 1  # bump when a feature's definition changes
+
+
+@dataclass(frozen=True)
+class ContourConfig:
+    """Window geometry (in sentences) and output batching."""
+
+    window_size: int = DEFAULT_SIZE
+    stride: int = DEFAULT_STRIDE
+    batch_rows: int = 20_000
+
+
+@dataclass
+class DocContours:
+    """One document's windows (rows) × features (columns, in `FEATURE_NAMES` order)."""
+
+    doc_id: str
+    values: np.ndarray  # (n_windows, n_features)
+    windows: np.ndarray  # (n_windows, 2) content-sentence bounds
+    sentence_index: np.ndarray  # (n_windows, 2) first and last Doc sentence
+    chars: np.ndarray  # (n_windows, 2) start and end character
+    words: np.ndarray  # (n_windows,) words per window
+    n_sentences: int
+    n_words: int
+
+
+def skipped_features(featurizer: Featurizer) -> dict[str, str]:
+    """Features left empty because their lexicon is missing, with the lexicon's reason."""
+    missing = featurizer.lexicons.missing
+    return {f: missing.get(lex, "not loaded") for f, lex in lexicon_requirements().items()
+            if not featurizer.has(lex)}
+
+
+def doc_contours(doc_id: str, doc: Doc, featurizer: Featurizer,
+                 config: ContourConfig | None = None) -> DocContours:
+    """All features of every window of one parsed Doc (empty Doc: no windows)."""
+    config = config or ContourConfig()
+    arr = featurizer.arrays(doc)
+    windows = sentence_windows(arr.n_sentences, config.window_size, config.stride)
+    values = np.full((windows.shape[0], len(FEATURE_NAMES)), np.nan)
+    if windows.shape[0]:
+        column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+        for module in FAMILIES.values():
+            for name, series in module.compute(arr, windows).items():
+                values[:, column[name]] = series
+    word_counts = arr.sentence_sums(arr.words)
+    bounds = arr.sentence_char_bounds()
+    return DocContours(
+        doc_id=doc_id,
+        values=values,
+        windows=windows,
+        sentence_index=np.stack([arr.content[windows[:, 0]], arr.content[windows[:, 1] - 1]],
+                                axis=1) if windows.shape[0] else windows,
+        chars=np.stack([bounds[windows[:, 0], 0], bounds[windows[:, 1] - 1, 1]], axis=1)
+        if windows.shape[0] else windows,
+        words=window_sums(word_counts, windows),
+        n_sentences=arr.n_sentences,
+        n_words=int(word_counts.sum()),
+    )
+
+
+def contour_table(items: list[DocContours]) -> pa.Table:
+    """Rows of the `contours` table for some documents."""
+    rows = [c for c in items if c.values.shape[0]]
+    if not rows:
+        return CONTOURS.empty_table()
+    values = np.concatenate([c.values for c in rows])
+    columns: dict[str, Any] = {
+        "doc_id": np.concatenate(
+            [np.full(c.values.shape[0], c.doc_id, dtype=object) for c in rows]
+        ),
+        "window_idx": np.concatenate([np.arange(c.values.shape[0]) for c in rows]),
+        "first_sentence": np.concatenate([c.sentence_index[:, 0] for c in rows]),
+        "last_sentence": np.concatenate([c.sentence_index[:, 1] for c in rows]),
+        "start_char": np.concatenate([c.chars[:, 0] for c in rows]),
+        "end_char": np.concatenate([c.chars[:, 1] for c in rows]),
+        "n_words": np.concatenate([c.words for c in rows]).astype(np.int32),
+    }
+    for i, name in enumerate(FEATURE_NAMES):
+        columns[name] = values[:, i]
+    return _table(columns, CONTOURS)
+
+
+def document_table(items: list[DocContours]) -> pa.Table:
+    """Rows of the `document_features` table: one per document that has at least one window."""
+    rows = [c for c in items if c.values.shape[0]]
+    if not rows:
+        return DOCUMENT_FEATURES.empty_table()
+    summaries = [summarize_windows(c.values) for c in rows]
+    columns: dict[str, Any] = {
+        "doc_id": [c.doc_id for c in rows],
+        "n_windows": [c.values.shape[0] for c in rows],
+        "n_sentences": [c.n_sentences for c in rows],
+        "n_words": [c.n_words for c in rows],
+    }
+    stacked = {stat: np.stack([s[stat] for s in summaries]) for stat in STATS}
+    for i, name in enumerate(FEATURE_NAMES):
+        for stat in STATS:
+            columns[f"{name}__{stat}"] = stacked[stat][:, i]
+    return _table(columns, DOCUMENT_FEATURES)
+
+
+def _table(columns: dict[str, Any], schema: pa.Schema) -> pa.Table:
+    arrays = []
+    for f in schema:
+        data = columns[f.name]
+        if pa.types.is_floating(f.type):
+            arrays.append(pa.array(data, type=f.type, from_pandas=True))  # NaN -> null
+        else:
+            arrays.append(pa.array(data, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def iter_contours(docs: Iterable[tuple[str, Doc]], featurizer: Featurizer,
+                  config: ContourConfig | None = None) -> Iterator[DocContours]:
+    for doc_id, doc in docs:
+        yield doc_contours(doc_id, doc, featurizer, config)
+
+
+@dataclass
+class PartContours:
+    part: str
+    skipped: bool
+    documents: int = 0
+    windows: int = 0
+    stamp: dict[str, Any] = field(default_factory=dict)
+
+
+def contours_stamp(parse_stamp: dict[str, Any], featurizer: Featurizer,
+                   config: ContourConfig) -> dict[str, Any]:
+    """What a contour part was computed from; any change means recompute."""
+    return {
+        "partition": parse_stamp.get("partition"),
+        "source_file": parse_stamp.get("source_file"),
+        "fingerprint": parse_stamp.get("fingerprint"),
+        "parse_generation": parse_stamp.get("generation"),
+        "contours_version": CONTOURS_VERSION,
+        "window_size": config.window_size,
+        "stride": config.stride,
+        "lexicons": sorted(featurizer.lexicons.norms),
+    }
+
+
+def contours_part(lake: Lake, vocab: Vocab, corpus: str, part: str, featurizer: Featurizer,
+                  config: ContourConfig | None = None, force: bool = False) -> PartContours:
+    """Write the `contours` and `document_features` parts of one parsed part."""
+    config = config or ContourConfig()
+    parse_stamp = lake.part_metadata(lake.part_path(parse.ZONE, parse.TABLE, corpus, part)) or {}
+    stamp = contours_stamp(parse_stamp, featurizer, config)
+    current = [lake.part_metadata(lake.part_path(ZONE, t, corpus, part))
+               for t in (CONTOURS_TABLE, DOCUMENT_FEATURES_TABLE)]
+    if not force and all(m is not None and all(m.get(k) == v for k, v in stamp.items())
+                         for m in current):
+        return PartContours(part, skipped=True, stamp=current[0] or {})
+    result = PartContours(part, skipped=False, stamp=stamp)
+    with PartWriter(lake, ZONE, CONTOURS_TABLE, corpus, part, CONTOURS, stamp) as windows_out, \
+            PartWriter(lake, ZONE, DOCUMENT_FEATURES_TABLE, corpus, part, DOCUMENT_FEATURES,
+                       stamp) as docs_out:
+        batch: list[DocContours] = []
+        pending = 0
+        for item in iter_contours(parse.iter_parsed_docs(lake, corpus, part, vocab), featurizer,
+                                  config):
+            batch.append(item)
+            pending += item.values.shape[0]
+            result.documents += 1
+            result.windows += item.values.shape[0]
+            if pending >= config.batch_rows:
+                windows_out.write(contour_table(batch))
+                docs_out.write(document_table(batch))
+                batch, pending = [], 0
+        windows_out.write(contour_table(batch))
+        docs_out.write(document_table(batch))
+    return result
+
+
+def remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: Iterable[str]) -> int:
+    """Drop contour parts whose parse left the partition."""
+    live = set(live_parts)
+    removed = 0
+    for table in (CONTOURS_TABLE, DOCUMENT_FEATURES_TABLE):
+        for part in parse.partition_parts(lake, corpus, partition, table=table, zone=ZONE):
+            if part not in live:
+                lake.remove(lake.part_path(ZONE, table, corpus, part))
+                removed += 1
+    return removed
+
+
+def contours_partition(lake: Lake, vocab: Vocab, partition: str, featurizer: Featurizer,
+                       config: ContourConfig | None = None, force: bool = False
+                       ) -> list[PartContours]:
+    """Contours of every parsed part of a partition; what the Dagster asset calls."""
+    corpus = corpus_of(partition)
+    parts = parse.partition_parts(lake, corpus, partition, table=parse.TABLE)
+    results = [contours_part(lake, vocab, corpus, p, featurizer, config, force) for p in parts]
+    remove_vanished(lake, corpus, partition, parts)
+    return results
+
+
+def part_name(path: str) -> str:
+    return posixpath.basename(path)[: -len(".parquet")]
