@@ -203,6 +203,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
     def __init__(self, settings: dict[str, Any]) -> None:
         self.s = settings
         self.cues = [tuple(c.lower().split()) for c in settings.get("cues", [])]
+        self.titles = frozenset(t.lower() for t in settings.get("titles", []))
         super().__init__(supported_entities=["PERSON"], name="PersonHeuristicRecognizer")
 
     def load(self) -> None:
@@ -222,11 +223,29 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             if score is None:
                 i += 1
                 continue
-            j = self._extend(doc, i)
-            results.append(RecognizerResult("PERSON", doc[i].idx,
-                                            doc[j - 1].idx + len(doc[j - 1].text), score))
-            i = j
+            start, end = self._extend_left(doc, i), self._extend(doc, i)
+            results.append(RecognizerResult("PERSON", doc[start].idx,
+                                            doc[end - 1].idx + len(doc[end - 1].text), score))
+            i = end
         return results
+
+    def _extend_left(self, doc: Doc, i: int) -> int:
+        """Start of the name: a title ("Pope", "Coach", "Mr") or capitalised proper noun just
+        before the first recognised token belongs to it ("Scooter Braun")."""
+        titles = self.titles
+        start = i
+        while start > 0 and i - start < 2:
+            prev = doc[start - 1]
+            word = prev.lower_.rstrip(".")
+            if word in titles and (prev.is_title or prev.is_upper):
+                start -= 1
+                continue
+            if (prev.is_alpha and prev.is_title and prev.pos_ == "PROPN" and not prev.is_stop
+                    and prev.ent_type_ not in _NOT_PERSON_ENTS and zipf(prev.lower_) < 4.5):
+                start -= 1
+                continue
+            break
+        return start
 
     def _start_score(self, doc: Doc, i: int) -> float | None:
         token = doc[i]
@@ -249,11 +268,14 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                 return float(s["first_initial_score"])
             if token.is_lower and frequency < s["first_lower_max_zipf"]:
                 return float(s["first_lower_score"])
+            if (token.is_lower and token.pos_ == "PROPN"
+                    and frequency < s["first_lower_propn_max_zipf"]):
+                return float(s["first_lower_score"])
             return None
-        if (token.is_title and not initial and token.pos_ == "PROPN"
-                and token.ent_type_ not in _NOT_PERSON_ENTS
-                and frequency < s["propn_max_zipf"]):
-            return float(s["propn_score"])
+        if (token.is_title or capital) and token.pos_ == "PROPN":
+            limit = s["propn_initial_max_zipf"] if initial else s["propn_max_zipf"]
+            if frequency < limit:
+                return float(s["propn_score"])
         return None
 
     def _after_cue(self, doc: Doc, i: int) -> bool:

