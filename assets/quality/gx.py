@@ -1,0 +1,391 @@
+"""Great Expectations 1.x validation of lake tables, without Dagster.
+
+Suites live as YAML in `schemas/expectations/` (one file per table). Column set and types are
+derived from the table contract rather than repeated in YAML, so a contract change cannot leave a
+stale type expectation behind.
+
+Nothing here loads a whole table: row-level expectations run on each part file in bounded record
+batches and their counts are summed; properties of the whole table (uniqueness across parts,
+shares, length distributions) are computed by DuckDB as a small frame that GX then validates.
+
+GX runs in an ephemeral context (nothing written to disk) with a pandas datasource and one
+whole-dataframe batch definition per suite; the context is created once per process because
+importing and configuring GX costs seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+import schemas.tables as contracts
+from assets.ingest.sources import corpus_of
+from assets.lake import Lake, iter_part_batches
+from assets.warehouse.views import render, table_relation
+from schemas.splits import CURATE_TABLES
+from schemas.tables import RAW_TABLES, TableContract
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
+# Never echo values of these columns into check metadata: they hold raw text or real names.
+SENSITIVE_COLUMNS = frozenset({"text", "username", "speaker", "raw_excerpt", "stage_directions"})
+MAX_EXAMPLES = 5
+
+
+def contract_of(table: str) -> TableContract:
+    """The contract of a lake table, whichever stage owns it."""
+    if table in CURATE_TABLES:
+        return CURATE_TABLES[table]
+    return RAW_TABLES[table]
+
+
+def lake_schema(zone: str, table: str) -> pa.Schema:
+    """Schema for `views.table_relation` when a table has no part yet (curated tables included)."""
+    return contract_of(table).schema
+
+
+# --- suite specifications ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation: its GX snake-case type, keyword arguments and whether it blocks."""
+
+    type: str
+    kwargs: dict[str, Any]
+    blocking: bool = True
+
+    @property
+    def label(self) -> str:
+        target = self.kwargs.get("column") or ",".join(self.kwargs.get("column_list", []))
+        condition = self.kwargs.get("row_condition")
+        suffix = f" where {condition}" if condition else ""
+        return f"{self.type}({target}){suffix}"
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """A whole-table property: DuckDB SQL giving a small frame, and expectations on it."""
+
+    name: str
+    sql: str
+    expectations: tuple[ExpectationSpec, ...]
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    table: str
+    zone: str
+    expectations: tuple[ExpectationSpec, ...]
+    aggregates: tuple[AggregateSpec, ...] = ()
+
+
+def load_suite(table: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
+    """Read `<table>.yaml` and prepend the contract-derived column-set and type expectations."""
+    raw = yaml.safe_load((suites_dir / f"{table}.yaml").read_text())
+    schema = contract_of(table).schema
+    row_level = contract_expectations(schema) + [_spec(e) for e in raw.get("expectations", [])]
+    aggregates = tuple(
+        AggregateSpec(a["name"], a["sql"], tuple(_spec(e) for e in a["expectations"]))
+        for a in raw.get("aggregates", [])
+    )
+    return SuiteSpec(raw["table"], raw.get("zone", "raw"), tuple(row_level), aggregates)
+
+
+def suite_tables(suites_dir: Path = SUITES_DIR) -> list[str]:
+    """Every table with a suite, in name order."""
+    return sorted(p.stem for p in suites_dir.glob("*.yaml"))
+
+
+def _spec(entry: dict[str, Any]) -> ExpectationSpec:
+    kwargs = dict(entry.get("kwargs", {}))
+    if "value_set_from" in kwargs:  # a vocabulary defined once, in schemas.tables
+        kwargs["value_set"] = list(getattr(contracts, kwargs.pop("value_set_from")))
+    return ExpectationSpec(entry["type"], kwargs, bool(entry.get("blocking", True)))
+
+
+def contract_expectations(schema: pa.Schema) -> list[ExpectationSpec]:
+    """Exact column set, plus one type expectation per column whose pandas type is stable."""
+    specs = [
+        ExpectationSpec(
+            "expect_table_columns_to_match_set",
+            {"column_set": schema.names, "exact_match": True},
+        )
+    ]
+    for f in schema:
+        type_name = gx_type_name(f.type, f.nullable)
+        if type_name:
+            specs.append(
+                ExpectationSpec("expect_column_values_to_be_of_type",
+                                {"column": f.name, "type_": type_name})
+            )
+    return specs
+
+
+def gx_type_name(arrow_type: pa.DataType, nullable: bool) -> str | None:
+    """The type name GX reports for an Arrow column converted to pandas.
+
+    Nullable integer columns become float64 only when a batch holds a null, so their pandas type
+    depends on the data and they get no type expectation (the contract cast at write time already
+    guarantees them)."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "str"
+    if pa.types.is_integer(arrow_type):
+        return None if nullable else str(arrow_type)
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_timestamp(arrow_type):
+        return "Timestamp"
+    if pa.types.is_boolean(arrow_type):
+        return None if nullable else "bool"
+    return None
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One expectation's result, summed over every batch it ran on."""
+
+    label: str
+    type: str
+    blocking: bool
+    success: bool = True
+    element_count: int = 0
+    unexpected_count: int = 0
+    missing_count: int = 0
+    observed_value: Any = None
+    examples: list[Any] = field(default_factory=list)
+    error: str | None = None
+    mostly: float | None = None
+
+    def add(self, result: dict[str, Any], success: bool, sensitive: bool) -> None:
+        self.element_count += int(result.get("element_count") or 0)
+        self.unexpected_count += int(result.get("unexpected_count") or 0)
+        self.missing_count += int(result.get("missing_count") or 0)
+        if "observed_value" in result:
+            self.observed_value = _plain(result["observed_value"])
+        if self.mostly is None:
+            self.success = self.success and success
+        else:  # `mostly` holds over the whole table, not batch by batch
+            checked = self.element_count - self.missing_count
+            self.success = checked == 0 or 1 - self.unexpected_count / checked >= self.mostly
+        if not sensitive and len(self.examples) < MAX_EXAMPLES:
+            room = MAX_EXAMPLES - len(self.examples)
+            self.examples += [_plain(v) for v in result.get("partial_unexpected_list") or []][:room]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"expectation": self.label, "success": self.success,
+                               "blocking": self.blocking}
+        if self.element_count:
+            out.update(checked=self.element_count, unexpected=self.unexpected_count)
+        if self.observed_value is not None:
+            out["observed"] = self.observed_value
+        if self.examples:
+            out["examples"] = self.examples
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class ValidationSummary:
+    """A table's validation: row-level outcomes over its parts plus whole-table aggregates."""
+
+    table: str
+    rows: int = 0
+    parts: int = 0
+    batches: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    def passed(self, blocking: bool) -> bool:
+        return all(o.success for o in self.outcomes if o.blocking == blocking)
+
+    def failures(self, blocking: bool | None = None) -> list[Outcome]:
+        return [o for o in self.outcomes
+                if not o.success and (blocking is None or o.blocking == blocking)]
+
+    def outcome(self, label_prefix: str) -> Outcome:
+        return next(o for o in self.outcomes if o.label.startswith(label_prefix))
+
+    def metadata(self, blocking: bool | None = None) -> dict[str, Any]:
+        """A small JSON-able summary for a Dagster check's metadata."""
+        chosen = [o for o in self.outcomes if blocking is None or o.blocking == blocking]
+        return {
+            "table": self.table,
+            "rows_validated": self.rows,
+            "parts": self.parts,
+            "evaluated": len(chosen),
+            "failed": sum(not o.success for o in chosen),
+            "unexpected_rows": sum(o.unexpected_count for o in chosen),
+            "results": [o.as_dict() for o in chosen if not o.success]
+            + [o.as_dict() for o in chosen
+               if o.success and isinstance(o.observed_value, int | float)],
+        }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able version of a GX value (numpy scalars, NaN, tuples)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        return value[:80]
+    return value if isinstance(value, int | float | bool | type(None)) else str(value)[:80]
+
+
+# --- GX runner ----------------------------------------------------------------------------------
+
+
+class GXRunner:
+    """One ephemeral GX context with a pandas datasource; suites are built on demand."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.datasource = self.context.data_sources.add_pandas("personality_warehouse")
+        self._batch_definitions: dict[str, Any] = {}
+
+    def _batch_definition(self, name: str) -> Any:
+        if name not in self._batch_definitions:
+            asset = self.datasource.add_dataframe_asset(name=name)
+            self._batch_definitions[name] = asset.add_batch_definition_whole_dataframe("whole")
+        return self._batch_definitions[name]
+
+    def build_suite(self, name: str, specs: Sequence[ExpectationSpec]) -> Any:
+        suite = self._gx.ExpectationSuite(name=name)
+        for index, spec in enumerate(specs):
+            suite.add_expectation(build_expectation(spec, index))
+        return suite
+
+    def validate(self, name: str, frame: pd.DataFrame, specs: Sequence[ExpectationSpec],
+                 outcomes: list[Outcome]) -> None:
+        """Validate one in-memory frame and add its results to `outcomes` (same order as specs)."""
+        suite = self.build_suite(name, specs)
+        batch = self._batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format="SUMMARY")
+        # Suites are never saved, so expectations have no ids: our index rides in `meta`.
+        by_index = {r.expectation_config.meta["index"]: r for r in result.results}
+        for index, (spec, outcome) in enumerate(zip(specs, outcomes, strict=True)):
+            r = by_index[index]
+            info = r.exception_info or {}
+            if info.get("raised_exception"):
+                outcome.success = False
+                outcome.error = str(info.get("exception_message"))[:200]
+                continue
+            sensitive = spec.kwargs.get("column") in SENSITIVE_COLUMNS
+            outcome.add(dict(r.result or {}), bool(r.success), sensitive)
+
+
+@lru_cache(maxsize=1)
+def runner() -> GXRunner:
+    return GXRunner()
+
+
+def build_expectation(spec: ExpectationSpec, index: int = 0) -> Any:
+    """The GX 1.x expectation named by its snake-case type (`expect_column_values_to_be_unique`)."""
+    import great_expectations.expectations as gxe
+
+    class_name = "".join(part.capitalize() for part in spec.type.split("_"))
+    try:
+        cls = getattr(gxe, class_name)
+    except AttributeError as error:
+        raise ValueError(f"unknown GX expectation {spec.type!r}") from error
+    return cls(**spec.kwargs, meta={"index": index})
+
+
+def _new_outcomes(specs: Iterable[ExpectationSpec]) -> list[Outcome]:
+    return [Outcome(s.label, s.type, s.blocking, mostly=s.kwargs.get("mostly")) for s in specs]
+
+
+# --- validating lake tables ---------------------------------------------------------------------
+
+
+def validate_frame(suite: SuiteSpec, frame: pd.DataFrame) -> ValidationSummary:
+    """Row-level expectations on one frame (tests, small tables)."""
+    summary = ValidationSummary(suite.table, rows=len(frame), batches=1)
+    summary.outcomes = _new_outcomes(suite.expectations)
+    runner().validate(f"{suite.zone}_{suite.table}", frame, suite.expectations, summary.outcomes)
+    return summary
+
+
+def validate_parts(
+    lake: Lake, suite: SuiteSpec, paths: Sequence[str], batch_rows: int = 50_000
+) -> ValidationSummary:
+    """Row-level expectations over part files, one bounded record batch at a time.
+
+    Per-batch uniqueness is only a first line: uniqueness across batches and parts is an
+    aggregate, computed by DuckDB."""
+    summary = ValidationSummary(suite.table, parts=len(paths))
+    summary.outcomes = _new_outcomes(suite.expectations)
+    for batch in iter_part_batches(lake, paths, batch_rows=batch_rows):
+        frame = pa.Table.from_batches([batch]).to_pandas()
+        runner().validate(f"{suite.zone}_{suite.table}", frame, suite.expectations,
+                          summary.outcomes)
+        summary.rows += len(frame)
+        summary.batches += 1
+    return summary
+
+
+def validate_aggregates(lake: Lake, suite: SuiteSpec) -> ValidationSummary:
+    """Whole-table properties: DuckDB computes each aggregate frame, GX validates it."""
+    summary = ValidationSummary(suite.table)
+    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
+    if not lake.is_local:
+        con.register_filesystem(lake.fs)
+    try:
+        for aggregate in suite.aggregates:
+            sql = render(aggregate.sql, lambda z, t: table_relation(lake, z, t, lake_schema))
+            frame = con.sql(sql).df()
+            outcomes = _new_outcomes(aggregate.expectations)
+            for o in outcomes:
+                o.label = f"{aggregate.name}: {o.label}"
+            runner().validate(f"{suite.zone}_{suite.table}_{aggregate.name}", frame,
+                              aggregate.expectations, outcomes)
+            summary.outcomes += outcomes
+    finally:
+        con.close()
+    return summary
+
+
+def validate_table(
+    lake: Lake, suite: SuiteSpec, partition: str | None = None, batch_rows: int = 50_000
+) -> ValidationSummary:
+    """Validate a table: row-level over the partition's parts (all parts when None), then the
+    whole-table aggregates."""
+    paths = partition_parts(lake, suite.zone, suite.table, partition)
+    summary = validate_parts(lake, suite, paths, batch_rows)
+    aggregates = validate_aggregates(lake, suite)
+    summary.outcomes += aggregates.outcomes
+    return summary
+
+
+def partition_parts(lake: Lake, zone: str, table: str, partition: str | None) -> list[str]:
+    """Part files of one source partition (from the footer stamp), or every part."""
+    paths = lake.list_parts(zone, table)
+    if partition is None:
+        return paths
+    own = lake.list_parts(zone, table, corpus_of(partition))
+    return [p for p in own if (lake.part_metadata(p) or {}).get("partition") == partition]
