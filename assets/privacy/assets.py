@@ -1,0 +1,169 @@
+"""Privacy assets: the curated zone, anonymised and pseudonymised, and its blocking leak check."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from assets.lake import Lake
+from assets.privacy import curate
+from assets.privacy.anonymise import PiiEngine
+from assets.privacy.known_names import KnownNames
+from assets.privacy.leaks import LeakReport, LeakScanner
+from assets.privacy.policy import Policy, load_policy
+from dagster_project.partitions import source_partitions
+from dagster_project.resources import PrivacyResource, SpacyResource, WarehouseResource
+from schemas.curated import CURATED_TABLES
+from schemas.tables import column_docs
+
+RAW_DOCUMENTS, RAW_UTTERANCES = AssetKey(["raw", "documents"]), AssetKey(["raw", "utterances"])
+RAW_AUTHORS, RAW_LABELS = AssetKey(["raw", "authors"]), AssetKey(["raw", "labels"])
+RAW_QUARANTINE = AssetKey(["raw", "quarantine"])
+
+
+def _meta(table: str) -> dict[str, MetadataValue]:
+    return {"columns": MetadataValue.json(column_docs(CURATED_TABLES[table].schema))}
+
+
+@lru_cache(maxsize=1)
+def _policy() -> Policy:
+    return load_policy()
+
+
+def _known(lake: Lake) -> KnownNames:
+    return curate.known_names_from_lake(lake, curate.known_names_filter(_policy()))
+
+
+_ENGINES: dict[tuple[int, frozenset[str]], PiiEngine] = {}
+
+
+def _engine(nlp: object, known: KnownNames) -> PiiEngine:
+    """One engine per process and name list: building the name regex takes seconds."""
+    key = (id(nlp), known.names)
+    if key not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[key] = PiiEngine(nlp, _policy(), known)  # type: ignore[arg-type]
+    return _ENGINES[key]
+
+
+def _result(context: AssetExecutionContext, table: str, res: curate.CurateResult,
+            removed: int) -> MaterializeResult:
+    context.log.info(f"curated {table}: {res.rows[table]} rows, pii {dict(res.pii)}")
+    return MaterializeResult(metadata={
+        "rows_written": res.rows[table],
+        "pii_counts": MetadataValue.json(dict(res.pii)),
+        "parsed_here": res.parsed_here,
+        "removed_parts": removed,
+        "preview": MetadataValue.md("\n\n".join(f"> {p}" for p in res.preview) or "(none)"),
+    })
+
+
+@asset(key=["curated", "documents"], deps=[RAW_DOCUMENTS, RAW_AUTHORS, RAW_UTTERANCES],
+       partitions_def=source_partitions, group_name="privacy", metadata=_meta("documents"),
+       kinds={"parquet", "presidio"})
+def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResource,
+                      spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
+    """Documents with PII replaced by numbered placeholders and pseudonymous author ids."""
+    lake, nlp = warehouse.lake(), spacy.load()
+    engine = _engine(nlp, _known(lake))
+    res = curate.curate_documents(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    removed = curate.remove_vanished(lake, "documents", context.partition_key)
+    return _result(context, "documents", res, removed)
+
+
+@asset(key=["curated", "utterances"], deps=[RAW_UTTERANCES, RAW_AUTHORS],
+       partitions_def=source_partitions, group_name="privacy", metadata=_meta("utterances"),
+       kinds={"parquet", "presidio"})
+def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResource,
+                       spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
+    """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised."""
+    lake, nlp = warehouse.lake(), spacy.load()
+    engine = _engine(nlp, _known(lake))
+    res = curate.curate_utterances(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    removed = curate.remove_vanished(lake, "utterances", context.partition_key)
+    return _result(context, "utterances", res, removed)
+
+
+@asset(key=["curated", "authors"], deps=[RAW_AUTHORS], partitions_def=source_partitions,
+       group_name="privacy", metadata=_meta("authors"), kinds={"parquet"})
+def curated_authors(context: AssetExecutionContext, warehouse: WarehouseResource,
+                    privacy: PrivacyResource) -> MaterializeResult:
+    """Authors by pseudonym only: no username."""
+    lake = warehouse.lake()
+    res = curate.curate_authors(lake, context.partition_key, privacy.pseudonym_key)
+    removed = curate.remove_vanished(lake, "authors", context.partition_key)
+    return _result(context, "authors", res, removed)
+
+
+@asset(key=["curated", "labels"], deps=[RAW_LABELS], partitions_def=source_partitions,
+       group_name="privacy", metadata=_meta("labels"), kinds={"parquet"})
+def curated_labels(context: AssetExecutionContext, warehouse: WarehouseResource,
+                   privacy: PrivacyResource) -> MaterializeResult:
+    """Personality labels whose author subjects carry the author's pseudonym."""
+    lake = warehouse.lake()
+    res = curate.curate_labels(lake, context.partition_key, privacy.pseudonym_key)
+    removed = curate.remove_vanished(lake, "labels", context.partition_key)
+    return _result(context, "labels", res, removed)
+
+
+@asset(key=["curated", "quarantine"], deps=[RAW_QUARANTINE], partitions_def=source_partitions,
+       group_name="privacy", metadata=_meta("quarantine"), kinds={"parquet"})
+def curated_quarantine(context: AssetExecutionContext, warehouse: WarehouseResource,
+                       privacy: PrivacyResource) -> MaterializeResult:
+    """Rejected rows by reason only: the raw excerpts stay in the raw zone."""
+    lake = warehouse.lake()
+    res = curate.curate_quarantine(lake, context.partition_key, privacy.pseudonym_key)
+    removed = curate.remove_vanished(lake, "quarantine", context.partition_key)
+    return _result(context, "quarantine", res, removed)
+
+
+def _leak_result(report: LeakReport) -> AssetCheckResult:
+    return AssetCheckResult(
+        passed=report.total == 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "leaks": MetadataValue.json(dict(report.counts)),
+            "texts_scanned": report.texts_scanned,
+            "texts_with_leaks": report.texts_with_leaks,
+            "examples_masked": MetadataValue.json(report.examples),
+        },
+    )
+
+
+@asset_check(asset=curated_documents, name="no_identifier_leaks", blocking=True,
+             partitions_def=source_partitions)
+def documents_leak_check(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    """No email, phone, user URL, u/ name, @handle or known raw author name in curated text."""
+    lake = warehouse.lake()
+    scanner = LeakScanner(_known(lake))
+    return _leak_result(curate.scan_curated(lake, "documents", context.partition_key, scanner))
+
+
+@asset_check(asset=curated_utterances, name="no_identifier_leaks", blocking=True,
+             partitions_def=source_partitions)
+def utterances_leak_check(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    """The same leak scan over dialogue turns and stage directions."""
+    lake = warehouse.lake()
+    scanner = LeakScanner(_known(lake))
+    return _leak_result(curate.scan_curated(lake, "utterances", context.partition_key, scanner,
+                                            ("text", "stage_directions")))
+
+
+ASSETS = [curated_documents, curated_utterances, curated_authors, curated_labels,
+          curated_quarantine]
+CHECKS = [documents_leak_check, utterances_leak_check]

@@ -1,0 +1,267 @@
+"""Curating a partition: raw parts in, anonymised and pseudonymised curated parts out.
+
+Plain Python (the Dagster assets only call these). Each raw part (one per source file) becomes
+one curated part of the same name, written atomically through `PartWriter`, so a rerun replaces
+the partition's curated parts whole. Documents are anonymised from the stored parse
+(`assets.nlp.parse.iter_parsed_docs`), in the same order as the raw part; only when a part has
+not been parsed yet are its texts parsed here, once. Utterances and stage directions have no
+stored parse (the parse is per document) and are parsed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from assets.lake import Lake, PartWriter, iter_part_batches
+from assets.privacy.anonymise import PiiEngine
+from assets.privacy.known_names import KnownNames, NameFilter
+from assets.privacy.leaks import LeakReport, LeakScanner, iter_structured
+from assets.privacy.policy import Policy
+from assets.privacy.pseudonyms import pseudonym_or_none
+from schemas.curated import CURATED_TABLES
+
+RAW, CURATED = "raw", "curated"
+BATCH_ROWS = 2_000
+
+
+@dataclass
+class CurateResult:
+    rows: Counter[str] = field(default_factory=Counter)
+    pii: Counter[str] = field(default_factory=Counter)
+    parsed_here: int = 0
+    preview: list[str] = field(default_factory=list)
+
+
+def partition_parts(lake: Lake, zone: str, table: str, corpus: str, partition: str) -> list[str]:
+    """Part names of one table that belong to a partition (from the parts' footer stamps)."""
+    names = []
+    for path in lake.list_parts(zone, table, corpus):
+        if (lake.part_metadata(path) or {}).get("partition") == partition:
+            names.append(posixpath.basename(path)[: -len(".parquet")])
+    return names
+
+
+def corpus_of_partition(partition: str) -> str:
+    from assets.ingest.sources import corpus_of
+
+    return corpus_of(partition)
+
+
+def known_names_from_lake(lake: Lake, name_filter: NameFilter | None = None) -> KnownNames:
+    """Every username and speaker name in the raw zone, all corpora: a name seen anywhere is
+    redacted everywhere."""
+    names: list[str] = []
+    for table, column in (("authors", "username"), ("utterances", "speaker")):
+        paths = lake.list_parts(RAW, table)
+        for batch in iter_part_batches(lake, paths, columns=[column], batch_rows=50_000):
+            names.extend(v for v in batch.column(0).to_pylist() if v)
+    return KnownNames.build(names, name_filter)
+
+
+def known_names_filter(policy: Policy) -> NameFilter:
+    s = policy.settings("known_names")
+    return NameFilter(int(s.get("min_length", 3)), float(s.get("max_common_zipf", 3.5)))
+
+
+def _stamp(lake: Lake, table: str, corpus: str, part: str) -> dict[str, Any]:
+    meta = dict(lake.part_metadata(lake.part_path(RAW, table, corpus, part)) or {})
+    meta["stage"] = "privacy"
+    return meta
+
+
+def _docs_for_part(lake: Lake, nlp: Language, corpus: str, part: str, texts: Iterable[str],
+                   result: CurateResult) -> Iterator[tuple[str | None, Doc]]:
+    """The part's Docs in raw order: the stored parse when there is one, else one parse here."""
+    try:
+        from assets.nlp.parse import iter_parsed_docs
+
+        yield from iter_parsed_docs(lake, corpus, part, nlp.vocab)
+        return
+    except (ImportError, FileNotFoundError):
+        pass
+    for doc in nlp.pipe(texts, batch_size=64):
+        result.parsed_here += 1
+        yield None, doc
+
+
+def curate_documents(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
+                     ) -> CurateResult:
+    """Anonymise the partition's documents; author ids become pseudonyms."""
+    corpus = corpus_of_partition(partition)
+    result = CurateResult()
+    schema = CURATED_TABLES["documents"].schema
+    for part in partition_parts(lake, RAW, "documents", corpus, partition):
+        path = lake.part_path(RAW, "documents", corpus, part)
+        # Streamed twice (rows, and texts for a fallback parse): never a whole part in memory.
+        rows = (r for b in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS)
+                for r in b.to_pylist())
+        texts = (t or "" for b in iter_part_batches(lake, [path], ["text"], BATCH_ROWS)
+                 for t in b.column(0).to_pylist())
+        docs = _docs_for_part(lake, nlp, corpus, part, texts, result)
+        with PartWriter(lake, CURATED, "documents", corpus, part, schema,
+                        _stamp(lake, "documents", corpus, part)) as writer:
+            out: list[dict[str, Any]] = []
+            for row, (doc_id, doc) in zip(rows, docs, strict=True):
+                if doc_id is not None and doc_id != row["doc_id"]:
+                    raise ValueError(f"parse of {corpus}/{part} is out of step with its documents")
+                out.append(_curated_document(row, engine.anonymise(doc), key, result))
+                if len(out) >= BATCH_ROWS:
+                    writer.write(pa.Table.from_pylist(out, schema=schema))
+                    out = []
+            writer.write(pa.Table.from_pylist(out, schema=schema))
+        result.rows["documents"] += writer.rows
+    return result
+
+
+def _curated_document(row: dict[str, Any], anonymised: Any, key: str,
+                      result: CurateResult) -> dict[str, Any]:
+    result.pii.update(anonymised.counts)
+    if len(result.preview) < 3 and anonymised.counts:
+        result.preview.append(anonymised.text[:160])
+    return {
+        **{k: v for k, v in row.items() if k not in ("text", "author_id", "content_hash")},
+        "author_id": pseudonym_or_none(row["author_id"], key),
+        "text": anonymised.text,
+        "content_hash": hashlib.sha256(anonymised.text.encode("utf-8")).hexdigest(),
+        "pii_counts": anonymised.counts_json,
+    }
+
+
+def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
+                      ) -> CurateResult:
+    """Anonymise dialogue turns and their stage directions; speaker ids become pseudonyms."""
+    corpus = corpus_of_partition(partition)
+    result = CurateResult()
+    schema = CURATED_TABLES["utterances"].schema
+    for part in partition_parts(lake, RAW, "utterances", corpus, partition):
+        path = lake.part_path(RAW, "utterances", corpus, part)
+        with PartWriter(lake, CURATED, "utterances", corpus, part, schema,
+                        _stamp(lake, "utterances", corpus, part)) as writer:
+            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
+                rows = batch.to_pylist()
+                writer.write(pa.Table.from_pylist(
+                    list(_curated_utterances(rows, engine, nlp, key, result)), schema=schema))
+        result.rows["utterances"] += writer.rows
+    return result
+
+
+def _curated_utterances(rows: list[dict[str, Any]], engine: PiiEngine, nlp: Language, key: str,
+                        result: CurateResult) -> Iterator[dict[str, Any]]:
+    texts = [r["text"] or "" for r in rows]
+    directions = [d for r in rows for d in (r["stage_directions"] or [])]
+    docs = iter(nlp.pipe(texts + directions, batch_size=128))
+    result.parsed_here += len(texts) + len(directions)
+    turn_docs = [next(docs) for _ in texts]
+    for row, doc in zip(rows, turn_docs, strict=True):
+        anonymised = engine.anonymise(doc)
+        counts = Counter(anonymised.counts)
+        new_directions = []
+        for _ in row["stage_directions"] or []:
+            direction = engine.anonymise(next(docs))
+            counts.update(direction.counts)
+            new_directions.append(direction.text)
+        result.pii.update(counts)
+        yield {
+            **{k: v for k, v in row.items() if k not in ("speaker", "speaker_id", "text",
+                                                         "stage_directions")},
+            "speaker_id": pseudonym_or_none(row["speaker_id"], key),
+            "text": anonymised.text,
+            "stage_directions": new_directions,
+            "pii_counts": _json(counts),
+        }
+
+
+def _json(counts: Counter[str]) -> str:
+    import json
+
+    return json.dumps(dict(sorted(counts.items())), sort_keys=True)
+
+
+def curate_authors(lake: Lake, partition: str, key: str) -> CurateResult:
+    """Authors with pseudonymous ids and no username."""
+    return _copy_pseudonymised(lake, partition, "authors", key,
+                               lambda r: {**r, "author_id": pseudonym_or_none(r["author_id"], key)})
+
+
+def curate_labels(lake: Lake, partition: str, key: str) -> CurateResult:
+    """Labels whose subject is an author get the author's pseudonym (the raw id names them)."""
+
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        if row["subject_kind"] == "author":
+            row = {**row, "subject_id": pseudonym_or_none(row["subject_id"], key)}
+        return row
+
+    return _copy_pseudonymised(lake, partition, "labels", key, convert)
+
+
+def curate_quarantine(lake: Lake, partition: str, key: str) -> CurateResult:
+    """The quarantine without raw excerpts; identifiers inside a reason are masked too."""
+    return _copy_pseudonymised(lake, partition, "quarantine", key,
+                               lambda r: {**r, "reason": mask_structured(r["reason"] or "")})
+
+
+def _copy_pseudonymised(lake: Lake, partition: str, table: str, key: str, convert: Any
+                        ) -> CurateResult:
+    corpus = corpus_of_partition(partition)
+    result = CurateResult()
+    schema = CURATED_TABLES[table].schema
+    keep = set(schema.names)
+    for part in partition_parts(lake, RAW, table, corpus, partition):
+        path = lake.part_path(RAW, table, corpus, part)
+        with PartWriter(lake, CURATED, table, corpus, part, schema,
+                        _stamp(lake, table, corpus, part)) as writer:
+            for batch in iter_part_batches(lake, [path], batch_rows=20_000):
+                rows = [{k: v for k, v in convert(r).items() if k in keep}
+                        for r in batch.to_pylist()]
+                writer.write(pa.Table.from_pylist(rows, schema=schema))
+        result.rows[table] += writer.rows
+    return result
+
+
+def mask_structured(text: str) -> str:
+    """Replace strict structured identifiers with their type, without any NLP (short texts)."""
+    spans = sorted(iter_structured(text), key=lambda s: (s[1], -s[2]))
+    out, cursor = [], 0
+    for kind, start, end in spans:
+        if start < cursor:
+            continue
+        out += [text[cursor:start], f"<{kind}>"]
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def remove_vanished(lake: Lake, table: str, partition: str) -> int:
+    """Drop curated parts of a partition whose raw part is gone (a deleted source file)."""
+    corpus = corpus_of_partition(partition)
+    live = set(partition_parts(lake, RAW, table, corpus, partition))
+    removed = 0
+    for name in partition_parts(lake, CURATED, table, corpus, partition):
+        if name not in live:
+            lake.remove(lake.part_path(CURATED, table, corpus, name))
+            removed += 1
+    return removed
+
+
+def scan_curated(lake: Lake, table: str, partition: str, scanner: LeakScanner,
+                 columns: Iterable[str] = ("text",)) -> LeakReport:
+    """Leak-scan the curated parts of one partition."""
+    corpus = corpus_of_partition(partition)
+    report = LeakReport()
+    paths = [lake.part_path(CURATED, table, corpus, p)
+             for p in partition_parts(lake, CURATED, table, corpus, partition)]
+    for batch in iter_part_batches(lake, paths, columns=list(columns)):
+        for column in batch.columns:
+            values = column.to_pylist()
+            flat = [x for v in values for x in (v if isinstance(v, list) else [v])]
+            report.merge(scanner.scan(flat), scanner.max_examples)
+    return report
