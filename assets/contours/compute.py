@@ -10,14 +10,17 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from assets.contours.features import FAMILIES, lexicon_requirements
+from assets.contours.lexicons import load_lexicons
 from assets.contours.summaries import STATS, summarize_windows
 from assets.contours.tokens import Featurizer
 from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, sentence_windows, window_sums
@@ -229,3 +232,39 @@ def contours_partition(lake: Lake, vocab: Vocab, partition: str, featurizer: Fea
 
 def part_name(path: str) -> str:
     return posixpath.basename(path)[: -len(".parquet")]
+
+
+@lru_cache(maxsize=4)
+def featurizer_for(lexicon_dir: str) -> Featurizer:
+    """One featurizer per lexicon folder and process: lexicons load once, caches stay warm."""
+    return Featurizer(load_lexicons(lexicon_dir or None))
+
+
+def corpora_with(lake: Lake, table: str, zone: str = ZONE) -> list[str]:
+    """Corpora that have at least one part of a table."""
+    names = {posixpath.basename(posixpath.dirname(p)) for p in lake.list_parts(zone, table)}
+    return sorted(n.split("=", 1)[1] for n in names if n.startswith("corpus="))
+
+
+def sample_document(lake: Lake, partition: str) -> tuple[str | None, pa.Table]:
+    """The partition's document with the most windows (capped at 200, so the plot stays
+    readable), and its contour rows: the picture shown in the UI."""
+    corpus = corpus_of(partition)
+    parts = parse.partition_parts(lake, corpus, partition, table=CONTOURS_TABLE, zone=ZONE)
+    best: tuple[int, str | None, str | None] = (-1, None, None)
+    for part in parts:
+        path = lake.part_path(ZONE, CONTOURS_TABLE, corpus, part)
+        with lake.fs.open(path, "rb") as handle:
+            table = pq.read_table(handle, columns=["doc_id", "window_idx"])
+        if table.num_rows == 0:
+            continue
+        counts = table.group_by("doc_id").aggregate([("window_idx", "count")])
+        n = np.minimum(counts.column("window_idx_count").to_numpy(), 200)
+        i = int(np.argmax(n))
+        if n[i] > best[0]:
+            best = (int(n[i]), counts.column("doc_id")[i].as_py(), path)
+    if best[1] is None:
+        return None, CONTOURS.empty_table()
+    with lake.fs.open(best[2], "rb") as handle:
+        table = pq.read_table(handle, filters=[("doc_id", "=", best[1])])
+    return best[1], table.sort_by("window_idx")

@@ -1,0 +1,42 @@
+"""NLP assets: the one spaCy parse of every document."""
+
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from assets.nlp.parse import ParseConfig, parse_partition
+from dagster_project.partitions import source_partitions
+from dagster_project.resources import SpacyResource, WarehouseResource
+
+PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
+
+
+@asset(
+    key=PARSED_DOCUMENTS,
+    deps=[AssetKey(["raw", "documents"])],
+    partitions_def=source_partitions,
+    group_name="nlp",
+    kinds={"spacy"},
+)
+def parsed_documents(
+    context: AssetExecutionContext, warehouse: WarehouseResource, spacy: SpacyResource
+) -> MaterializeResult:
+    """spaCy parse of every document (DocBin chunks); reparsed only when text or model change."""
+    config = ParseConfig(batch_size=spacy.batch_size, n_process=spacy.n_process)
+    results = parse_partition(warehouse.lake(), spacy.load(), context.partition_key, config)
+    parsed = [r for r in results if not r.skipped]
+    stamp = results[0].stamp if results else {}
+    return MaterializeResult(
+        metadata={
+            "documents": sum(r.documents for r in results),
+            "documents_parsed": sum(r.documents for r in parsed),
+            "tokens_parsed": sum(r.tokens for r in parsed),
+            "parts": MetadataValue.json(
+                {r.part: "skipped (unchanged)" if r.skipped else r.chunks for r in results}
+            ),
+            "model": f"{stamp.get('model', '')} {stamp.get('model_version', '')}".strip(),
+        }
+    )
+
+
+ASSETS = [parsed_documents]
+CHECKS: list = []
