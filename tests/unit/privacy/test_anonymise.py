@@ -1,0 +1,60 @@
+"""Placeholders: typed, numbered in reading order, consistent within a document; no re-parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from assets.privacy.anonymise import Finding, replace_findings, resolve_overlaps
+from assets.privacy.policy import load_policy, parse_policy
+
+
+def test_when_same_name_twice_then_same_placeholder(engine, nlp):
+    text = "Hillary Clinton met Donald Trump. Later Hillary Clinton left."
+    out = engine.anonymise(nlp(text)).text
+    assert out == "<PERSON_1> met <PERSON_2>. Later <PERSON_1> left."
+
+
+def test_when_surname_alone_after_full_name_then_same_number():
+    policy = load_policy()
+    text = "Hillary Clinton spoke; Clinton left."
+    findings = [Finding("PERSON", 0, 15, 0.9), Finding("PERSON", 23, 30, 0.9)]
+    assert replace_findings(text, findings, policy).text == "<PERSON_1> spoke; <PERSON_1> left."
+
+
+def test_when_handle_and_reddit_user_name_same_user_then_same_number():
+    policy = load_policy()
+    text = "u/fox and @fox"
+    findings = [Finding("USERNAME", 0, 5, 0.9), Finding("USERNAME", 10, 14, 0.9)]
+    assert replace_findings(text, findings, policy).text == "<USER_1> and <USER_1>"
+
+
+def test_when_findings_overlap_then_union_kept_with_most_confident_type():
+    merged = resolve_overlaps([Finding("LOCATION", 0, 5, 0.85), Finding("PERSON", 3, 10, 0.7)])
+    assert merged == [Finding("LOCATION", 0, 10, 0.85)]
+
+
+def test_when_counts_then_json_per_type(engine, nlp):
+    result = engine.anonymise(nlp("Email a.b@example.com or a.b@example.com, or u/someone_1"))
+    assert result.counts == {"EMAIL_ADDRESS": 2, "USERNAME": 1}
+    assert result.text.count("<EMAIL_1>") == 2
+    assert result.counts_json == '{"EMAIL_ADDRESS": 2, "USERNAME": 1}'
+
+
+def test_when_empty_text_then_nothing_found(engine, nlp):
+    assert engine.anonymise(nlp("")).text == ""
+
+
+def test_when_analysing_a_doc_then_no_second_parse(engine, nlp, monkeypatch):
+    doc = nlp("Please ring Bartholomew at +44 20 7946 0958.")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the PII stage parsed again")
+
+    monkeypatch.setattr(engine.nlp_engine, "process_text", forbidden)
+    monkeypatch.setattr(engine.nlp_engine, "process_batch", forbidden)
+    assert engine.anonymise(doc).text == "Please ring <PERSON_1> at <PHONE_1>."
+
+
+def test_when_policy_operator_unknown_then_load_fails():
+    with pytest.raises(ValueError, match="operator"):
+        parse_policy({"entities": {"PERSON": {"operator": "shred"}}})

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from assets.privacy.known_names import KnownNames
+from assets.privacy.leaks import LeakScanner, mask
+
+PLANTED = [
+    ("email", "write me at jane.doe@example.com today", "EMAIL_ADDRESS", "jane.doe@example.com"),
+    ("phone", "call +1 646 555 0199 now", "PHONE_NUMBER", "+1 646 555 0199"),
+    ("user_url", "see reddit.com/u/quietfox for more", "USER_URL", "reddit.com/u/quietfox"),
+    ("reddit_user", "ask /u/quietfox", "REDDIT_USER", "/u/quietfox"),
+    ("handle", "cc @quiet_fox", "HANDLE", "@quiet_fox"),
+    ("known_name", "I think Bramblewick was right", "KNOWN_AUTHOR", "Bramblewick"),
+]
+
+
+@pytest.mark.parametrize(("situation", "text", "kind", "identifier"), PLANTED,
+                         ids=[p[0] for p in PLANTED])
+def test_when_identifier_planted_then_counted_and_masked(situation, text, kind, identifier):
+    scanner = LeakScanner(KnownNames.build(["bramblewick"]))
+    report = scanner.scan([text, "nothing here"])
+    assert report.counts[kind] == 1
+    assert report.texts_with_leaks == 1 and report.texts_scanned == 2
+    assert identifier not in report.examples[0]
+    assert mask(identifier) in report.examples[0]
+
+
+def test_when_placeholders_only_then_no_leak():
+    scanner = LeakScanner(KnownNames.build(["bramblewick"]))
+    assert scanner.scan(["<USER_1> mailed <EMAIL_1> from <URL_2>, ask <PERSON_1>"]).total == 0
+
+
+def test_when_two_leaks_near_then_example_masks_both():
+    report = LeakScanner().scan(["@alpha_one and @beta_two"])
+    assert "alpha_one" not in report.examples[0] and "beta_two" not in report.examples[0]
+
+
+def test_when_anonymised_then_scanner_finds_nothing(engine, nlp):
+    text = ("hey u/quietfox, @quiet_fox, mail jane@example.com, call +44 20 7946 0958, "
+            "see twitter.com/quiet_fox, throwaway_9876 agrees")
+    out = engine.anonymise(nlp(text)).text
+    assert LeakScanner(engine.known).scan([out]).total == 0
+
+
+def test_when_many_known_names_then_match_is_word_bounded_and_case_insensitive():
+    known = KnownNames.build([f"user_{i}" for i in range(20_000)] + ["anna_b"])
+    assert [m[2] for m in known.find("ANNA_B met user_19999 and user_1x")] == ["anna_b",
+                                                                            "user_19999"]
+
+
+def test_when_name_is_common_word_or_short_then_skipped():
+    known = KnownNames.build(["music", "ab", "[deleted]", "zorblax"])
+    assert known.names == frozenset({"zorblax"}) and known.skipped == 3

@@ -1,0 +1,62 @@
+"""Every recognizer, as a table: a situation, a text, and what must (or must not) be found."""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = [
+    # (situation, text, entity expected, surface that must be covered)
+    ("reddit_user_with_slash", "ask /u/other_guy about it", "USERNAME", "/u/other_guy"),
+    ("reddit_user_without_slash", "thanks u/SomeUser42!", "USERNAME", "u/SomeUser42"),
+    ("twitter_handle", "RT @jack_dorsey: hello", "USERNAME", "@jack_dorsey"),
+    ("known_username_bare", "I agree with throwaway_9876 here", "USERNAME", "throwaway_9876"),
+    ("known_username_other_case", "BRAMBLEWICK posted again", "USERNAME", "BRAMBLEWICK"),
+    ("known_speaker_name", "then Chandler  Bing left", "PERSON", "Chandler  Bing"),
+    ("email", "mail jane.doe@example.co.uk now", "EMAIL_ADDRESS", "jane.doe@example.co.uk"),
+    ("scheme_url", "see https://example.org/a/b?c=1.", "URL", "https://example.org/a/b?c=1"),
+    ("www_url", "at www.marigold.net/posts ok", "URL", "www.marigold.net/posts"),
+    ("bare_domain_url", "try truity.com/test today", "URL", "truity.com/test"),
+    ("user_path_url", "my page twitter.com/someone_x", "URL", "twitter.com/someone_x"),
+    ("phone_international", "text +44 20 7946 0958 please", "PHONE_NUMBER", "+44 20 7946 0958"),
+    ("phone_us", "call (415) 555-0132 after six", "PHONE_NUMBER", "(415) 555-0132"),
+    ("phone_german", "Büro: +49 30 901820", "PHONE_NUMBER", "+49 30 901820"),
+    ("ipv4", "server 203.0.113.42 is down", "IP_ADDRESS", "203.0.113.42"),
+    ("credit_card", "card 4111 1111 1111 1111 oops", "CREDIT_CARD", "4111 1111 1111 1111"),
+    ("person_ner", "Hillary Clinton spoke today.", "PERSON", "Hillary Clinton"),
+    ("person_gazetteer_single", "I went hiking with Bartholomew yesterday", "PERSON",
+     "Bartholomew"),
+    ("person_lowercase", "honestly kieran is the best", "PERSON", "kieran"),
+    ("person_with_title", "the class of Mr Smithson was fun", "PERSON", "Mr Smithson"),
+    ("location", "I moved from Manchester to Toronto.", "LOCATION", "Toronto"),
+]
+
+NOT_PII = [
+    ("ordinary_sentence", "I think introverts get a bad reputation."),
+    ("common_word_known_name", "We love music and dancing."),
+    ("email_like_without_suffix", "the value a@b.c is not an email"),
+    ("file_name", "open notes.txt and read section 2"),
+    ("abbreviation", "e.g. this one"),
+    ("version_number", "version 3.2.1 shipped"),
+    ("capitalised_common_word_sentence_start", "Hope you all have a great weekend!"),
+]
+
+
+@pytest.mark.parametrize(("situation", "text", "entity", "surface"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_when_identifier_present_then_found_and_covered(engine, nlp, situation, text, entity,
+                                                        surface):
+    findings = engine.analyze(nlp(text))
+    start = text.index(surface)
+    hits = [f for f in findings if f.start <= start and f.end >= start + len(surface)]
+    assert hits, f"{situation}: {surface!r} not covered in {findings}"
+    assert hits[0].entity == entity
+
+
+@pytest.mark.parametrize(("situation", "text"), NOT_PII, ids=[c[0] for c in NOT_PII])
+def test_when_no_identifier_then_text_unchanged(engine, nlp, situation, text):
+    assert engine.anonymise(nlp(text)).text == text
+
+
+def test_when_email_then_handle_recognizer_does_not_split_it(engine, nlp):
+    findings = engine.analyze(nlp("write to zorblax@yahoo.fr or dm"))
+    assert [f.entity for f in findings] == ["EMAIL_ADDRESS"]
