@@ -83,10 +83,10 @@ def write_ndjson(path: Path, size: int, seed: int = 1) -> int:
     return lines
 
 
-def write_ndjson_zst(path: Path, size: int, seed: int = 2) -> int:
-    """NDJSON.zst with a 2 GiB window like the RC dumps, streamed: memory stays small."""
+def write_ndjson_zst(path: Path, size: int, seed: int = 2, window_log: int = 31) -> int:
+    """NDJSON.zst declaring a 2**window_log window (31 = the RC dumps' 2 GiB), streamed."""
     params = zstandard.ZstdCompressionParameters.from_level(
-        1, window_log=31, write_content_size=False, threads=1
+        1, window_log=window_log, write_content_size=False, threads=1
     )
     lines = written = 0
     with path.open("wb") as raw, zstandard.ZstdCompressor(
@@ -176,24 +176,33 @@ def compare(work: Path, source: SourceFile, select: str, size: int) -> dict[str,
     return report
 
 
+def vm_hwm_mib() -> float:
+    """Peak RSS of this process image. Not ru_maxrss: Linux copies the parent's maximum into a
+    forked child, so a child's ru_maxrss can report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 CHILD = """
-import json, resource, sys, time
-from bench.ingest import run_ours, source_for
+import json, sys, time
+from bench.ingest import run_ours, source_for, vm_hwm_mib
 from pathlib import Path
 work, name = Path(sys.argv[1]), sys.argv[2]
 start = time.perf_counter()
 out = run_ours(work, source_for(work / "corpora", "reddit_pushshift", name))
-out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+out["peak_rss_mib"] = vm_hwm_mib()
 print(json.dumps(out))
 """
 
 
-def peak_rss(work: Path, size: int) -> dict[str, Any]:
+def peak_rss(work: Path, size: int, window_log: int) -> dict[str, Any]:
     folder = work / "corpora" / "reddit_pushshift"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "RC_bench_rss.zst"
     start = time.perf_counter()
-    lines = write_ndjson_zst(path, size)
+    lines = write_ndjson_zst(path, size, window_log=window_log)
     generated = time.perf_counter() - start
     repo = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(repo)}
@@ -202,6 +211,7 @@ def peak_rss(work: Path, size: int) -> dict[str, Any]:
     child = json.loads(proc.stdout.strip().splitlines()[-1])
     shutil.rmtree(work / "lake", ignore_errors=True)
     child.update({"uncompressed_gb": round(size / 1e9, 2), "lines": lines,
+                  "zstd_window_mib": 2**window_log // 2**20,
                   "compressed_mb": round(path.stat().st_size / MB, 1),
                   "generate_seconds": round(generated, 1),
                   "rows_per_s": round(child["rows"] / child["seconds"]),
@@ -220,7 +230,8 @@ def warm_up(work: Path) -> None:
     shutil.rmtree(work / "lake", ignore_errors=True)
 
 
-def run(work: Path, ndjson_mb: float, csv_mb: float, rss_gb: float | None) -> dict[str, Any]:
+def run(work: Path, ndjson_mb: float, csv_mb: float, rss_gb: float | None,
+        window_log: int = 31) -> dict[str, Any]:
     corpora = work / "corpora"
     (corpora / "reddit_pushshift").mkdir(parents=True, exist_ok=True)
     (corpora / "pandora").mkdir(parents=True, exist_ok=True)
@@ -243,9 +254,7 @@ def run(work: Path, ndjson_mb: float, csv_mb: float, rss_gb: float | None) -> di
     ndjson.unlink()
     comments.unlink()
     if rss_gb:
-        report["peak_rss"] = peak_rss(work, int(rss_gb * 1e9))
-    report["bench_peak_rss_mib"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        report["peak_rss"] = peak_rss(work, int(rss_gb * 1e9), window_log)
     return report
 
 
@@ -257,6 +266,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--csv-mb", type=float, default=100.0)
     parser.add_argument("--rss-gb", type=float, default=2.1)
     parser.add_argument("--skip-rss", action="store_true")
+    parser.add_argument("--rss-window-log", type=int, default=31,
+                        help="zstd window of the RSS file: 31 like the RC dumps, 27 = 128 MiB")
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -264,7 +275,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pw-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        report = run(work, args.ndjson_mb, args.csv_mb, None if args.skip_rss else args.rss_gb)
+        report = run(work, args.ndjson_mb, args.csv_mb, None if args.skip_rss else args.rss_gb,
+                     args.rss_window_log)
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
