@@ -1,7 +1,5 @@
 """Privacy assets: the curated zone, anonymised and pseudonymised, and its blocking leak check."""
 
-from __future__ import annotations
-
 from functools import lru_cache
 
 from dagster import (
