@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.tables import TableContract
+from schemas.tables import RAW_TABLES, TableContract
 
 SPLIT_NAMES = ("train", "dev", "test")
 
@@ -59,3 +59,17 @@ CURATE_TABLES: dict[str, TableContract] = {
         "baseline_scores", BASELINE_SCORES, ("dataset", "trait", "model", "metric")
     ),
 }
+
+
+def contract_of(table: str) -> TableContract:
+    """The contract of a lake table, whichever stage owns it.
+
+    Curated documents, utterances, authors and labels keep the raw columns (text anonymised,
+    author ids pseudonymised), so the raw contract stands in until the privacy stage publishes
+    its own."""
+    return CURATE_TABLES.get(table) or RAW_TABLES[table]
+
+
+def lake_schema(zone: str, table: str) -> pa.Schema:
+    """Schema for `views.table_relation` when a table has no part yet."""
+    return contract_of(table).schema

@@ -31,25 +31,12 @@ import schemas.tables as contracts
 from assets.ingest.sources import corpus_of
 from assets.lake import Lake, iter_part_batches
 from assets.warehouse.views import render, table_relation
-from schemas.splits import CURATE_TABLES
-from schemas.tables import RAW_TABLES, TableContract
+from schemas.splits import contract_of, lake_schema
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
 # Never echo values of these columns into check metadata: they hold raw text or real names.
 SENSITIVE_COLUMNS = frozenset({"text", "username", "speaker", "raw_excerpt", "stage_directions"})
 MAX_EXAMPLES = 5
-
-
-def contract_of(table: str) -> TableContract:
-    """The contract of a lake table, whichever stage owns it."""
-    if table in CURATE_TABLES:
-        return CURATE_TABLES[table]
-    return RAW_TABLES[table]
-
-
-def lake_schema(zone: str, table: str) -> pa.Schema:
-    """Schema for `views.table_relation` when a table has no part yet (curated tables included)."""
-    return contract_of(table).schema
 
 
 # --- suite specifications ---------------------------------------------------------------------
