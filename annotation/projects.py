@@ -1,0 +1,142 @@
+"""Labelling projects, defined by the files beside this module and synced to the server by title.
+
+A project is one XML label config (`configs/`), one guideline (`guidelines/`, Markdown, shown to
+annotators as Label Studio's instructions) and an overlap setting. `sync_project` creates it or
+brings the server's copy in line with the files, so running it twice changes nothing and editing
+a file is the only way to change a project (edits made in the UI are overwritten).
+
+Overlap: every task asks for `maximum_annotations` (3 by default, as in FriendsPersona)
+annotations from distinct annotators, for 100% of tasks; Label Studio Community serves a task to
+annotators until it has that many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from annotation.client import LabelStudioClient
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OVERLAP = 3
+MANAGED_NOTE = (
+    "Managed by personality-warehouse (annotation/projects.py): edit the files in annotation/, "
+    "not this project's settings."
+)
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """One labelling project as the repository defines it."""
+
+    key: str
+    title: str
+    scheme: str
+    config: str
+    guidelines: str
+    maximum_annotations: int = DEFAULT_OVERLAP
+    description: str = ""
+
+    def label_config(self) -> str:
+        return (HERE / "configs" / self.config).read_text()
+
+    def instructions_html(self) -> str:
+        return guideline_html(HERE / "guidelines" / self.guidelines)
+
+    def settings(self) -> dict[str, Any]:
+        """Everything `sync_project` keeps in line on the server."""
+        return {
+            "title": self.title,
+            "description": f"{self.description} {MANAGED_NOTE}".strip(),
+            "label_config": self.label_config(),
+            "expert_instruction": self.instructions_html(),
+            "show_instruction": True,
+            "show_skip_button": True,
+            "maximum_annotations": self.maximum_annotations,
+            "overlap_cohort_percentage": 100,
+        }
+
+
+PROJECTS: dict[str, ProjectSpec] = {
+    spec.key: spec
+    for spec in (
+        ProjectSpec(
+            key="big5", title="Big Five of the author or main speaker", scheme="big5",
+            config="big5.xml", guidelines="big5.md",
+            description="Rate one person on each Big Five trait: -1, 0 or 1 (FriendsPersona).",
+        ),
+        ProjectSpec(
+            key="mbti", title="MBTI of the author or main speaker", scheme="mbti",
+            config="mbti.xml", guidelines="mbti.md",
+            description="One choice per MBTI axis, or can't tell.",
+        ),
+        ProjectSpec(
+            key="pii_review", title="PII review of curated text", scheme="pii",
+            config="pii_review.xml", guidelines="pii_review.md",
+            description="Mark identifiers the anonymiser missed, as spans.",
+        ),
+    )
+}
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # Raw HTML in a guideline is escaped, not passed through: the instructions are shown inside
+    # the labelling UI, so they must not be able to carry markup or scripts.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def guideline_html(path: Path) -> str:
+    """A Markdown guideline rendered as the HTML Label Studio shows as instructions."""
+    return _markdown().render(path.read_text())
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    key: str
+    project_id: int
+    created: bool
+    changed: tuple[str, ...]
+
+
+def find_project(client: LabelStudioClient, title: str) -> Any | None:
+    """The one project with exactly this title, or None; two with the same title is an error,
+    because the title is the project's identity here."""
+    found = client.call_list("list projects", client.sdk.projects.list, title=title)
+    exact = [p for p in found if p.title == title]
+    if len(exact) > 1:
+        ids = ", ".join(str(p.id) for p in exact)
+        raise RuntimeError(f"several Label Studio projects are titled {title!r} (ids {ids})")
+    return exact[0] if exact else None
+
+
+def sync_project(client: LabelStudioClient, spec: ProjectSpec) -> SyncResult:
+    """Create the project from its files, or update the fields that differ from them."""
+    wanted = spec.settings()
+    existing = find_project(client, spec.title)
+    if existing is None:
+        created = client.call(f"create project {spec.key}", client.sdk.projects.create, **wanted)
+        return SyncResult(spec.key, int(created.id), True, tuple(wanted))
+    current = client.call(f"get project {spec.key}", client.sdk.projects.get, existing.id)
+    changed = tuple(
+        k for k, v in wanted.items() if _normalise(getattr(current, k, None)) != _normalise(v)
+    )
+    if changed:
+        client.call(
+            f"update project {spec.key}", client.sdk.projects.update, existing.id,
+            **{k: wanted[k] for k in changed},
+        )
+    return SyncResult(spec.key, int(existing.id), False, changed)
+
+
+def _normalise(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def sync_all(client: LabelStudioClient, keys: list[str] | None = None) -> dict[str, SyncResult]:
+    """Sync every project (or the named ones); returns each one's id and what changed."""
+    return {key: sync_project(client, PROJECTS[key]) for key in (keys or list(PROJECTS))}
