@@ -28,6 +28,8 @@ from schemas.tables import column_docs
 RAW_DOCUMENTS, RAW_UTTERANCES = AssetKey(["raw", "documents"]), AssetKey(["raw", "utterances"])
 RAW_AUTHORS, RAW_LABELS = AssetKey(["raw", "authors"]), AssetKey(["raw", "labels"])
 RAW_QUARANTINE = AssetKey(["raw", "quarantine"])
+# The shared parse (assets/nlp): documents are anonymised from its Docs, never parsed again.
+PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
 
 
 def _meta(table: str) -> dict[str, MetadataValue]:
@@ -67,7 +69,8 @@ def _result(context: AssetExecutionContext, table: str, res: curate.CurateResult
     })
 
 
-@asset(key=["curated", "documents"], deps=[RAW_DOCUMENTS, RAW_AUTHORS, RAW_UTTERANCES],
+@asset(key=["curated", "documents"],
+       deps=[RAW_DOCUMENTS, PARSED_DOCUMENTS, RAW_AUTHORS, RAW_UTTERANCES],
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("documents"),
        kinds={"parquet", "presidio"})
 def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResource,
