@@ -101,6 +101,8 @@ class DocArrays:
 
     @property
     def ends(self) -> np.ndarray:
+        if self.starts.size == 0:
+            return self.starts
         return np.append(self.starts[1:], self.n_tokens)
 
     def sentence_sums(self, values: np.ndarray) -> np.ndarray:
