@@ -1,0 +1,197 @@
+"""Pulling annotations: the server's current annotations of a project, as one row per answer.
+
+A pull reads the project's whole current state and the caller replaces the project's stored
+rows with it, so the table is a snapshot keyed by annotation id: pulling twice gives the same
+rows, an edited annotation replaces its old rows (same id, new `updated_at`), and a deleted one
+disappears. If the server fails mid-pull, nothing is written and the stored snapshot stays as it
+was. Cancelled (skipped) annotations are kept apart, in their own rows, and never counted as
+ratings.
+
+Annotators appear only as keyed pseudonyms (HMAC-SHA256 of the Label Studio user id): the
+pulled rows never hold a username or e-mail address (the API's `created_username` is ignored).
+PII spans keep offsets and entity type only, not the marked text, which is the very identifier
+the anonymiser missed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from annotation.client import LabelStudioClient
+
+# Control names in the label configs → field names in the tables (MBTI axes as in the labels
+# contract, `I/E`; the XML names cannot hold a slash).
+FIELD_NAMES = {"IE": "I/E", "NS": "N/S", "TF": "T/F", "JP": "J/P"}
+
+ANNOTATIONS_SCHEMA = pa.schema(
+    [
+        pa.field("annotation_id", pa.int64(), nullable=False),
+        pa.field("project", pa.string(), nullable=False),
+        pa.field("task_id", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("corpus", pa.string(), nullable=False),
+        pa.field("annotator", pa.string(), nullable=False),
+        pa.field("field", pa.string(), nullable=False),
+        pa.field("value", pa.string()),
+        pa.field("lead_time", pa.float64()),
+        pa.field("created_at", pa.timestamp("us", tz="UTC")),
+        pa.field("updated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+SKIPS_SCHEMA = pa.schema(
+    [f for f in ANNOTATIONS_SCHEMA if f.name not in ("field", "value")]
+)
+
+
+def annotator_pseudonym(user_id: int | None, key: str) -> str:
+    """`ann_` + 16 hex of HMAC-SHA256(key, user id): stable per person, meaningless without
+    the key. The domain prefix keeps these apart from author pseudonyms made with the same key."""
+    if not key:
+        raise ValueError("a pseudonym key is required")
+    message = f"labelstudio-annotator:{user_id}".encode()
+    return "ann_" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:16]
+
+
+def result_fields(result: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """(field, value) pairs of one annotation's result: a choice gives its value (the alias),
+    a span gives a JSON object with start, end and entity (one pair per span and entity)."""
+    pairs: list[tuple[str, str | None]] = []
+    for item in result:
+        name = FIELD_NAMES.get(item.get("from_name", ""), item.get("from_name", ""))
+        value = item.get("value") or {}
+        if "choices" in value:
+            pairs.extend((name, str(choice)) for choice in value["choices"])
+        elif "labels" in value:
+            for label in value["labels"]:
+                span = {"start": value.get("start"), "end": value.get("end"), "entity": label}
+                pairs.append((name, json.dumps(span, sort_keys=True)))
+        elif "rating" in value:
+            pairs.append((name, str(value["rating"])))
+        elif "number" in value:
+            pairs.append((name, str(value["number"])))
+        elif "text" in value:
+            pairs.extend((name, str(t)) for t in value["text"])
+    return pairs
+
+
+@dataclass
+class PullResult:
+    """One project's current annotations (answers and skips)."""
+
+    project: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skips: list[dict[str, Any]] = field(default_factory=list)
+    tasks: int = 0
+
+    def versions(self) -> dict[int, str]:
+        """annotation id → updated_at, for diffs against a stored snapshot."""
+        out: dict[int, str] = {}
+        for row in (*self.rows, *self.skips):
+            out[row["annotation_id"]] = str(row["updated_at"])
+        return out
+
+    def annotations_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.rows, schema=ANNOTATIONS_SCHEMA)
+
+    def skips_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.skips, schema=SKIPS_SCHEMA)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def rows_from_tasks(tasks: Iterable[Any], project: str, pseudonym_key: str) -> PullResult:
+    """Turn tasks with their annotations (SDK objects or dicts) into rows. Pure: tested alone."""
+    result = PullResult(project)
+    for task in tasks:
+        result.tasks += 1
+        data = _get(task, "data") or {}
+        base = {"project": project, "task_id": int(_get(task, "id")),
+                "doc_id": data.get("doc_id") or "", "corpus": data.get("corpus") or ""}
+        for annotation in _get(task, "annotations") or []:
+            row = {
+                **base,
+                "annotation_id": int(_get(annotation, "id")),
+                "annotator": annotator_pseudonym(_get(annotation, "completed_by"), pseudonym_key),
+                "lead_time": _get(annotation, "lead_time"),
+                "created_at": _timestamp(_get(annotation, "created_at")),
+                "updated_at": _timestamp(_get(annotation, "updated_at")),
+            }
+            if _get(annotation, "was_cancelled"):
+                result.skips.append(row)
+                continue
+            for name, value in result_fields(_get(annotation, "result") or []):
+                result.rows.append({**row, "field": name, "value": value})
+    result.rows.sort(key=lambda r: (r["annotation_id"], r["field"], r["value"] or ""))
+    result.skips.sort(key=lambda r: r["annotation_id"])
+    return result
+
+
+def pull_project(
+    client: LabelStudioClient, project_id: int, project: str, pseudonym_key: str
+) -> PullResult:
+    """Every current annotation of one project. Raises (after retries) rather than return a
+    partial listing, so a caller never stores half a snapshot."""
+    tasks = client.call_list(
+        f"list annotations of {project}", client.sdk.tasks.list,
+        project=project_id, fields="all", page_size=200,
+    )
+    return rows_from_tasks(tasks, project, pseudonym_key)
+
+
+@dataclass(frozen=True)
+class SnapshotDiff:
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+
+
+def diff_versions(before: Mapping[int, str], after: Mapping[int, str]) -> SnapshotDiff:
+    """How a new snapshot differs from the stored one, by annotation id and `updated_at`."""
+    common = before.keys() & after.keys()
+    updated = sum(1 for a in common if before[a] != after[a])
+    return SnapshotDiff(
+        added=len(after.keys() - before.keys()),
+        updated=updated,
+        deleted=len(before.keys() - after.keys()),
+        unchanged=len(common) - updated,
+    )
+
+
+def versions_of(table: pa.Table) -> dict[int, str]:
+    """annotation id → updated_at of a stored annotations or skips table."""
+    ids = table.column("annotation_id").to_pylist()
+    stamps = table.column("updated_at").to_pylist()
+    return {int(a): str(u) for a, u in zip(ids, stamps, strict=True)}
+
+
+def state_fingerprint(client: LabelStudioClient, project_ids: Mapping[str, int]) -> str:
+    """A digest of every annotation id and update time across projects: the sensor's cursor.
+    It changes when an annotation is added, edited, skipped or deleted."""
+    digest = hashlib.sha256()
+    for project, project_id in sorted(project_ids.items()):
+        tasks = client.call_list(
+            f"poll {project}", client.sdk.tasks.list,
+            project=project_id, fields="all", page_size=200,
+        )
+        for task in tasks:
+            for annotation in _get(task, "annotations") or []:
+                stamp = _get(annotation, "updated_at")
+                digest.update(f"{project}:{_get(annotation, 'id')}:{stamp}\n".encode())
+    return digest.hexdigest()

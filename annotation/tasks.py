@@ -1,0 +1,311 @@
+"""Labelling tasks: picked from the curated zone, built from curated records, pushed once.
+
+Only curated text reaches the server: `select_records` reads the curated documents and
+utterances (anonymised text, keyed pseudonyms) and nothing else, and the task builders take those
+records as they are. Within a scene, speakers are shown by per-scene letters (A, B, ...) in order
+of appearance, which are easier to follow than keyed pseudonyms and say even less.
+
+Every task carries its `doc_id` and a stable `external_key` (project and document), so a rerun
+never duplicates it: before importing, `push_tasks` lists the keys already on the server (the
+authority, which survives a lost mapping table) and imports only the missing ones. The mapping
+rows (key → task id) it returns are what the `annotation_tasks` asset writes to the lake.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from annotation.client import LabelStudioClient
+
+IMPORT_BATCH = 500
+MULTIPLE_SPEAKERS = "(several)"
+TASK_MAP_SCHEMA = pa.schema(
+    [
+        pa.field("external_key", pa.string(), nullable=False),
+        pa.field("project", pa.string(), nullable=False),
+        pa.field("project_id", pa.int64(), nullable=False),
+        pa.field("task_id", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("corpus", pa.string(), nullable=False),
+        pa.field("pushed_at", pa.timestamp("s", tz="UTC")),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a curated dialogue: anonymised text, keyed speaker pseudonym (or None)."""
+
+    turn: int
+    speaker_id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class CuratedRecord:
+    """A curated document as a task needs it. `author_id` is the author or main speaker."""
+
+    doc_id: str
+    corpus: str
+    kind: str
+    text: str
+    author_id: str | None = None
+    turns: tuple[Turn, ...] = ()
+
+    @property
+    def is_dialogue(self) -> bool:
+        return self.kind == "dialogue" and bool(self.turns)
+
+
+def external_key(project: str, doc_id: str) -> str:
+    """The task's identity: one task per project and document."""
+    return f"{project}:{doc_id}"
+
+
+def speaker_letters(turns: Sequence[Turn]) -> dict[str, str]:
+    """Per-scene letters for speakers in order of first appearance: A..Z, then A2, B2..."""
+    letters: dict[str, str] = {}
+    for turn in turns:
+        if turn.speaker_id and turn.speaker_id not in letters:
+            n = len(letters)
+            suffix = "" if n < 26 else str(n // 26 + 1)
+            letters[turn.speaker_id] = string.ascii_uppercase[n % 26] + suffix
+    return letters
+
+
+def dialogue_lines(record: CuratedRecord) -> tuple[list[dict[str, str]], str]:
+    """The turns to show ({speaker, text}, empty turns left out) and who is rated."""
+    if not record.is_dialogue:
+        return [{"speaker": "Author", "text": record.text}], "Rate the author of this text."
+    letters = speaker_letters(record.turns)
+    lines = [
+        {"speaker": letters.get(t.speaker_id or "", MULTIPLE_SPEAKERS), "text": t.text}
+        for t in record.turns
+        if t.text.strip()
+    ]
+    main = letters.get(record.author_id or "")
+    target = (
+        f"Rate speaker {main}, the main speaker of this scene."
+        if main
+        else "Rate the main speaker of this scene."
+    )
+    return lines, target
+
+
+def transcript(lines: Sequence[dict[str, str]]) -> tuple[str, list[list[int]]]:
+    """Dialogue as plain text, one `A: ...` line per turn, with [line, start, end] of each
+    turn's speech, so a PII span marked in the transcript maps back to its turn."""
+    parts: list[str] = []
+    offsets: list[list[int]] = []
+    position = 0
+    for n, line in enumerate(lines):
+        prefix = f"{line['speaker']}: "
+        start = position + len(prefix)
+        parts.append(prefix + line["text"])
+        offsets.append([n, start, start + len(line["text"])])
+        position += len(parts[-1]) + 1
+    return "\n".join(parts), offsets
+
+
+def build_task(record: CuratedRecord, project: str) -> dict[str, Any]:
+    """The task for one record in one project (`big5`, `mbti` or `pii_review`)."""
+    lines, target = dialogue_lines(record)
+    data: dict[str, Any] = {
+        "doc_id": record.doc_id,
+        "corpus": record.corpus,
+        "kind": record.kind,
+        "external_key": external_key(project, record.doc_id),
+    }
+    if project == "pii_review":
+        if record.is_dialogue:
+            text, offsets = transcript(lines)
+        else:
+            text, offsets = record.text, []
+        data.update(
+            text=text, turn_offsets=offsets,
+            target="Mark every identifier the anonymiser missed.",
+        )
+    else:
+        data.update(dialogue=lines, target=target)
+    return {"data": data}
+
+
+@dataclass
+class PushResult:
+    """What a push did: tasks created now, tasks found already there, and every mapping row."""
+
+    created: int = 0
+    existing: int = 0
+    mapping: list[dict[str, Any]] = field(default_factory=list)
+
+
+def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, dict[str, Any]]:
+    """external_key → {task_id, doc_id, corpus} for the tasks already in the project."""
+    tasks = client.call_list(
+        "list tasks", client.sdk.tasks.list, project=project_id, fields="task_only", page_size=500
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        data = task.data or {}
+        key = data.get("external_key")
+        if key:
+            found[key] = {"task_id": int(task.id), "doc_id": data.get("doc_id"),
+                          "corpus": data.get("corpus")}
+    return found
+
+
+def push_tasks(
+    client: LabelStudioClient, project_id: int, project: str, records: Iterable[CuratedRecord]
+) -> PushResult:
+    """Import the records that have no task yet; return the mapping for all of them."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    on_server = existing_tasks(client, project_id)
+    result = PushResult()
+    pending: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for record in records:
+        key = external_key(project, record.doc_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in on_server:
+            result.existing += 1
+        else:
+            pending.append(build_task(record, project))
+    for start in range(0, len(pending), IMPORT_BATCH):
+        batch = pending[start : start + IMPORT_BATCH]
+        # Not retried blindly: a timeout after the server stored the batch would duplicate it.
+        # A failed import raises; the next run lists the server again and imports what is missing.
+        answer = client.sdk.projects.import_tasks(
+            project_id, request=batch, return_task_ids=True,
+            request_options={"max_retries": 0},
+        )
+        task_ids = list(answer.task_ids or [])
+        if len(task_ids) != len(batch):
+            raise RuntimeError(f"import returned {len(task_ids)} task ids for {len(batch)} tasks")
+        for task, task_id in zip(batch, task_ids, strict=True):
+            data = task["data"]
+            on_server[data["external_key"]] = {
+                "task_id": int(task_id), "doc_id": data["doc_id"], "corpus": data["corpus"],
+            }
+        result.created += len(batch)
+    result.mapping = [
+        {"external_key": key, "project": project, "project_id": project_id,
+         "task_id": value["task_id"], "doc_id": value["doc_id"], "corpus": value["corpus"],
+         "pushed_at": now}
+        for key, value in sorted(on_server.items())
+    ]
+    return result
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which curated documents to label.
+
+    Defaults: every corpus, dialogue scenes and documents of any kind, `per_corpus` documents
+    each, only documents whose document and author have no label yet. `sizes` overrides the
+    count per corpus (0 leaves a corpus out); `corpora` restricts to the named ones. The pick is
+    a keyed hash order, so the same documents are chosen on every run and growing `per_corpus`
+    only adds to them."""
+
+    per_corpus: int = 20
+    sizes: dict[str, int] = field(default_factory=dict)
+    corpora: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    unlabelled_only: bool = True
+    max_chars: int = 6000
+    seed: str = "annotation-v1"
+
+
+def select_records(
+    documents_glob: str, utterances_glob: str | None, labels_glob: str | None,
+    selection: Selection,
+) -> list[CuratedRecord]:
+    """Pick documents from the curated zone, stratified by corpus, and load their turns.
+
+    The globs are the curated tables' Parquet parts (`Lake.table_glob('curated', ...)`); a glob
+    that matches nothing (a table not written yet) counts as empty."""
+    con = duckdb.connect()
+    docs = _read_or_empty(con, documents_glob, "doc_id, corpus, kind, text, author_id")
+    if docs is None:
+        return []
+    con.register("docs", docs)
+    labelled = "SELECT NULL::VARCHAR AS subject_id WHERE false"
+    if selection.unlabelled_only and labels_glob:
+        labels = _read_or_empty(con, labels_glob, "subject_id")
+        if labels is not None:
+            con.register("labels", labels)
+            labelled = "SELECT DISTINCT subject_id FROM labels"
+    filters = ["length(text) BETWEEN 1 AND ?"]
+    params: list[Any] = [selection.max_chars]
+    if selection.kinds:
+        filters.append(f"kind IN ({', '.join('?' for _ in selection.kinds)})")
+        params += list(selection.kinds)
+    if selection.corpora:
+        filters.append(f"corpus IN ({', '.join('?' for _ in selection.corpora)})")
+        params += list(selection.corpora)
+    sizes = pa.table({
+        "corpus": pa.array(list(selection.sizes), pa.string()),
+        "size": pa.array(list(selection.sizes.values()), pa.int64()),
+    })
+    con.register("sizes", sizes)
+    query = f"""
+        WITH eligible AS (
+            SELECT d.*, sha256(? || d.doc_id) AS pick
+            FROM docs d
+            WHERE {' AND '.join(filters)}
+              AND d.doc_id NOT IN (SELECT subject_id FROM ({labelled}) WHERE subject_id IS NOT NULL)
+              AND coalesce(d.author_id, '') NOT IN
+                  (SELECT subject_id FROM ({labelled}) WHERE subject_id IS NOT NULL)
+        ), ranked AS (
+            SELECT e.*, row_number() OVER (PARTITION BY e.corpus ORDER BY pick) AS rank
+            FROM eligible e
+        )
+        SELECT r.doc_id, r.corpus, r.kind, r.text, r.author_id
+        FROM ranked r LEFT JOIN sizes s USING (corpus)
+        WHERE r.rank <= coalesce(s.size, ?)
+        ORDER BY r.corpus, r.pick
+    """
+    picked = con.execute(query, [selection.seed, *params, selection.per_corpus]).fetchall()
+    turns = _turns_of(con, utterances_glob, [row[0] for row in picked if row[2] == "dialogue"])
+    return [
+        CuratedRecord(doc_id=d, corpus=c, kind=k, text=t, author_id=a, turns=turns.get(d, ()))
+        for d, c, k, t, a in picked
+    ]
+
+
+def _read_or_empty(con: duckdb.DuckDBPyConnection, glob: str, columns: str) -> pa.Table | None:
+    try:
+        return con.execute(
+            f"SELECT {columns} FROM read_parquet(?, hive_partitioning = false)", [glob]
+        ).fetch_arrow_table()
+    except duckdb.IOException:
+        return None  # no part written yet
+
+
+def _turns_of(
+    con: duckdb.DuckDBPyConnection, glob: str | None, doc_ids: list[str]
+) -> dict[str, tuple[Turn, ...]]:
+    if not glob or not doc_ids:
+        return {}
+    utterances = _read_or_empty(con, glob, "doc_id, turn, speaker_id, text")
+    if utterances is None:
+        return {}
+    con.register("utterances", utterances)
+    con.register("wanted", pa.table({"doc_id": pa.array(doc_ids, pa.string())}))
+    rows = con.execute(
+        "SELECT u.doc_id, u.turn, u.speaker_id, u.text FROM utterances u "
+        "JOIN wanted w USING (doc_id) ORDER BY u.doc_id, u.turn"
+    ).fetchall()
+    out: dict[str, list[Turn]] = {}
+    for doc_id, turn, speaker_id, text in rows:
+        out.setdefault(doc_id, []).append(Turn(int(turn), speaker_id, text or ""))
+    return {doc_id: tuple(turns) for doc_id, turns in out.items()}
+
