@@ -50,6 +50,7 @@ BASELINE_SCORES = pa.schema(
         _field("value", pa.float64(), "Score on the test split (nan when not computable)."),
         _field("n_train", pa.int64(), "Training subjects.", False),
         _field("n_test", pa.int64(), "Test subjects.", False),
+        _field("published", pa.string(), "Published result on the same corpus, for context."),
     ]
 )
 
@@ -70,6 +71,14 @@ def contract_of(table: str) -> TableContract:
     return CURATE_TABLES.get(table) or RAW_TABLES[table]
 
 
+# Tables other stages own whose contracts are not published yet: their key is enough for an
+# empty relation to bind (a view joining them then yields NULL features, not an error).
+PENDING_KEYS = {"document_features": "doc_id", "author_features": "author_id",
+                "contours": "doc_id"}
+
+
 def lake_schema(zone: str, table: str) -> pa.Schema:
     """Schema for `views.table_relation` when a table has no part yet."""
+    if table in PENDING_KEYS and table not in CURATE_TABLES and table not in RAW_TABLES:
+        return pa.schema([(PENDING_KEYS[table], pa.string()), ("corpus", pa.string())])
     return contract_of(table).schema

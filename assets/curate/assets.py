@@ -1,0 +1,106 @@
+"""Curate stage: leak-free splits, baseline scores and versioned dataset exports.
+
+All three are warehouse-wide (unpartitioned) and read only the curated zone. Order:
+splits -> baseline_scores -> dataset_export, so the dataset card can show the baselines.
+"""
+
+import pyarrow as pa
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from assets.curate.baselines import BaselineConfig, run_baselines
+from assets.curate.export import ExportConfig, dataset_names, export_dataset
+from assets.curate.splits import SplitConfig, build_splits, leak_counts
+from assets.lake import Lake
+from dagster_project.resources import WarehouseResource
+from schemas.splits import BASELINE_SCORES
+
+CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "labels")]
+FEATURE_INPUTS = [AssetKey(["curated", t])
+                  for t in ("document_features", "author_features", "contours")]
+
+
+class SplitsConfig(Config):
+    """Changing the seed or the ratios re-assigns authors; keep them fixed between releases."""
+
+    seed: str = SplitConfig.seed
+    train: float = SplitConfig.train
+    dev: float = SplitConfig.dev
+    test: float = SplitConfig.test
+
+
+def _split_config(config: SplitsConfig) -> SplitConfig:
+    return SplitConfig(seed=config.seed, train=config.train, dev=config.dev, test=config.test)
+
+
+@asset(deps=CURATED_INPUTS, group_name="curate", kinds={"parquet"})
+def splits(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
+    """Train/dev/test per curated document: grouped by author, identical texts together, stable."""
+    result = build_splits(warehouse.lake(), _split_config(config))
+    return MaterializeResult(metadata={
+        "documents_per_split": MetadataValue.json(result.docs),
+        "authors_per_split": MetadataValue.json(result.groups),
+        "groups_linked_by_identical_text": result.linked_groups,
+        "largest_linked_component": result.largest_component,
+        "max_stratum_deviation": MetadataValue.json(result.max_stratum_deviation),
+    })
+
+
+@asset_check(asset=splits, blocking=True)
+def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
+    """No author and no identical text in two splits (over all corpora, i.e. pooled)."""
+    counts = leak_counts(warehouse.lake())
+    return AssetCheckResult(passed=not any(counts.values()), metadata=counts)
+
+
+@asset(deps=[splits, *FEATURE_INPUTS], group_name="curate", kinds={"scikitlearn"})
+def baseline_scores(
+    context: AssetExecutionContext, config: SplitsConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test."""
+    lake = warehouse.lake()
+    rows: list[dict] = []
+    for dataset in dataset_names(lake):
+        scores = run_baselines(lake, dataset, BaselineConfig())
+        _write_scores(lake, dataset, scores)
+        context.log.info(f"{dataset}: {len(scores)} scores")
+        rows += scores
+    preview = [r for r in rows if r["metric"] in ("accuracy", "pearson_r")][:40]
+    return MaterializeResult(metadata={"scores": len(rows), "preview": MetadataValue.json(preview)})
+
+
+def _write_scores(lake: Lake, dataset: str, scores: list[dict]) -> None:
+    lake.write_part("curated", "baseline_scores", dataset, "scores",
+                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
+
+
+@asset(deps=[splits, baseline_scores, *FEATURE_INPUTS], group_name="curate", kinds={"parquet"})
+def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
+    """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled."""
+    lake = warehouse.lake()
+    versions = {}
+    for dataset in dataset_names(lake):
+        scores = _read_scores(lake, dataset)
+        result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores)
+        versions[dataset] = {"version": result.version, "rows": result.rows,
+                             "unchanged": result.reused, "path": result.path}
+    return MaterializeResult(metadata={"exports": MetadataValue.json(versions)})
+
+
+def _read_scores(lake: Lake, dataset: str) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    paths = lake.list_parts("curated", "baseline_scores", dataset)
+    return pq.read_table(lake.fs.open(paths[0], "rb")).to_pylist() if paths else []
+
+
+ASSETS = [splits, baseline_scores, dataset_export]
+CHECKS = [splits_leak_free]

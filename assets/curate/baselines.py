@@ -1,0 +1,196 @@
+"""Baselines per trait: trained on train, hyper-parameter picked on dev, scored once on test.
+
+Models: majority class (or mean), logistic regression on contour summaries (document features
+averaged per subject plus author features), TF-IDF word 1-2-grams, and both stacked. Binary
+labels are classification (accuracy, macro F1); numeric labels such as PANDORA's percentiles are
+regression (ridge, Pearson r), as in the published work.
+
+The unit is the label's subject: an author's documents are concatenated (up to a character
+budget, in doc_id order) when labels describe authors, as in PANDORA and Kaggle MBTI; a document
+is its own unit when the corpus labels documents. TF-IDF is fitted on the training texts only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from assets.curate.export import POOLED, ExportConfig, connect, dataset_query
+from assets.lake import Lake
+from assets.warehouse.views import table_relation
+from schemas.splits import lake_schema
+
+# Published results on the same corpora (accuracy and F1 as fractions).
+PUBLISHED: dict[str, dict[str, tuple[str, str]]] = {
+    "essays": {
+        f"big5_{t}": ("accuracy", f"{v} acc (Majumder et al. 2017)")
+        for t, v in {"EXT": 58.1, "NEU": 57.3, "AGR": 56.7, "CON": 56.7, "OPN": 61.1}.items()
+    },
+    "mbti_kaggle": {
+        f"mbti_{a}": ("accuracy", f"{v} acc (Mehta et al. 2020)")
+        for a, v in {"I_E": 78.8, "N_S": 86.3, "T_F": 76.1, "J_P": 67.2}.items()
+    },
+    "pandora": {
+        **{f"mbti_{a}": ("f1_macro", f"{v} F1, LR (Gjurković et al. 2021)")
+           for a, v in {"I_E": ".649", "N_S": ".599", "T_F": ".730", "J_P": ".626"}.items()},
+        **{f"big5_{t}": ("pearson_r", "r .18-.27 (Gjurković et al. 2021)")
+           for t in ("EXT", "NEU", "AGR", "CON", "OPN")},
+    },
+}
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    max_chars_per_subject: int = 20_000
+    max_features: int = 50_000
+    min_df: int = 2
+    c_grid: tuple[float, ...] = (0.1, 1.0, 10.0)
+    alpha_grid: tuple[float, ...] = (1.0, 10.0, 100.0)
+    min_train_subjects: int = 10
+
+
+def published_for(dataset: str, trait: str, metric: str) -> str | None:
+    hit = PUBLISHED.get(dataset, {}).get(trait)
+    return hit[1] if hit and hit[0] == metric else None
+
+
+def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
+                  export: ExportConfig | None = None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """One row per (split, subject): concatenated text, labels and mean features."""
+    export = export or ExportConfig()
+    con = connect(lake)
+    try:
+        query = dataset_query(lake, con, dataset, export)
+        labels = table_relation(lake, export.zone, "labels", lake_schema)
+        corpus_ok = "true" if dataset == POOLED else f"corpus = '{dataset}'"
+        (doc_level,) = con.execute(
+            f"SELECT count(*) > 0 FROM {labels} WHERE subject_kind = 'document' AND {corpus_ok}"
+        ).fetchall()[0]
+        unit = "doc_id" if doc_level else "coalesce(author_id, doc_id)"
+        label_cols = [c for c in query.label_columns if not c.startswith("demographic_")]
+        aggs = [f'max("{c}") AS "{c}"' for c in label_cols]
+        aggs += [f'avg("{c}") AS "{c}"' for c in query.feature_columns]
+        sql = f"""SELECT split, {unit} AS subject,
+                  left(string_agg(text, ' ' ORDER BY doc_id), {config.max_chars_per_subject})
+                      AS text {''.join(', ' + a for a in aggs)}
+                  FROM ({query.sql}) GROUP BY split, subject ORDER BY split, subject"""
+        frame = con.sql(sql).df()
+    finally:
+        con.close()
+    return frame, label_cols, list(query.feature_columns)
+
+
+def task_of(values: pd.Series) -> str | None:
+    """classification for 0/1 labels, regression for other numbers, None otherwise."""
+    if not pd.api.types.is_numeric_dtype(values) or values.dropna().empty:
+        return None
+    return "classification" if set(values.dropna().unique()) <= {0.0, 1.0} else "regression"
+
+
+def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None,
+                  export: ExportConfig | None = None) -> list[dict[str, Any]]:
+    """Score every model on every trait of a dataset; rows follow `BASELINE_SCORES`."""
+    config = config or BaselineConfig()
+    frame, label_cols, feature_cols = subject_frame(lake, dataset, config, export)
+    parts = {s: frame[frame["split"] == s] for s in ("train", "dev", "test")}
+    if min(len(p) for p in parts.values()) == 0:
+        return []
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=config.min_df, sublinear_tf=True,
+                                 max_features=config.max_features, dtype=np.float32)
+    tfidf = {"train": vectorizer.fit_transform(parts["train"]["text"].fillna(""))}
+    for s in ("dev", "test"):
+        tfidf[s] = vectorizer.transform(parts[s]["text"].fillna(""))
+    dense = {}
+    if feature_cols:
+        scaler = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                               StandardScaler())
+        dense["train"] = scaler.fit_transform(parts["train"][feature_cols])
+        for s in ("dev", "test"):
+            dense[s] = scaler.transform(parts[s][feature_cols])
+    rows: list[dict[str, Any]] = []
+    for trait in label_cols:
+        task = task_of(frame[trait])
+        if task is None:
+            continue
+        masks = {s: parts[s][trait].notna().to_numpy() for s in parts}
+        if masks["train"].sum() < config.min_train_subjects or masks["test"].sum() == 0:
+            continue
+        y = {s: parts[s][trait].to_numpy()[masks[s]] for s in parts}
+        inputs: dict[str, dict[str, Any]] = {"tfidf_lr": {s: tfidf[s][masks[s]] for s in parts}}
+        if dense:
+            inputs["contours_lr"] = {s: dense[s][masks[s]] for s in parts}
+            inputs["tfidf_contours_lr"] = {
+                s: sp.hstack([tfidf[s][masks[s]], sp.csr_matrix(dense[s][masks[s]])]).tocsr()
+                for s in parts}
+        scores = {"majority": _majority(task, y)}
+        for model, x in inputs.items():
+            scores[model] = _fit_select_score(task, x, y, config)
+        for model, metrics in scores.items():
+            for metric, value in metrics.items():
+                rows.append({"dataset": dataset, "trait": trait, "task": task, "model": model,
+                             "metric": metric, "value": value,
+                             "n_train": int(masks["train"].sum()),
+                             "n_test": int(masks["test"].sum()),
+                             "published": published_for(dataset, trait, metric)})
+    return rows
+
+
+def _majority(task: str, y: dict[str, np.ndarray]) -> dict[str, float]:
+    if task == "classification":
+        model = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y["train"]), 1)),
+                                                              y["train"])
+        return _classification_metrics(y["test"], model.predict(np.zeros((len(y["test"]), 1))))
+    DummyRegressor().fit(np.zeros((len(y["train"]), 1)), y["train"])
+    return {"pearson_r": math.nan}  # a constant prediction has no correlation
+
+
+def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
+                      config: BaselineConfig) -> dict[str, float]:
+    """Fit on train for each hyper-parameter, keep the best on dev, score it on test."""
+    best, best_dev = None, -math.inf
+    grid = config.c_grid if task == "classification" else config.alpha_grid
+    for value in grid:
+        if task == "classification":
+            if len(set(y["train"])) < 2:
+                return _majority(task, y)
+            model = LogisticRegression(C=value, max_iter=2000, solver="liblinear")
+        else:
+            model = Ridge(alpha=value)
+        model.fit(x["train"], y["train"])
+        dev = _primary(task, y["dev"], model.predict(x["dev"])) if len(y["dev"]) else 0.0
+        if best is None or dev > best_dev:
+            best, best_dev = model, dev
+    prediction = best.predict(x["test"])
+    if task == "classification":
+        return _classification_metrics(y["test"], prediction)
+    return {"pearson_r": _pearson(y["test"], prediction)}
+
+
+def _primary(task: str, truth: np.ndarray, prediction: np.ndarray) -> float:
+    if task == "classification":
+        return float(accuracy_score(truth, prediction))
+    r = _pearson(truth, prediction)
+    return -math.inf if math.isnan(r) else r
+
+
+def _classification_metrics(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    return {"accuracy": round(float(accuracy_score(truth, prediction)), 4),
+            "f1_macro": round(float(f1_score(truth, prediction, average="macro")), 4)}
+
+
+def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float:
+    if len(truth) < 2 or np.std(truth) == 0 or np.std(prediction) == 0:
+        return math.nan
+    return round(float(np.corrcoef(truth, prediction)[0, 1]), 4)

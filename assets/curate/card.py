@@ -1,0 +1,346 @@
+"""The dataset card (Datasheets for Datasets, Gebru et al. 2021) and its figures.
+
+Every number in the card is computed from the exported files themselves (DuckDB over the staged
+Parquet), so the card cannot describe data the export does not hold. Figures are rendered with
+matplotlib's Agg backend and fixed sizes and fonts, so identical data gives identical PNG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+from typing import Any
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from assets.curate.export import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.lake import Lake  # noqa: E402
+from assets.warehouse.views import table_relation  # noqa: E402
+from schemas.splits import SPLIT_NAMES, lake_schema  # noqa: E402
+
+PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
+CORPUS_NOTES = {
+    "essays": "Stream-of-consciousness essays by psychology students (Pennebaker & King, 1999), "
+              "one per author, with binary Big Five labels from a questionnaire. This copy is "
+              "entity-masked by its distributor.",
+    "mbti_kaggle": "PersonalityCafe forum users (Kaggle MBTI, Mitchell 2017): the last 50 posts "
+                   "per user with their self-reported MBTI type.",
+    "pandora": "Reddit users (PANDORA, Gjurkovic et al. 2021) with MBTI/Enneagram from flair and "
+               "Big Five percentiles from test results they posted, plus self-reported "
+               "demographics.",
+    "friends": "Scenes of the TV series Friends (FriendsPersona) with Big Five labels of the "
+               "main speaker, annotated by third parties.",
+    "twitter_mbti": "Tweets of users with a self-reported MBTI type.",
+    "reddit_pushshift": "Reddit comment and submission dumps (Pushshift); labels only where an "
+                        "author's flair declares a type.",
+}
+PUBLISHED_NOTE = ("Published numbers use their own splits (often 10-fold cross-validation), "
+                  "preprocessing and, for PANDORA, far more text per author; they are context, "
+                  "not a like-for-like comparison.")
+
+
+def _savefig(lake: Lake, fig: Any, path: str) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, metadata=PNG_METADATA)
+    plt.close(fig)
+    lake.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    with lake.fs.open(path, "wb") as handle:
+        handle.write(buffer.getvalue())
+
+
+def _files(staging: str) -> str:
+    return ", ".join(f"'{posixpath.join(staging, 'data', f'{s}.parquet')}'" for s in SPLIT_NAMES)
+
+
+def write_card(
+    lake: Lake,
+    con: duckdb.DuckDBPyConnection,
+    staging: str,
+    dataset: str,
+    version: str,
+    query: DatasetQuery,
+    rows: dict[str, int],
+    baselines: list[dict[str, Any]],
+    zone: str,
+) -> list[str]:
+    """Write `README.md` and `figures/*.png` into the staging folder; returns the figure paths."""
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW exported AS
+        SELECT * FROM read_parquet([{_files(staging)}], filename = true, union_by_name = true)""")
+    con.execute("""CREATE OR REPLACE TEMP VIEW exported_split AS
+        SELECT *, regexp_extract(filename, '([a-z]+)\\.parquet$', 1) AS split FROM exported""")
+    figures: list[str] = []
+    label_stats = _label_stats(con, query.label_columns)
+    binary = [c for c, s in label_stats.items() if s["kind"] == "binary"]
+    if binary:
+        figures.append(_plot_label_balance(lake, con, staging, binary))
+    figures.append(_plot_text_lengths(lake, con, staging))
+    demo = [c for c in query.label_columns if c.startswith("demographic_")]
+    if demo:
+        figures.append(_plot_demographics(lake, con, staging, demo))
+    contour = _plot_contour_example(lake, con, staging, zone)
+    if contour:
+        figures.append(contour)
+    text = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
+                       _label_provenance(lake, con, dataset, zone))
+    with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
+        handle.write(text.encode())
+    return figures
+
+
+def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> dict[str, dict]:
+    stats: dict[str, dict] = {}
+    for column in columns:
+        q = f'"{column}"'
+        kind_row = con.execute(f"""SELECT typeof(any_value({q})), count({q}),
+            count(DISTINCT {q}), bool_and({q}::VARCHAR IN ('0.0', '1.0', '0', '1'))
+            FROM exported""").fetchall()[0]
+        ctype, n, distinct, is_binary = kind_row
+        if n == 0:
+            continue
+        if is_binary:
+            kind = "binary"
+            per_split = dict(con.execute(
+                f"SELECT split, avg({q}) FROM exported_split GROUP BY 1").fetchall())
+        elif ctype in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
+            kind = "numeric"
+            per_split = dict(con.execute(
+                f"SELECT split, avg({q}) FROM exported_split GROUP BY 1").fetchall())
+        else:
+            kind = "categorical"
+            per_split = dict(con.execute(f"""SELECT split, string_agg(v || ' ' || n, ', '
+                ORDER BY n DESC, v) FROM (SELECT split, {q} AS v, count(*) AS n
+                FROM exported_split WHERE {q} IS NOT NULL GROUP BY ALL
+                QUALIFY row_number() OVER (PARTITION BY split ORDER BY count(*) DESC, v) <= 4)
+                GROUP BY split""").fetchall())
+        stats[column] = {"kind": kind, "labelled": n, "distinct": distinct, "per_split": per_split}
+    return stats
+
+
+def _plot_label_balance(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
+                        columns: list[str]) -> str:
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.0 + 0.9 * len(columns)), 3.2))
+    width = 0.8 / len(SPLIT_NAMES)
+    for k, split in enumerate(SPLIT_NAMES):
+        shares = [con.execute(f'SELECT avg("{c}") FROM exported_split WHERE split = $1',
+                              [split]).fetchall()[0][0] for c in columns]
+        ax.bar([i + k * width for i in range(len(columns))],
+               [s if s is not None else 0 for s in shares], width, label=split)
+    ax.set_xticks([i + width for i in range(len(columns))], columns, rotation=30, ha="right",
+                  fontsize=8)
+    ax.set_ylabel("share labelled 1 (high / first pole)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = posixpath.join(staging, "figures", "label_balance.png")
+    _savefig(lake, fig, path)
+    return "figures/label_balance.png"
+
+
+def _plot_text_lengths(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str) -> str:
+    rows = con.execute("""SELECT split, floor(log10(length(text) + 1) * 10) / 10 AS bin, count(*)
+        FROM exported_split GROUP BY ALL ORDER BY ALL""").fetchall()
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))
+    for split in SPLIT_NAMES:
+        points = [(b, n) for s, b, n in rows if s == split]
+        if points:
+            ax.step([b for b, _ in points], [n for _, n in points], where="post", label=split)
+    ax.set_xlabel("log10(characters + 1)")
+    ax.set_ylabel("documents")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _savefig(lake, fig, posixpath.join(staging, "figures", "text_lengths.png"))
+    return "figures/text_lengths.png"
+
+
+def _plot_demographics(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
+                       columns: list[str]) -> str:
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 3.0), squeeze=False)
+    for ax, column in zip(axes[0], columns, strict=True):
+        values = con.execute(f'SELECT "{column}" AS v, count(*) FROM exported '
+                             f'WHERE "{column}" IS NOT NULL GROUP BY 1 ORDER BY 1').fetchall()
+        ax.bar([str(v) for v, _ in values][:30], [n for _, n in values][:30])
+        ax.set_title(column, fontsize=9)
+        ax.tick_params(axis="x", labelrotation=90, labelsize=6)
+    fig.tight_layout()
+    _savefig(lake, fig, posixpath.join(staging, "figures", "demographics.png"))
+    return "figures/demographics.png"
+
+
+def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
+                          zone: str) -> str | None:
+    """One training document's contours, if the contours stage has written any.
+
+    Expects the contours table in long form (doc_id, feature, window, value); another shape is
+    skipped rather than guessed at."""
+    if not lake.list_parts(zone, "contours"):
+        return None
+    rel = table_relation(lake, zone, "contours", lake_schema)
+    names = {n for n, *_ in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
+    if not {"doc_id", "feature", "window", "value"} <= names:
+        return None
+    doc = con.execute(f"""SELECT min(c.doc_id) FROM {rel} c JOIN exported_split e
+        ON e.doc_id = c.doc_id WHERE e.split = 'train'""").fetchall()[0][0]
+    if doc is None:
+        return None
+    rows = con.execute(f"""SELECT feature, "window", value FROM {rel} WHERE doc_id = $1
+        ORDER BY feature, "window" """, [doc]).fetchall()
+    features = sorted({f for f, *_ in rows})[:6]
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    for feature in features:
+        points = [(w, v) for f, w, v in rows if f == feature]
+        ax.plot([w for w, _ in points], [v for _, v in points], label=feature)
+    ax.set_xlabel("window")
+    ax.set_title("contours of one training document", fontsize=9)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    _savefig(lake, fig, posixpath.join(staging, "figures", "contour_example.png"))
+    return "figures/contour_example.png"
+
+
+def _label_provenance(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
+                      zone: str) -> list[tuple[str, str, int]]:
+    rel = table_relation(lake, zone, "labels", lake_schema)
+    where = "true" if dataset == POOLED else f"corpus = '{dataset}'"
+    return con.execute(f"""SELECT scheme, source, count(*) FROM {rel} WHERE {where}
+        GROUP BY ALL ORDER BY ALL""").fetchall()
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def render_card(
+    con: duckdb.DuckDBPyConnection,
+    dataset: str,
+    version: str,
+    query: DatasetQuery,
+    rows: dict[str, int],
+    label_stats: dict[str, dict],
+    figures: list[str],
+    baselines: list[dict[str, Any]],
+    provenance: list[tuple[str, str, int]],
+) -> str:
+    corpora = [c for (c,) in con.execute(
+        "SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
+    per_split = {s: (n, a, m) for s, n, a, m in con.execute(
+        """SELECT split, count(*), count(DISTINCT author_id), median(length(text))
+           FROM exported_split GROUP BY 1""").fetchall()}
+    lines = [
+        "---",
+        f"pretty_name: personality-warehouse {dataset}",
+        "language: [en]",
+        "task_categories: [text-classification]",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        *[f"  - split: {HF_SPLIT_NAMES[s]}\n    path: data/{s}.parquet" for s in SPLIT_NAMES],
+        "---",
+        "",
+        f"# Dataset card: `{dataset}` ({version})",
+        "",
+        "## Motivation",
+        "",
+        "Research on how personality shows in language needs labelled text that can be shared "
+        "and compared. This export packages the personality warehouse's curated (anonymised) "
+        "documents with their personality labels and leak-free train/dev/test splits, so models "
+        "trained by different people are evaluated on the same held-out authors.",
+        "",
+        "## Composition",
+        "",
+        f"Corpora: {', '.join(corpora) if corpora else 'none'}. One row per document.",
+        "",
+        "| split | documents | authors | median characters |",
+        "|---|---:|---:|---:|",
+    ]
+    for split in SPLIT_NAMES:
+        n, authors, median = per_split.get(split, (0, 0, None))
+        lines.append(f"| {split} | {rows.get(split, n)} | {authors} | {_fmt(median, 0)} |")
+    lines += ["", "Labels (share of 1 for binary labels, mean for numeric, top values otherwise):",
+              "", "| label | kind | labelled rows | train | dev | test |",
+              "|---|---|---:|---|---|---|"]
+    for column, stat in label_stats.items():
+        cells = [_fmt(stat["per_split"].get(s)) for s in SPLIT_NAMES]
+        lines.append(f"| `{column}` | {stat['kind']} | {stat['labelled']} | {' | '.join(cells)} |")
+    if not label_stats:
+        lines.append("| (no labels) | | | | | |")
+    if query.feature_columns:
+        lines += ["", f"Features: {len(query.feature_columns)} numeric document/author "
+                      "contour summaries (`feat_*`, `author_feat_*`) from the contours stage."]
+    lines += [""] + [f"![{posixpath.basename(f)[:-4]}]({f})" for f in figures]
+    lines += ["", "## Collection process", ""]
+    lines += [f"- **{c}**: {CORPUS_NOTES.get(c, 'see the corpus folder README.')}" for c in corpora]
+    lines += ["", "## Labelling", "",
+              "Labels come from the corpora (questionnaires, self-reports, flair, third-party "
+              "annotation) and, where the annotation stage has run, from crowd annotation "
+              "aggregated per item. When one subject has the same trait from several sources, "
+              "the export keeps the most trusted (test result, self-report, crowd aggregate, "
+              "annotator, flair, third party). Author labels apply to all of an author's "
+              "documents.", "", "| scheme | source | labels |", "|---|---|---:|"]
+    lines += [f"| {scheme} | {source} | {n} |" for scheme, source, n in provenance]
+    crowd = sum(n for _, source, n in provenance if source in ("crowd_aggregate", "annotator"))
+    lines += ["", f"Crowd/annotator labels in this export: {crowd}." + (
+        " Inter-annotator agreement is reported by the annotation stage (Krippendorff's alpha "
+        "per task) and is not re-derived here." if crowd else
+        " None: no crowd agreement to report."),
+        "", "## Preprocessing and PII handling", "",
+        "Texts come from the curated zone: personal names, contact details, user handles and "
+        "known usernames are replaced by typed placeholders by the privacy stage, and author "
+        "ids are keyed HMAC pseudonyms (the key never leaves the pipeline). Raw usernames, "
+        "timestamps and source file positions are not exported. Anonymisation is automatic "
+        "and imperfect: do not try to re-identify authors, and report any leak you find.",
+        "", "## Splits", "",
+        "Grouped by author: every document of an author is in one split, so test scores "
+        "measure generalisation to unseen people. A group's split is a pure function of the "
+        "seed and its pseudonym (sha256 cut at the ratio thresholds), so new authors never "
+        "move existing ones, and the per-corpus and pooled datasets agree. Documents with an "
+        "identical text are forced into one split. Label strata are balanced in expectation "
+        "(hashing cannot balance them exactly without moving authors as data grows).",
+        "", "## Baselines", ""]
+    lines += baseline_table(baselines) + ["", PUBLISHED_NOTE]
+    lines += ["", "## Uses", "",
+              "Intended: research on language and personality; benchmarking text classifiers "
+              "on held-out authors; studying label noise across label sources.", "",
+              "Out of scope: any decision about an individual (hiring, admission, credit, "
+              "clinical or legal use); inferring the personality of people who did not consent "
+              "to such research; re-identifying authors. Labels are self-reports or "
+              "third-party judgements of limited reliability, and the corpora are skewed "
+              "toward young, English-speaking, online populations.",
+              "", "## Files", "",
+              "`data/{train,dev,test}.parquet` and the same rows in `jsonl/`. Load with "
+              "`datasets.load_dataset(\"parquet\", data_files={\"train\": "
+              "\"data/train.parquet\", \"dev\": \"data/dev.parquet\", \"test\": "
+              "\"data/test.parquet\"})`. `manifest.json` lists every file's sha256, the row "
+              "counts, the configuration, the code version and the source parts.", ""]
+    return "\n".join(lines)
+
+
+def baseline_table(baselines: list[dict[str, Any]]) -> list[str]:
+    if not baselines:
+        return ["No baselines were run for this export."]
+    models = sorted({b["model"] for b in baselines}, key=_model_order)
+    lines = ["| trait | metric | " + " | ".join(models) + " | published |",
+             "|---|---|" + "---:|" * len(models) + "---|"]
+    keys = sorted({(b["trait"], b["metric"]) for b in baselines})
+    for trait, metric in keys:
+        cells = []
+        published = ""
+        for model in models:
+            hit = [b for b in baselines
+                   if (b["trait"], b["metric"], b["model"]) == (trait, metric, model)]
+            cells.append(_fmt(hit[0]["value"]) if hit else "–")
+            published = published or next((b.get("published") or "" for b in hit), "")
+        lines.append(f"| `{trait}` | {metric} | " + " | ".join(cells) + f" | {published} |")
+    return lines
+
+
+def _model_order(model: str) -> tuple[int, str]:
+    order = ["majority", "contours_lr", "tfidf_lr", "tfidf_contours_lr"]
+    return (order.index(model) if model in order else 99, model)

@@ -1,0 +1,356 @@
+"""Versioned dataset exports: `<warehouse>/exports/<dataset>/<version>/`.
+
+```
+README.md            dataset card (Datasheets for Datasets), with a Hugging Face YAML header
+manifest.json        row counts, sha256 of every file, config, code version, source parts
+data/<split>.parquet train / dev / test (`load_dataset("parquet", data_files=...)` reads them)
+jsonl/<split>.jsonl  the same rows as JSON lines
+figures/*.png        the card's plots
+```
+
+A dataset is one corpus or `pooled` (every corpus). Rows are curated documents with their split,
+their labels pivoted wide (one column per scheme and trait, author labels joined through the
+pseudonymous author id) and, when the contours stage has run, document and author features.
+
+Reproducible to the byte: rows are ordered by doc_id, row groups have a fixed size, the Parquet
+writer settings are fixed, and nothing time-dependent is written. The version is a content hash
+of the data files and the export and split configuration, so re-exporting unchanged data lands
+in the same folder with the same bytes, and any change in data or configuration gets a new one.
+The data is built in a staging folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from assets.curate.splits import SplitConfig
+from assets.lake import Lake
+from assets.warehouse.views import table_relation
+from schemas.splits import SPLIT_NAMES, lake_schema
+
+POOLED = "pooled"
+HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
+# Label sources in order of trust, when a subject has the same trait from several sources.
+SOURCE_PRIORITY = ("test_result", "self_report", "crowd_aggregate", "annotator", "flair",
+                   "third_party")
+DOC_COLUMNS = ("doc_id", "corpus", "author_id", "kind", "text")
+FEATURE_KEYS = {"doc_id", "author_id", "corpus", "source_file", "part"}
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """What goes into an export; part of the version hash."""
+
+    zone: str = "curated"
+    include_features: bool = True
+    row_group_rows: int = 10_000
+    compression: str = "zstd"
+    compression_level: int = 3
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExportResult:
+    dataset: str
+    version: str
+    path: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    reused: bool = False
+
+
+def code_version() -> str:
+    """Package version plus a hash of this stage's source, not the git commit: an unrelated
+    commit elsewhere must not change the bytes of an otherwise identical export."""
+    try:
+        version = metadata.version("personality-warehouse")
+    except metadata.PackageNotFoundError:
+        version = "0+unknown"
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+def sha256_file(lake: Lake, path: str) -> str:
+    digest = hashlib.sha256()
+    with lake.fs.open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- the dataset query --------------------------------------------------------------------------
+
+
+def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
+    if not lake.is_local:
+        con.register_filesystem(lake.fs)
+    return con
+
+
+def dataset_names(lake: Lake) -> list[str]:
+    """Every corpus that has splits, then `pooled` when there is more than one."""
+    corpora = sorted({p.rsplit("/", 2)[-2].removeprefix("corpus=")
+                      for p in lake.list_parts("curated", "splits")})
+    return corpora + ([POOLED] if len(corpora) > 1 else [])
+
+
+def label_column(scheme: str, trait: str) -> str:
+    """`big5_EXT`, `mbti_I_E`, `mbti_type`, `demographic_age`."""
+    return f"{scheme}_{re.sub(r'[^A-Za-z0-9]+', '_', trait)}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _corpus_filter(dataset: str, column: str) -> str:
+    if dataset == POOLED:
+        return "true"
+    return f"{column} = '{dataset.replace(chr(39), chr(39) * 2)}'"
+
+
+@dataclass(frozen=True)
+class DatasetQuery:
+    """SQL for one dataset's rows (all splits), and the names of its label and feature columns."""
+
+    sql: str
+    label_columns: tuple[str, ...]
+    feature_columns: tuple[str, ...]
+
+
+def dataset_query(
+    lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str, config: ExportConfig
+) -> DatasetQuery:
+    rel = {t: table_relation(lake, config.zone, t, lake_schema) for t in ("documents", "labels")}
+    rel["splits"] = table_relation(lake, "curated", "splits", lake_schema)  # always ours
+    corpus_ok = _corpus_filter(dataset, "corpus")
+    priority = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE best_labels AS
+        SELECT * FROM (
+            SELECT subject_id, subject_kind, corpus, scheme, trait, value_num, value_cat,
+                   row_number() OVER (
+                       PARTITION BY subject_id, subject_kind, corpus, scheme, trait
+                       ORDER BY CASE source {priority} ELSE 99 END, source, value_num, value_cat
+                   ) AS rank
+            FROM {rel['labels']} WHERE {corpus_ok})
+        WHERE rank = 1""")
+    traits = con.execute("""
+        SELECT scheme, trait, count(value_num) > 0 AS numeric FROM best_labels
+        GROUP BY ALL ORDER BY scheme, trait""").fetchall()
+    pivots, label_cols = [], []
+    for scheme, trait, numeric in traits:
+        name = label_column(scheme, trait)
+        value = "value_num" if numeric else "value_cat"
+        pivots.append(f"max({value}) FILTER (WHERE scheme = '{scheme}' AND trait = '{trait}')"
+                      f" AS {_quote(name)}")
+        label_cols.append(name)
+
+    def wide(kind: str) -> str:
+        body = ", ".join(["subject_id", "corpus", *pivots]) if pivots else "subject_id, corpus"
+        return (f"SELECT {body} FROM best_labels WHERE subject_kind = '{kind}' "
+                "GROUP BY subject_id, corpus")
+
+    select = [f"d.{c}" for c in DOC_COLUMNS]
+    select += [f"coalesce(ld.{_quote(c)}, la.{_quote(c)}) AS {_quote(c)}" for c in label_cols]
+    joins = [
+        f"JOIN {rel['splits']} s ON s.doc_id = d.doc_id",
+        f"LEFT JOIN ({wide('author')}) la ON la.subject_id = d.author_id AND la.corpus = d.corpus",
+        f"LEFT JOIN ({wide('document')}) ld ON ld.subject_id = d.doc_id AND ld.corpus = d.corpus",
+    ]
+    feature_cols: list[str] = []
+    if config.include_features:
+        for table, key, prefix in (("document_features", "doc_id", "feat_"),
+                                   ("author_features", "author_id", "author_feat_")):
+            numeric = _numeric_columns(lake, con, config.zone, table, key)
+            if not numeric:
+                continue
+            alias = prefix.rstrip("_")
+            joins.append(f"LEFT JOIN {table_relation(lake, config.zone, table, lake_schema)} "
+                         f"{alias} ON {alias}.{key} = d.{key}")
+            for column in numeric:
+                name = f"{prefix}{column}"
+                select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
+                feature_cols.append(name)
+    sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
+           f"WHERE {_corpus_filter(dataset, 'd.corpus')}")
+    return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols))
+
+
+def _numeric_columns(
+    lake: Lake, con: duckdb.DuckDBPyConnection, zone: str, table: str, key: str
+) -> list[str]:
+    """Numeric columns of a feature table (one row per key), or [] if it has no part yet."""
+    if not lake.list_parts(zone, table):
+        return []
+    described = con.execute(
+        f"DESCRIBE SELECT * FROM {table_relation(lake, zone, table, lake_schema)}").fetchall()
+    names = [name for name, *_ in described]
+    if key not in names:
+        return []
+    numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "DECIMAL", "HUGEINT")
+    return [name for name, ctype, *_ in described
+            if name not in FEATURE_KEYS and str(ctype).startswith(numeric)]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly `rows` rows (the last one shorter), whatever batch sizes DuckDB
+    produced, so row groups, and hence bytes, do not depend on its threading."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(pending).combine_chunks()
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending).combine_chunks()
+
+
+def write_split(
+    lake: Lake, con: duckdb.DuckDBPyConnection, query: DatasetQuery, split: str,
+    staging: str, config: ExportConfig,
+) -> int:
+    """Write one split as Parquet and JSONL; returns its row count."""
+    reader = con.sql(
+        f"SELECT * EXCLUDE (split) FROM ({query.sql}) WHERE split = $1 ORDER BY doc_id",
+        params=[split],
+    ).to_arrow_reader(config.row_group_rows)
+    schema = reader.schema.with_metadata(None)
+    rows = 0
+    parquet_path = posixpath.join(staging, "data", f"{split}.parquet")
+    jsonl_path = posixpath.join(staging, "jsonl", f"{split}.jsonl")
+    for path in (parquet_path, jsonl_path):
+        lake.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    with lake.fs.open(parquet_path, "wb") as pq_handle, lake.fs.open(jsonl_path, "wb") as js:
+        writer = pq.ParquetWriter(
+            pq_handle, schema, compression=config.compression,
+            compression_level=config.compression_level, write_statistics=True,
+        )
+        for table in rechunk(iter(reader), config.row_group_rows):
+            table = table.cast(schema)
+            writer.write_table(table, row_group_size=config.row_group_rows)
+            for row in table.to_pylist():
+                js.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+            rows += table.num_rows
+        if rows == 0:
+            writer.write_table(schema.empty_table())
+        writer.close()
+    return rows
+
+
+def source_parts(lake: Lake, dataset: str, zone: str) -> list[dict[str, Any]]:
+    """The curated parts an export read, with the partition stamp each carries."""
+    parts = []
+    corpus = None if dataset == POOLED else dataset
+    for table in ("documents", "labels", "splits", "document_features", "author_features"):
+        for path in lake.list_parts(zone, table, corpus):
+            meta = lake.part_metadata(path) or {}
+            parts.append({"part": posixpath.relpath(path, lake.root),
+                          "partition": meta.get("partition"),
+                          "fingerprint": meta.get("fingerprint")})
+    return parts
+
+
+def export_dataset(
+    lake: Lake,
+    dataset: str,
+    config: ExportConfig | None = None,
+    split_config: SplitConfig | None = None,
+    baselines: list[dict[str, Any]] | None = None,
+    exports_root: str | None = None,
+) -> ExportResult:
+    """Export one dataset into a new version folder (or find the identical one already there)."""
+    from assets.curate.card import write_card  # matplotlib is only needed here
+
+    config = config or ExportConfig()
+    split_config = split_config or SplitConfig()
+    root = exports_root or lake.path("exports")
+    staging = posixpath.join(root, dataset, f".staging-{uuid.uuid4().hex}")
+    con = connect(lake)
+    try:
+        query = dataset_query(lake, con, dataset, config)
+        rows = {s: write_split(lake, con, query, s, staging, config) for s in SPLIT_NAMES}
+        files = _hash_tree(lake, staging)
+        settings = {"export": config.as_dict(), "splits": split_config.as_dict()}
+        version = "v-" + hashlib.sha256(
+            json.dumps({"files": files, "config": settings}, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        card_files = write_card(lake, con, staging, dataset, version, query, rows,
+                                baselines or [], config.zone)
+        files = _hash_tree(lake, staging)
+        manifest = {
+            "dataset": dataset,
+            "version": version,
+            "code_version": code_version(),
+            "config": settings,
+            "rows": rows,
+            "columns": {"labels": list(query.label_columns),
+                        "features": list(query.feature_columns)},
+            "files": {p: {"sha256": h, "bytes": lake.fs.size(posixpath.join(staging, p))}
+                      for p, h in files.items()},
+            "figures": card_files,
+            "source_parts": source_parts(lake, dataset, config.zone),
+        }
+        with lake.fs.open(posixpath.join(staging, "manifest.json"), "wb") as handle:
+            handle.write(json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n")
+    except BaseException:
+        if lake.fs.exists(staging):
+            lake.fs.rm(staging, recursive=True)
+        raise
+    finally:
+        con.close()
+    return _publish(lake, root, dataset, version, staging, rows, files)
+
+
+def _hash_tree(lake: Lake, folder: str) -> dict[str, str]:
+    paths = sorted(p for p in lake.fs.find(folder) if not p.endswith("manifest.json"))
+    return {posixpath.relpath(p, folder): sha256_file(lake, p) for p in paths}
+
+
+def _publish(lake: Lake, root: str, dataset: str, version: str, staging: str,
+             rows: dict[str, int], files: dict[str, str]) -> ExportResult:
+    """Rename the staging folder into place; an identical existing version is kept as is."""
+    final = posixpath.join(root, dataset, version)
+    reused = False
+    if lake.fs.exists(final):
+        if _hash_tree(lake, final) == files and _same_file(lake, staging, final, "manifest.json"):
+            lake.fs.rm(staging, recursive=True)
+            reused = True
+        else:  # same content hash, different card or manifest (new code): replace
+            lake.fs.rm(final, recursive=True)
+    if not reused:
+        lake.fs.mv(staging, final, recursive=True)
+    with lake.fs.open(posixpath.join(root, dataset, "LATEST"), "wb") as handle:
+        handle.write(version.encode() + b"\n")
+    return ExportResult(dataset, version, final, rows, files, reused)
+
+
+def _same_file(lake: Lake, a: str, b: str, name: str) -> bool:
+    pa_, pb = posixpath.join(a, name), posixpath.join(b, name)
+    return lake.fs.exists(pb) and sha256_file(lake, pa_) == sha256_file(lake, pb)
