@@ -177,8 +177,9 @@ class RowBuffer:
         return table
 
 
-def iter_part_batches(lake: Lake, paths: Iterable[str], columns: list[str] | None = None,
-                      batch_rows: int = 10_000) -> Iterator[pa.RecordBatch]:
+def iter_part_batches(
+    lake: Lake, paths: Iterable[str], columns: list[str] | None = None, batch_rows: int = 10_000
+) -> Iterator[pa.RecordBatch]:
     """Stream record batches from part files without loading any file whole."""
     for path in paths:
         with lake.fs.open(path, "rb") as handle:

@@ -5,7 +5,6 @@ from dagster import AssetSelection, define_asset_job
 
 from dagster_project.partitions import source_partitions
 
-
 partition_job = define_asset_job(
     "partition_job",
     selection=AssetSelection.groups("ingest", "nlp", "contours", "privacy"),

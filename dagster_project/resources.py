@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 

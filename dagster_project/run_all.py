@@ -39,10 +39,7 @@ def ensure_dagster_home(home: Path) -> None:
     (the sensor may request a run per partition; each parses text on every core it gets)."""
     config = home / "dagster.yaml"
     if not config.exists() or not config.read_text().strip():
-        config.write_text(
-            "telemetry:\n  enabled: false\n"
-            "run_queue:\n  max_concurrent_runs: 2\n"
-        )
+        config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 2\n")
 
 
 def run(only: list[str] | None = None) -> int:
@@ -89,10 +86,15 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
     print(f"database:  {db}")
     if os.path.exists(db):
         con = duckdb.connect(db, read_only=True)
-        views = [r[0] for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]
-        per_corpus = [v for v in ("documents", "utterances", "authors", "labels", "quarantine")
-                      if v in views]
+        views = [
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
+            ).fetchall()
+        ]
+        per_corpus = [
+            v for v in ("documents", "utterances", "authors", "labels", "quarantine") if v in views
+        ]
         print("\nrows per table per corpus:")
         corpora_rows = con.execute(
             " UNION ".join(f"SELECT DISTINCT corpus FROM {v}" for v in per_corpus) + " ORDER BY 1"
@@ -107,7 +109,8 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
             print(f"  {corpus:<18}" + "".join(f"{c:>12,}" for c in counts))
         reasons = con.execute(
             "SELECT corpus, split_part(reason, ':', 1) AS why, count(*) FROM quarantine "
-            "GROUP BY ALL ORDER BY 1, 3 DESC").fetchall()
+            "GROUP BY ALL ORDER BY 1, 3 DESC"
+        ).fetchall()
         print(f"\nquarantined rows: {sum(r[2] for r in reasons):,}")
         for corpus, why, n in reasons:
             print(f"  {corpus:<18} {n:>7,}  {why}")
@@ -117,8 +120,10 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
         con.close()
     print("\nquery it (read-only, safe while a run writes):")
     print(f"  duckdb -readonly {db}")
-    print(f"  python -c \"import duckdb; print(duckdb.connect('{db}', read_only=True)"
-          ".sql('SELECT corpus, count(*) FROM documents GROUP BY 1'))\"")
+    print(
+        f"  python -c \"import duckdb; print(duckdb.connect('{db}', read_only=True)"
+        ".sql('SELECT corpus, count(*) FROM documents GROUP BY 1'))\""
+    )
     ls = os.environ.get("LABEL_STUDIO_URL")
     if ls:
         print(f"\nannotators log in at: {ls}")

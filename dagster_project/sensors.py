@@ -16,9 +16,8 @@ from dagster import (
     sensor,
 )
 
-from assets.ingest.registry import family
+from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import list_family_files, partition_key
-from assets.ingest.registry import FAMILIES
 from dagster_project.jobs import partition_job
 from dagster_project.partitions import source_partitions
 from dagster_project.resources import CorporaResource
@@ -31,7 +30,9 @@ def partition_signatures(corpora_dir: str) -> dict[str, str]:
         for source in list_family_files(corpora_dir, name):
             info = source.fs.info(source.path)
             key = partition_key(source, family(name).splits(source))
-            parts.setdefault(key, []).append(f"{source.relpath}:{info.get('size')}:{info.get('mtime')}")
+            parts.setdefault(key, []).append(
+                f"{source.relpath}:{info.get('size')}:{info.get('mtime')}"
+            )
     return {key: "|".join(sorted(v)) for key, v in parts.items()}
 
 
@@ -59,7 +60,9 @@ def corpus_files_sensor(context: SensorEvaluationContext, corpora: CorporaResour
     ]
     return SensorResult(
         run_requests=runs,
-        dynamic_partitions_requests=[source_partitions.build_add_request(new_keys)] if new_keys else [],
+        dynamic_partitions_requests=[source_partitions.build_add_request(new_keys)]
+        if new_keys
+        else [],
         cursor=json.dumps(current, sort_keys=True),
     )
 

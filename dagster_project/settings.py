@@ -13,9 +13,11 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_KEY_FILE = Path(
-    os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")
-) / "personality-warehouse" / "pseudonym.key"
+DEFAULT_KEY_FILE = (
+    Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    / "personality-warehouse"
+    / "pseudonym.key"
+)
 
 
 def load_settings(repo: Path = REPO) -> None:

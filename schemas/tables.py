@@ -32,16 +32,30 @@ MBTI_AXES = ("I/E", "N/S", "T/F", "J/P")
 
 DOCUMENTS = pa.schema(
     [
-        _field("doc_id", pa.string(), "Deterministic id: hash of corpus and the record's own key.", False),
+        _field(
+            "doc_id",
+            pa.string(),
+            "Deterministic id: hash of corpus and the record's own key.",
+            False,
+        ),
         _field("corpus", pa.string(), "Corpus family (essays, mbti_kaggle, ...).", False),
         _field("author_id", pa.string(), "Author or main speaker; null when the source has none."),
         _field("kind", pa.string(), "essay, post, comment, submission, tweet or dialogue.", False),
         _field("text", pa.string(), "Document text (raw zone: as ingested).", False),
         _field("created_at", pa.timestamp("s", tz="UTC"), "Creation time in UTC, when known."),
         _field("context", pa.string(), "Where the text lives: subreddit, scene id, forum..."),
-        _field("source_file", pa.string(), "File the row came from, relative to its family folder.", False),
-        _field("source_line", pa.int64(), "1-based line (or record) number in the source file.", False),
-        _field("content_hash", pa.string(), "sha256 of the text, for dedup and leak checks.", False),
+        _field(
+            "source_file",
+            pa.string(),
+            "File the row came from, relative to its family folder.",
+            False,
+        ),
+        _field(
+            "source_line", pa.int64(), "1-based line (or record) number in the source file.", False
+        ),
+        _field(
+            "content_hash", pa.string(), "sha256 of the text, for dedup and leak checks.", False
+        ),
     ]
 )
 
@@ -66,7 +80,9 @@ AUTHORS = pa.schema(
     [
         _field("author_id", pa.string(), "Deterministic id: platform and username.", False),
         _field("corpus", pa.string(), "Corpus family the author was seen in.", False),
-        _field("platform", pa.string(), "reddit, twitter, personalitycafe, essays, friends.", False),
+        _field(
+            "platform", pa.string(), "reddit, twitter, personalitycafe, essays, friends.", False
+        ),
         _field("username", pa.string(), "Raw username or speaker name (raw zone only)."),
         _field("n_documents", pa.int64(), "Documents by this author in this source.", False),
         _field("source_file", pa.string(), "File the author was seen in.", False),
@@ -79,7 +95,9 @@ LABELS = pa.schema(
         _field("subject_kind", pa.string(), "author or document.", False),
         _field("corpus", pa.string(), "Corpus family.", False),
         _field("scheme", pa.string(), "big5, mbti, enneagram or demographic.", False),
-        _field("trait", pa.string(), "EXT/NEU/AGR/CON/OPN, type or an axis (I/E...), age...", False),
+        _field(
+            "trait", pa.string(), "EXT/NEU/AGR/CON/OPN, type or an axis (I/E...), age...", False
+        ),
         _field("value_num", pa.float64(), "Numeric value: 0/1, a 0-100 percentile, an age."),
         _field("value_cat", pa.string(), "Categorical value: y/n, INTJ, I, 4w5, female..."),
         _field("source", pa.string(), "self_report, test_result, flair, annotator, ...", False),

@@ -12,7 +12,9 @@ from assets.ingest.sources import SourceFile, corpora_fs
 from assets.lake import Lake
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_CORPORA = Path(os.environ.get("REAL_CORPORA_DIR", REPO.parent / "shared" / "corpora")).resolve()
+REAL_CORPORA = Path(
+    os.environ.get("REAL_CORPORA_DIR", REPO.parent / "shared" / "corpora")
+).resolve()
 
 
 @pytest.fixture(scope="session")

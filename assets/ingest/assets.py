@@ -1,6 +1,5 @@
 """Ingestion assets: one multi-asset writes the five raw tables of a partition."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

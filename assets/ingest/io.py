@@ -46,8 +46,9 @@ def open_binary(source: SourceFile) -> Iterator[IO[bytes]]:
         if head.startswith(GZIP_MAGIC):
             stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")
         elif head.startswith(ZSTD_MAGIC):
-            decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-            stream = decompressor.stream_reader(raw, read_across_frames=True)
+            # zstandard's stream_reader reports a clean end of file when the input stops
+            # mid-frame; the frame-aware reader raises TruncatedSource instead.
+            stream = _ZstdFrames(raw)
         else:
             stream = raw
         yield _TruncationAware(stream)
@@ -209,26 +210,6 @@ def open_csv(
 def csv_excerpt(values: list[str], delimiter: str = ",") -> str:
     """First characters of a row as it was, for a quarantine row."""
     return delimiter.join(values)[:200]
-
-
-@contextmanager
-def open_binary_checked(source: SourceFile) -> Iterator[IO[bytes]]:
-    """`open_binary`, except that a zstd stream cut off inside a frame raises TruncatedSource.
-
-    zstandard's `stream_reader` reports a clean end of file when the input stops mid-frame, so
-    `open_binary` hands out the rows before the cut and then a half line, silently. Here zstd
-    goes through a frame-aware decompressor; gzip and plain files are unchanged."""
-    with source.fs.open(source.path, "rb") as probe:
-        is_zstd = probe.read(4).startswith(ZSTD_MAGIC)
-    if not is_zstd:
-        with open_binary(source) as stream:
-            yield stream
-        return
-    raw = source.fs.open(source.path, "rb")
-    try:
-        yield _ZstdFrames(raw)
-    finally:
-        raw.close()
 
 
 class _ZstdFrames(io.RawIOBase):

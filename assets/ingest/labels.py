@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-MBTI_TYPES = frozenset(
-    a + b + c + d for a in "IE" for b in "NS" for c in "TF" for d in "JP"
-)
+MBTI_TYPES = frozenset(a + b + c + d for a in "IE" for b in "NS" for c in "TF" for d in "JP")
 # Axis names follow the letter order of the type; value_cat holds the letter, value_num is 1
 # for the first-named pole (I, N, T, J) and 0 for the other.
 MBTI_AXES = (("I/E", "I"), ("N/S", "N"), ("T/F", "T"), ("J/P", "J"))

@@ -23,7 +23,13 @@ import pyarrow.parquet as pq
 from assets.ingest import records
 from assets.ingest.io import SourceUnreadable, TruncatedSource
 from assets.ingest.registry import FAMILIES, family
-from assets.ingest.sources import SourceFile, corpus_of, fingerprint, list_family_files, partition_key
+from assets.ingest.sources import (
+    SourceFile,
+    corpus_of,
+    fingerprint,
+    list_family_files,
+    partition_key,
+)
 from assets.lake import Lake, PartWriter, RowBuffer
 from schemas.tables import RAW_TABLES
 
@@ -66,7 +72,9 @@ def sources_of_partition(corpora_dir: str, partition: str) -> list[SourceFile]:
     corpus = corpus_of(partition)
     fam = family(corpus)
     return [
-        s for s in list_family_files(corpora_dir, corpus) if partition_key(s, fam.splits(s)) == partition
+        s
+        for s in list_family_files(corpora_dir, corpus)
+        if partition_key(s, fam.splits(s)) == partition
     ]
 
 
@@ -135,8 +143,9 @@ def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> Sour
         with tempfile.TemporaryDirectory(prefix="pw-ingest-") as staging, ExitStack() as stack:
             writers = {
                 t: stack.enter_context(
-                    PartWriter(lake, ZONE, t, source.corpus, source.part_name,
-                               RAW_TABLES[t].schema, stamp)
+                    PartWriter(
+                        lake, ZONE, t, source.corpus, source.part_name, RAW_TABLES[t].schema, stamp
+                    )
                 )
                 for t in STREAMED_TABLES
             }
@@ -150,9 +159,18 @@ def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> Sour
             for writer in staged.values():
                 writer.close()
             writers["documents"].close()  # authors are counted from the finished part
-            for table, batches in _staged_queries(lake, staging, writers["documents"].tmp_path).items():
-                with PartWriter(lake, ZONE, table, source.corpus, source.part_name,
-                                RAW_TABLES[table].schema, stamp) as writer:
+            for table, batches in _staged_queries(
+                lake, staging, writers["documents"].tmp_path
+            ).items():
+                with PartWriter(
+                    lake,
+                    ZONE,
+                    table,
+                    source.corpus,
+                    source.part_name,
+                    RAW_TABLES[table].schema,
+                    stamp,
+                ) as writer:
                     for batch in batches:
                         writer.write(batch)
                 result.rows[table] = writer.rows
@@ -198,7 +216,9 @@ def _stream_rows(
         sink(table, buffer.flush())
 
 
-def _staged_queries(lake: Lake, staging: str, documents_path: str) -> dict[str, Iterator[pa.RecordBatch]]:
+def _staged_queries(
+    lake: Lake, staging: str, documents_path: str
+) -> dict[str, Iterator[pa.RecordBatch]]:
     con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": staging, "threads": 2})
     if not lake.is_local:
         con.register_filesystem(lake.fs)

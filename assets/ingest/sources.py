@@ -70,7 +70,9 @@ def list_family_files(corpora_dir: str, corpus: str) -> list[SourceFile]:
 
 
 def partition_key(source: SourceFile, split_by_file: bool) -> str:
-    return f"{source.corpus}{PARTITION_SEPARATOR}{source.relpath}" if split_by_file else source.corpus
+    return (
+        f"{source.corpus}{PARTITION_SEPARATOR}{source.relpath}" if split_by_file else source.corpus
+    )
 
 
 def corpus_of(partition: str) -> str:

@@ -1,6 +1,5 @@
 """The analysts' databases, rebuilt after the lake changes."""
 
-
 from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database

@@ -42,7 +42,9 @@ def view_files(views_dir: Path) -> list[Path]:
     return sorted(views_dir.glob("*.sql"))
 
 
-def table_relation(lake: Lake, zone: str, table: str, schema_of: Callable[[str, str], pa.Schema]) -> str:
+def table_relation(
+    lake: Lake, zone: str, table: str, schema_of: Callable[[str, str], pa.Schema]
+) -> str:
     """SQL relation over a lake table's parts, or an empty typed relation when it has none."""
     if lake.list_parts(zone, table):
         glob = lake.table_glob(zone, table).replace("'", "''")

@@ -30,14 +30,21 @@ def test_when_essays_partition_materialised_then_views_show_real_counts(
         "corpora": CorporaResource(corpora_dir=str(real_corpora)),
     }
     instance.add_dynamic_partitions(source_partitions.name, ["essays"])
-    result = materialize([raw_tables], partition_key="essays", instance=instance, resources=resources)
+    result = materialize(
+        [raw_tables], partition_key="essays", instance=instance, resources=resources
+    )
     assert result.success
     meta = {
         m.asset_key.to_user_string(): m.metadata["rows_written"].value
         for m in result.asset_materializations_for_node("raw_tables")
     }
-    assert meta == {"raw/documents": 2467, "raw/labels": 12335, "raw/authors": 2467,
-                    "raw/utterances": 0, "raw/quarantine": 1}
+    assert meta == {
+        "raw/documents": 2467,
+        "raw/labels": 12335,
+        "raw/authors": 2467,
+        "raw/utterances": 0,
+        "raw/quarantine": 1,
+    }
     assert materialize([warehouse_views], instance=instance, resources=resources).success
     con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM documents WHERE corpus='essays'").fetchone() == (2467,)
@@ -49,9 +56,14 @@ def test_when_source_file_unreadable_then_partition_fails_naming_file(instance, 
     (family / "broken.csv").write_text("TEXT\nonly text, no labels\n")
     instance.add_dynamic_partitions(source_partitions.name, ["essays"])
     result = materialize(
-        [raw_tables], partition_key="essays", instance=instance, raise_on_error=False,
-        resources={"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
-                   "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora"))},
+        [raw_tables],
+        partition_key="essays",
+        instance=instance,
+        raise_on_error=False,
+        resources={
+            "warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
+            "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
+        },
     )
     assert not result.success
     failure = result.failure_data_for_node("raw_tables")
@@ -69,8 +81,14 @@ def test_when_files_appear_or_change_then_sensor_runs_only_those_partitions(inst
     resources = {"corpora": CorporaResource(corpora_dir=str(corpora))}
 
     first = corpus_files_sensor(build_sensor_context(instance=instance, resources=resources))
-    assert sorted(r.partition_key for r in first.run_requests) == ["essays", "reddit_pushshift:RC_1.zst"]
-    assert first.dynamic_partitions_requests[0].partition_keys == ["essays", "reddit_pushshift:RC_1.zst"]
+    assert sorted(r.partition_key for r in first.run_requests) == [
+        "essays",
+        "reddit_pushshift:RC_1.zst",
+    ]
+    assert first.dynamic_partitions_requests[0].partition_keys == [
+        "essays",
+        "reddit_pushshift:RC_1.zst",
+    ]
     instance.add_dynamic_partitions(source_partitions.name, ["essays", "reddit_pushshift:RC_1.zst"])
 
     (corpora / "reddit_pushshift" / "RC_2.zst").write_text("z")
@@ -87,8 +105,14 @@ def test_when_files_appear_or_change_then_sensor_runs_only_those_partitions(inst
 
 @pytest.mark.parametrize(
     ("previous", "current", "expected"),
-    [({}, {"a": "1"}, ["a"]), ({"a": "1"}, {"a": "1"}, []), ({"a": "1"}, {"a": "2"}, ["a"]),
-     ({"a": "1", "b": "1"}, {"a": "1"}, ["b"])],
+    [
+        ({}, {"a": "1"}, ["a"]),
+        ({"a": "1"}, {"a": "1"}, []),
+        ({"a": "1"}, {"a": "2"}, ["a"]),
+        ({"a": "1", "b": "1"}, {"a": "1"}, ["b"]),
+    ],
 )
-def test_when_signatures_compared_then_new_changed_and_vanished_partitions_run(previous, current, expected):
+def test_when_signatures_compared_then_new_changed_and_vanished_partitions_run(
+    previous, current, expected
+):
     assert changed_partitions(previous, current) == expected

@@ -16,14 +16,16 @@ def test_when_real_masked_essays_then_2467_documents_and_junk_row_quarantined(re
     quarantined = rows_of(out, "quarantine")
     assert [q["reason"] for q in quarantined] == ["spreadsheet error cell instead of text: Err:000"]
     labels = rows_of(out, "labels")
-    yes = {t: sum(1 for r in labels if r["trait"] == t and r["value_num"] == 1.0)
-           for t in ("EXT", "NEU", "AGR", "CON", "OPN")}
+    yes = {
+        t: sum(1 for r in labels if r["trait"] == t and r["value_num"] == 1.0)
+        for t in ("EXT", "NEU", "AGR", "CON", "OPN")
+    }
     # SOURCE.md counts include the junk row (labels y/n/n/y/y).
     assert yes == {"EXT": 1276, "NEU": 1233, "AGR": 1310, "CON": 1253, "OPN": 1271}
 
 
 def test_when_cp1252_file_then_text_decoded(make_source):
-    body = HEADER + "1997_1,\"Café naïve “quoted”\",y,n,y,n,y\n"
+    body = HEADER + '1997_1,"Café naïve “quoted”",y,n,y,n,y\n'
     source: SourceFile = make_source("essays", "essays.csv", body.encode("cp1252"))
     (doc,) = rows_of(essays.read(source), "documents")
     assert doc["text"] == "Café naïve “quoted”"
@@ -31,7 +33,9 @@ def test_when_cp1252_file_then_text_decoded(make_source):
 
 
 def test_when_invalid_label_then_quarantined_with_column(make_source):
-    source = make_source("essays", "e.csv", HEADER + "a,text here,y,maybe,y,n,y\nb,ok text,y,n,y,n,y\n")
+    source = make_source(
+        "essays", "e.csv", HEADER + "a,text here,y,maybe,y,n,y\nb,ok text,y,n,y,n,y\n"
+    )
     out = list(essays.read(source))
     assert len(rows_of(out, "documents")) == 1
     (q,) = rows_of(out, "quarantine")

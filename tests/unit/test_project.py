@@ -38,8 +38,11 @@ def test_when_plain_modules_scanned_then_none_imports_dagster():
             tree = ast.parse(path.read_text())
             for node in ast.walk(tree):
                 names = (
-                    [a.name for a in node.names] if isinstance(node, ast.Import)
-                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
                 )
                 if any(n == "dagster" or n.startswith("dagster.") for n in names):
                     offenders.append(str(path.relative_to(REPO)))
@@ -48,5 +51,5 @@ def test_when_plain_modules_scanned_then_none_imports_dagster():
 
 def test_when_contracts_change_then_readme_columns_are_regenerated():
     text = README.read_text()
-    section = text[text.index(BEGIN) + len(BEGIN): text.index(END)].strip()
+    section = text[text.index(BEGIN) + len(BEGIN) : text.index(END)].strip()
     assert section == render_table_docs().strip(), "run `python -m schemas.docs`"

@@ -80,10 +80,14 @@ def test_when_unreadable_file_was_good_before_then_old_parts_kept(lake, make_sou
     ("files", "expected"),
     [
         ({"essays/a.csv": "", "essays/b.csv": ""}, ["essays"]),
-        ({"reddit_pushshift/RC_1.zst": "", "reddit_pushshift/RS_2.zst": ""},
-         ["reddit_pushshift:RC_1.zst", "reddit_pushshift:RS_2.zst"]),
-        ({"pandora/author_profiles.csv": "", "pandora/comments.csv.gz": ""},
-         ["pandora", "pandora:comments.csv.gz"]),
+        (
+            {"reddit_pushshift/RC_1.zst": "", "reddit_pushshift/RS_2.zst": ""},
+            ["reddit_pushshift:RC_1.zst", "reddit_pushshift:RS_2.zst"],
+        ),
+        (
+            {"pandora/author_profiles.csv": "", "pandora/comments.csv.gz": ""},
+            ["pandora", "pandora:comments.csv.gz"],
+        ),
         ({"essays/SOURCE.md": "", "essays/.hidden.csv": ""}, []),
     ],
 )

@@ -26,8 +26,11 @@ def test_when_lake_empty_then_views_exist_typed_and_empty(lake, tmp_path):
     counts = build_database(lake, ANALYST_DB, str(tmp_path), lake_schema)
     assert counts == {"authors": 0, "documents": 0, "labels": 0, "quarantine": 0, "utterances": 0}
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                             "WHERE table_name = 'documents'").fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'documents'"
+        ).fetchall()
+    )
     assert types["created_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["source_line"] == "BIGINT"
 
@@ -62,7 +65,8 @@ def test_when_analyst_holds_database_during_runs_then_runs_succeed_and_parts_are
     build_database(lake, ANALYST_DB, db_dir, lake_schema)
     analyst = subprocess.Popen(
         [sys.executable, "-c", ANALYST, f"{db_dir}/warehouse.duckdb", "6"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     time.sleep(1.0)  # the analyst has the file open before the run starts
     for n in (3000, 2000, 3000):
@@ -72,5 +76,9 @@ def test_when_analyst_holds_database_during_runs_then_runs_succeed_and_parts_are
     out, _ = analyst.communicate(timeout=60)
     assert analyst.returncode == 0
     assert set(eval(out)) <= {2000, 3000}  # whole parts only, never a partial count
-    assert duckdb.connect(f"{db_dir}/warehouse.duckdb", read_only=True).execute(
-        "SELECT count(*) FROM documents").fetchone()[0] == 3000
+    assert (
+        duckdb.connect(f"{db_dir}/warehouse.duckdb", read_only=True)
+        .execute("SELECT count(*) FROM documents")
+        .fetchone()[0]
+        == 3000
+    )

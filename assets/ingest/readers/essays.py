@@ -25,7 +25,9 @@ JUNK_TEXTS = {"Err:000", "Err:502", "#VALUE!", "#REF!", "#NAME?"}
 def read(source: SourceFile) -> Iterator[Row]:
     for line, record, excerpt in iter_csv_records(source, required={"TEXT", *TRAIT_COLUMNS}):
         if "__error__" in record:
-            yield records.quarantine(source, line=line, reason=str(record["__error__"]), excerpt=excerpt)
+            yield records.quarantine(
+                source, line=line, reason=str(record["__error__"]), excerpt=excerpt
+            )
             continue
         text = (record["TEXT"] or "").strip()
         if not text:
@@ -33,7 +35,9 @@ def read(source: SourceFile) -> Iterator[Row]:
             continue
         if text in JUNK_TEXTS:
             yield records.quarantine(
-                source, line=line, reason=f"spreadsheet error cell instead of text: {text}",
+                source,
+                line=line,
+                reason=f"spreadsheet error cell instead of text: {text}",
                 excerpt=excerpt,
             )
             continue
@@ -41,7 +45,10 @@ def read(source: SourceFile) -> Iterator[Row]:
         bad = [f"{col}={record[col]!r}" for col, t in TRAIT_COLUMNS.items() if values[t] is None]
         if bad:
             yield records.quarantine(
-                source, line=line, reason=f"invalid Big Five label: {', '.join(bad)}", excerpt=excerpt
+                source,
+                line=line,
+                reason=f"invalid Big Five label: {', '.join(bad)}",
+                excerpt=excerpt,
             )
             continue
         authid = (record.get("#AUTHID") or "").strip() or f"text-{content_hash(text)[:16]}"

@@ -1,7 +1,7 @@
 """Pushshift Reddit dumps: NDJSON comments (`RC_*`) and submissions (`RS_*`, per-subreddit files).
 
 One JSON object per line, zstd (2 GiB window), gzip or plain; read line by line in constant
-memory apart from one small dict of flaired authors. Files open through `open_binary_checked`,
+memory apart from one small dict of flaired authors. Files open through `open_binary`,
 which notices a zstd file cut off mid-frame. A line is a comment when it has a string `body`, a
 submission when it has a string `title`.
 
@@ -27,7 +27,7 @@ import orjson
 
 from assets.ingest import records
 from assets.ingest.ids import author_id
-from assets.ingest.io import TruncatedSource, iter_lines, open_binary_checked
+from assets.ingest.io import TruncatedSource, iter_lines, open_binary
 from assets.ingest.labels import mbti_from_flair
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
@@ -42,7 +42,7 @@ DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
 def read(source: SourceFile) -> Iterator[Row]:
     flairs = _FlairTypes()
     try:
-        with open_binary_checked(source) as stream:
+        with open_binary(source) as stream:
             for line_no, line in enumerate(iter_lines(stream), start=1):
                 # The hot path: one small function call per line, not a generator per line.
                 row = _line_row(source, line_no, line, flairs)
