@@ -1,0 +1,113 @@
+"""Exports: manifest hashes, byte-identical re-export, versions that follow the data, the
+dataset card, JSONL equal to Parquet, and the Hugging Face parquet loader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from assets.curate.baselines import run_baselines
+from assets.curate.export import export_dataset, rechunk
+from assets.curate.splits import build_splits
+from assets.lake import Lake
+from tests.unit.curate.fixtures import write_corpus
+
+
+@pytest.fixture
+def curated(lake: Lake) -> Lake:
+    write_corpus(lake, "essays", range(120))
+    write_corpus(lake, "friends", range(30), with_author=False)
+    build_splits(lake)
+    return lake
+
+
+def tree(folder: str) -> dict[str, str]:
+    root = Path(folder)
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_when_exported_then_manifest_hashes_every_file_and_counts_rows(curated: Lake):
+    result = export_dataset(curated, "essays")
+    files = tree(result.path)
+    manifest = json.loads(Path(result.path, "manifest.json").read_text())
+    assert set(manifest["files"]) == set(files) - {"manifest.json"}
+    assert all(manifest["files"][p]["sha256"] == h
+               for p, h in files.items() if p in manifest["files"])
+    assert manifest["rows"] == result.rows and sum(result.rows.values()) == 120
+    assert {"data/train.parquet", "data/dev.parquet", "data/test.parquet", "jsonl/test.jsonl",
+            "README.md", "figures/label_balance.png", "figures/text_lengths.png"} <= set(files)
+    assert manifest["version"] == result.version == Path(result.path).name
+    assert manifest["config"]["splits"]["seed"] and "+" in manifest["code_version"]
+    assert [p["part"] for p in manifest["source_parts"]][:1] == [
+        "lake/curated/documents/corpus=essays/p0.parquet"]
+
+
+def test_when_reexported_from_scratch_then_files_are_byte_identical(curated: Lake, tmp_path):
+    first = export_dataset(curated, "pooled", exports_root=str(tmp_path / "a"))
+    second = export_dataset(curated, "pooled", exports_root=str(tmp_path / "b"))
+    assert first.version == second.version
+    assert tree(first.path) == tree(second.path)
+    again = export_dataset(curated, "pooled", exports_root=str(tmp_path / "a"))
+    assert again.reused and tree(again.path) == tree(first.path)
+
+
+def test_when_data_changes_then_version_changes(curated: Lake):
+    before = export_dataset(curated, "essays")
+    write_corpus(curated, "essays", range(120, 130), part="p1")
+    build_splits(curated)
+    after = export_dataset(curated, "essays")
+    assert after.version != before.version and Path(before.path).exists()
+    latest = Path(curated.path("exports", "essays", "LATEST")).read_text().strip()
+    assert latest == after.version
+
+
+def test_when_card_written_then_it_has_datasheet_sections_figures_and_baselines(curated: Lake):
+    scores = run_baselines(curated, "essays")
+    result = export_dataset(curated, "essays", baselines=scores)
+    card = Path(result.path, "README.md").read_text()
+    for section in ("## Motivation", "## Composition", "## Collection process", "## Labelling",
+                    "## Preprocessing and PII handling", "## Splits", "## Baselines", "## Uses"):
+        assert section in card
+    assert "| `big5_EXT` | accuracy |" in card and "58.1 acc (Majumder et al. 2017)" in card
+    assert "![label_balance](figures/label_balance.png)" in card
+    assert "path: data/dev.parquet" in card  # the Hugging Face configs header
+
+
+def test_when_baselines_run_on_cue_words_then_tfidf_beats_majority(curated: Lake):
+    rows = run_baselines(curated, "essays")
+    scores = {(r["trait"], r["model"], r["metric"]): r["value"] for r in rows}
+    majority = scores[("big5_EXT", "majority", "accuracy")]
+    assert scores[("big5_EXT", "tfidf_lr", "accuracy")] > majority
+    assert ("big5_EXT", "contours_lr", "accuracy") not in scores  # no features yet
+
+
+def test_when_jsonl_read_then_it_equals_the_parquet_rows(curated: Lake):
+    result = export_dataset(curated, "pooled")
+    for split in ("train", "dev", "test"):
+        rows = pq.read_table(posixpath.join(result.path, "data", f"{split}.parquet")).to_pylist()
+        lines = Path(result.path, "jsonl", f"{split}.jsonl").read_text().splitlines()
+        assert [json.loads(line) for line in lines] == rows
+
+
+def test_when_loaded_with_hf_parquet_loader_then_splits_and_columns_arrive(curated: Lake, tmp_path):
+    from datasets import load_dataset
+
+    result = export_dataset(curated, "essays")
+    files = {s: posixpath.join(result.path, "data", f"{s}.parquet")
+             for s in ("train", "dev", "test")}
+    loaded = load_dataset("parquet", data_files=files, cache_dir=str(tmp_path / "hf"))
+    assert {s: loaded[s].num_rows for s in files} == result.rows
+    assert {"doc_id", "text", "author_id", "big5_EXT"} <= set(loaded["train"].column_names)
+
+
+def test_when_batches_are_ragged_then_rechunk_gives_fixed_row_groups():
+    import pyarrow as pa
+
+    batches = [pa.record_batch({"x": list(range(n))}) for n in (3, 7, 1, 5)]
+    assert [t.num_rows for t in rechunk(iter(batches), 4)] == [4, 4, 4, 4]
