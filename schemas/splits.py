@@ -78,7 +78,20 @@ PENDING_KEYS = {"document_features": "doc_id", "author_features": "author_id",
 
 
 def lake_schema(zone: str, table: str) -> pa.Schema:
-    """Schema for `views.table_relation` when a table has no part yet."""
-    if table in PENDING_KEYS and table not in CURATE_TABLES and table not in RAW_TABLES:
+    """Schema for `views.table_relation` when a table has no part yet: ours, then the other
+    stages' published contracts (curated zone, feature catalogue), then a key-only stand-in."""
+    if table in CURATE_TABLES:
+        return CURATE_TABLES[table].schema
+    if zone == "curated":
+        from schemas.curated import CURATED_TABLES
+        from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
+
+        features = {"contours": CONTOURS, "document_features": DOCUMENT_FEATURES,
+                    "author_features": AUTHOR_FEATURES}
+        if table in CURATED_TABLES:
+            return CURATED_TABLES[table].schema
+        if table in features:
+            return features[table]
+    if table in PENDING_KEYS and table not in RAW_TABLES:
         return pa.schema([(PENDING_KEYS[table], pa.string()), ("corpus", pa.string())])
     return contract_of(table).schema

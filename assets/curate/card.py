@@ -172,32 +172,21 @@ def _plot_demographics(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
 
 def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
                           zone: str) -> str | None:
-    """One training document's contours, if the contours stage has written any.
-
-    Expects the contours table in long form (doc_id, feature, window, value); another shape is
-    skipped rather than guessed at."""
+    """One training document's contours (the contours stage's own plot), if any exist."""
     if not lake.list_parts(zone, "contours"):
         return None
+    from assets.contours.plot import load_contours, plot_contours
+
     rel = table_relation(lake, zone, "contours", lake_schema)
-    names = {n for n, *_ in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-    if not {"doc_id", "feature", "window", "value"} <= names:
-        return None
     doc = con.execute(f"""SELECT min(c.doc_id) FROM {rel} c JOIN exported_split e
         ON e.doc_id = c.doc_id WHERE e.split = 'train'""").fetchall()[0][0]
     if doc is None:
         return None
-    rows = con.execute(f"""SELECT feature, "window", value FROM {rel} WHERE doc_id = $1
-        ORDER BY feature, "window" """, [doc]).fetchall()
-    features = sorted({f for f, *_ in rows})[:6]
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    for feature in features:
-        points = [(w, v) for f, w, v in rows if f == feature]
-        ax.plot([w for w, _ in points], [v for _, v in points], label=feature)
-    ax.set_xlabel("window")
-    ax.set_title("contours of one training document", fontsize=9)
-    ax.legend(fontsize=6)
-    fig.tight_layout()
-    _savefig(lake, fig, posixpath.join(staging, "figures", "contour_example.png"))
+    png = plot_contours(load_contours(lake, doc), title="contours of one training document")
+    path = posixpath.join(staging, "figures", "contour_example.png")
+    lake.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    with lake.fs.open(path, "wb") as handle:
+        handle.write(png)
     return "figures/contour_example.png"
 
 

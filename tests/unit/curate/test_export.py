@@ -111,3 +111,22 @@ def test_when_batches_are_ragged_then_rechunk_gives_fixed_row_groups():
 
     batches = [pa.record_batch({"x": list(range(n))}) for n in (3, 7, 1, 5)]
     assert [t.num_rows for t in rechunk(iter(batches), 4)] == [4, 4, 4, 4]
+
+
+def test_when_contours_exist_then_card_shows_a_contour_example(curated: Lake):
+    import pyarrow as pa
+
+    table = read_train_doc(curated)
+    contours = pa.table({"doc_id": [table] * 4, "window_idx": [0, 1, 2, 3],
+                         "nrc_valence": [0.4, 0.6, 0.5, 0.7]})
+    curated.write_part("curated", "contours", "essays", "p0", contours)
+    result = export_dataset(curated, "essays")
+    assert Path(result.path, "figures", "contour_example.png").stat().st_size > 1000
+    assert "figures/contour_example.png" in Path(result.path, "README.md").read_text()
+
+
+def read_train_doc(lake: Lake) -> str:
+    from assets.curate.splits import read_splits
+
+    rows = read_splits(lake, "essays").to_pylist()
+    return next(r["doc_id"] for r in rows if r["split"] == "train")
