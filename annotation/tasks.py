@@ -283,9 +283,10 @@ def select_records(
 
 def _read_or_empty(con: duckdb.DuckDBPyConnection, glob: str, columns: str) -> pa.Table | None:
     try:
-        return con.execute(
-            f"SELECT {columns} FROM read_parquet(?, hive_partitioning = false)", [glob]
-        ).fetch_arrow_table()
+        return con.sql(
+            f"SELECT {columns} FROM read_parquet($glob, hive_partitioning = false)",
+            params={"glob": glob},
+        ).to_arrow_table()
     except duckdb.IOException:
         return None  # no part written yet
 
@@ -309,3 +310,32 @@ def _turns_of(
         out.setdefault(doc_id, []).append(Turn(int(turn), speaker_id, text or ""))
     return {doc_id: tuple(turns) for doc_id, turns in out.items()}
 
+
+
+@dataclass(frozen=True)
+class Requeue:
+    """What a re-queue did: tasks given more annotators, and tasks already at the cap."""
+
+    requeued: dict[int, int]
+    at_cap: list[int]
+
+
+def requeue_tasks(
+    client: LabelStudioClient, task_ids: Iterable[int], extra: int = 2, cap: int = 5
+) -> Requeue:
+    """Ask for `extra` more annotations on each task (its `overlap`, which Label Studio compares
+    with the task's annotations to decide whether to serve it again), up to `cap` in all, so a
+    task that never reaches agreement stops coming back."""
+    requeued: dict[int, int] = {}
+    at_cap: list[int] = []
+    for task_id in sorted(set(task_ids)):
+        task = client.call(f"get task {task_id}", client.sdk.tasks.get, str(task_id))
+        done = int(task.total_annotations or 0)
+        wanted = min(done + extra, cap)
+        if wanted <= max(done, int(task.overlap or 0)):
+            at_cap.append(task_id)
+            continue
+        client.call(f"requeue task {task_id}", client.sdk.tasks.update, str(task_id),
+                    overlap=wanted)
+        requeued[task_id] = wanted
+    return Requeue(requeued, at_cap)

@@ -1,0 +1,65 @@
+"""Tasks carry curated text only, and a rerun never duplicates a task."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotation.projects import PROJECTS, sync_project
+from annotation.tasks import Selection, push_tasks, select_records
+from assets.lake import Lake
+
+from .lake_data import RAW_NAME, RAW_USERNAME, build, curated_globs
+
+pytestmark = pytest.mark.labelstudio
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    lake = Lake.at(str(tmp_path / "warehouse"))
+    build(lake)
+    return lake
+
+
+def _server_tasks(ls_client, project_id: int) -> list:
+    return ls_client.call_list("list", ls_client.sdk.tasks.list, project=project_id, fields="all")
+
+
+@pytest.mark.parametrize("project", ["big5", "pii_review"])
+def test_when_tasks_pushed_then_no_raw_name_reaches_the_server(ls_client, lake, project):
+    # The raw zone holds the real name; it must not matter what it holds.
+    raw_docs = lake.list_parts("raw", "documents")
+    assert raw_docs and RAW_NAME in open(raw_docs[0], "rb").read().decode("latin-1")
+    project_id = sync_project(ls_client, PROJECTS[project]).project_id
+    records = select_records(*curated_globs(lake), Selection(per_corpus=10))
+    assert {r.corpus for r in records} == {"friends", "essays"} and len(records) == 6
+
+    push_tasks(ls_client, project_id, project, records)
+
+    payload = json.dumps([t.data for t in _server_tasks(ls_client, project_id)])
+    assert RAW_NAME.split()[1] not in payload and RAW_USERNAME not in payload
+    assert "<PERSON_1>" in payload  # the curated text did arrive
+    scene = next(t.data for t in _server_tasks(ls_client, project_id)
+                 if t.data["doc_id"] == "scene-2")
+    if project == "big5":
+        assert [line["speaker"] for line in scene["dialogue"]] == ["A", "B", "A"]
+        assert scene["target"].startswith("Rate speaker B")
+    else:
+        line, start, end = scene["turn_offsets"][1]
+        assert scene["text"][start:end] == "Checked it three times. I hate surprises."
+
+
+def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake):
+    project_id = sync_project(ls_client, PROJECTS["mbti"]).project_id
+    records = select_records(*curated_globs(lake), Selection(per_corpus=2))
+    first = push_tasks(ls_client, project_id, "mbti", records)
+    more = select_records(*curated_globs(lake), Selection(per_corpus=3))
+    second = push_tasks(ls_client, project_id, "mbti", more)
+    third = push_tasks(ls_client, project_id, "mbti", more)
+
+    assert (first.created, second.created, second.existing, third.created) == (4, 2, 4, 0)
+    keys = [t.data["external_key"] for t in _server_tasks(ls_client, project_id)]
+    assert len(keys) == len(set(keys)) == 6
+    assert {m["task_id"] for m in second.mapping} == {m["task_id"] for m in third.mapping}
+    assert {m["external_key"] for m in first.mapping} < {m["external_key"] for m in third.mapping}
