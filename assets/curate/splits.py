@@ -262,7 +262,7 @@ def leak_counts(lake: Lake) -> dict[str, int]:
               (SELECT count(*) FROM (SELECT group_id FROM {rel} GROUP BY 1
                                      HAVING count(DISTINCT split) > 1)),
               (SELECT count(*) FROM (SELECT content_hash FROM {rel} GROUP BY 1
-                                     HAVING count(DISTINCT split) > 1))""").fetchone()
+                                     HAVING count(DISTINCT split) > 1))""").fetchall()[0]
         return {"groups_in_two_splits": int(groups), "texts_in_two_splits": int(texts)}
     finally:
         con.close()
