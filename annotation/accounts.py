@@ -53,11 +53,17 @@ def _token_of(session: httpx.Client) -> str:
 def sign_up(url: str, invite: str | None, email: str, password: str) -> str:
     """Create an account through the invite link; returns its API token."""
     path = "/user/signup/" + (f"?token={invite}" if invite else "")
-    with _form_post(url, path, email, password) as session:
+    session = _form_post(url, path, email, password)
+    try:
         return _token_of(session)
+    finally:
+        session.close()
 
 
 def login_token(url: str, email: str, password: str) -> str:
     """An existing account's API token, through the login form."""
-    with _form_post(url, "/user/login/", email, password) as session:
+    session = _form_post(url, "/user/login/", email, password)
+    try:
         return _token_of(session)
+    finally:
+        session.close()

@@ -335,7 +335,9 @@ def requeue_tasks(
         if wanted <= max(done, int(task.overlap or 0)):
             at_cap.append(task_id)
             continue
+        # `is_labeled` is stored, not derived: Label Studio recomputes it only when an
+        # annotation changes, so it is reset here or the label stream would skip the task.
         client.call(f"requeue task {task_id}", client.sdk.tasks.update, str(task_id),
-                    overlap=wanted)
+                    overlap=wanted, is_labeled=False)
         requeued[task_id] = wanted
     return Requeue(requeued, at_cap)
