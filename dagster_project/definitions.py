@@ -8,7 +8,12 @@ import os
 
 from dagster import Definitions, EnvVar
 
+from assets.contours import assets as contours_assets
+from assets.curate import assets as curate_assets
 from assets.ingest import assets as ingest_assets
+from assets.nlp import assets as nlp_assets
+from assets.privacy import assets as privacy_assets
+from assets.quality import checks as quality_checks
 from assets.warehouse import assets as warehouse_assets
 from dagster_project.jobs import partition_job, warehouse_job
 from dagster_project.resources import (
@@ -22,7 +27,15 @@ from dagster_project.schedules import SCHEDULES
 from dagster_project.sensors import SENSORS
 from dagster_project.settings import load_settings
 
-STAGES = [ingest_assets, warehouse_assets]
+STAGES = [
+    ingest_assets,
+    quality_checks,
+    nlp_assets,
+    contours_assets,
+    privacy_assets,
+    curate_assets,
+    warehouse_assets,
+]
 
 load_settings()
 

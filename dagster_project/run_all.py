@@ -20,9 +20,7 @@ def _prepare_environment() -> tuple[str, bool]:
     load_settings()
     ensure_pseudonym_key()
     corpora = os.environ["CORPORA_DIR"]
-    sample = os.path.abspath(corpora) == os.path.abspath(
-        os.path.join(os.environ["WAREHOUSE_DIR"], "sample_corpora")
-    )
+    sample = os.environ.get("USING_SAMPLE_CORPORA") == "1"
     if sample:
         from assets.ingest.sample import write_sample_corpora
 
@@ -32,6 +30,10 @@ def _prepare_environment() -> tuple[str, bool]:
     os.environ["DAGSTER_HOME"] = str(home)
     ensure_dagster_home(home)
     return corpora, sample
+
+
+# Step events go to the run history (see `make dev`); the terminal gets warnings and errors.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def ensure_dagster_home(home: Path) -> None:
@@ -59,13 +61,13 @@ def run(only: list[str] | None = None) -> int:
     for key in keys:
         print(f"[run] partition {key}", flush=True)
         result = partition_job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False
+            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET
         )
         if not result.success:
             failed.append(key)
     print("[run] warehouse-wide assets", flush=True)
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
         failed.append("warehouse_job")

@@ -21,13 +21,17 @@ DEFAULT_KEY_FILE = (
 
 
 def load_settings(repo: Path = REPO) -> None:
-    """Fill unset environment variables from `.env`, then `.env.example`."""
+    """Fill unset environment variables from `.env`, then `.env.example`; an empty
+    CORPORA_DIR means the generated sample."""
     for name in (".env", ".env.example"):
         path = repo / name
         if path.exists():
             for key, value in dotenv_values(path).items():
                 if value is not None and key not in os.environ:
                     os.environ[key] = value
+    if not os.environ.get("CORPORA_DIR"):
+        os.environ["CORPORA_DIR"] = os.environ.get("SAMPLE_CORPORA_DIR", "warehouse/sample_corpora")
+        os.environ["USING_SAMPLE_CORPORA"] = "1"
     if "PSEUDONYM_KEY" not in os.environ:
         key_file = Path(os.environ.get("PSEUDONYM_KEY_FILE") or DEFAULT_KEY_FILE)
         if key_file.exists():

@@ -60,38 +60,3 @@ CURATE_TABLES: dict[str, TableContract] = {
         "baseline_scores", BASELINE_SCORES, ("dataset", "trait", "model", "metric")
     ),
 }
-
-
-def contract_of(table: str) -> TableContract:
-    """The contract of a lake table, whichever stage owns it.
-
-    Curated documents, utterances, authors and labels keep the raw columns (text anonymised,
-    author ids pseudonymised), so the raw contract stands in until the privacy stage publishes
-    its own."""
-    return CURATE_TABLES.get(table) or RAW_TABLES[table]
-
-
-# Tables other stages own whose contracts are not published yet: their key is enough for an
-# empty relation to bind (a view joining them then yields NULL features, not an error).
-PENDING_KEYS = {"document_features": "doc_id", "author_features": "author_id",
-                "contours": "doc_id"}
-
-
-def lake_schema(zone: str, table: str) -> pa.Schema:
-    """Schema for `views.table_relation` when a table has no part yet: ours, then the other
-    stages' published contracts (curated zone, feature catalogue), then a key-only stand-in."""
-    if table in CURATE_TABLES:
-        return CURATE_TABLES[table].schema
-    if zone == "curated":
-        from schemas.curated import CURATED_TABLES
-        from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
-
-        features = {"contours": CONTOURS, "document_features": DOCUMENT_FEATURES,
-                    "author_features": AUTHOR_FEATURES}
-        if table in CURATED_TABLES:
-            return CURATED_TABLES[table].schema
-        if table in features:
-            return features[table]
-    if table in PENDING_KEYS and table not in RAW_TABLES:
-        return pa.schema([(PENDING_KEYS[table], pa.string()), ("corpus", pa.string())])
-    return contract_of(table).schema

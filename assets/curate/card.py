@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from assets.curate.export import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from assets.warehouse.views import table_relation  # noqa: E402
-from schemas.splits import SPLIT_NAMES, lake_schema  # noqa: E402
+from schemas.registry import table_schema  # noqa: E402
+from schemas.splits import SPLIT_NAMES  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
 CORPUS_NOTES = {
@@ -113,7 +114,7 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> di
             kind = "categorical"
             per_split = dict(con.execute(f"""SELECT split, string_agg(v || ' ' || n, ', '
                 ORDER BY n DESC, v) FROM (SELECT split, {q} AS v, count(*) AS n
-                FROM exported_split WHERE {q} IS NOT NULL GROUP BY ALL
+                FROM exported_split WHERE {q} IS NOT NULL GROUP BY split, {q}
                 QUALIFY row_number() OVER (PARTITION BY split ORDER BY count(*) DESC, v) <= 4)
                 GROUP BY split""").fetchall())
         stats[column] = {"kind": kind, "labelled": n, "distinct": distinct, "per_split": per_split}
@@ -177,7 +178,7 @@ def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: s
         return None
     from assets.contours.plot import load_contours, plot_contours
 
-    rel = table_relation(lake, zone, "contours", lake_schema)
+    rel = table_relation(lake, zone, "contours", table_schema)
     doc = con.execute(f"""SELECT min(c.doc_id) FROM {rel} c JOIN exported_split e
         ON e.doc_id = c.doc_id WHERE e.split = 'train'""").fetchall()[0][0]
     if doc is None:
@@ -192,7 +193,7 @@ def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: s
 
 def _label_provenance(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
                       zone: str) -> list[tuple[str, str, int]]:
-    rel = table_relation(lake, zone, "labels", lake_schema)
+    rel = table_relation(lake, zone, "labels", table_schema)
     where = "true" if dataset == POOLED else f"corpus = '{dataset}'"
     return con.execute(f"""SELECT scheme, source, count(*) FROM {rel} WHERE {where}
         GROUP BY ALL ORDER BY ALL""").fetchall()

@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 from assets.curate.splits import SplitConfig
 from assets.lake import Lake
 from assets.warehouse.views import table_relation
-from schemas.splits import SPLIT_NAMES, lake_schema
+from schemas.registry import table_schema
+from schemas.splits import SPLIT_NAMES
 
 POOLED = "pooled"
 HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
@@ -140,8 +141,8 @@ class DatasetQuery:
 def dataset_query(
     lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str, config: ExportConfig
 ) -> DatasetQuery:
-    rel = {t: table_relation(lake, config.zone, t, lake_schema) for t in ("documents", "labels")}
-    rel["splits"] = table_relation(lake, "curated", "splits", lake_schema)  # always ours
+    rel = {t: table_relation(lake, config.zone, t, table_schema) for t in ("documents", "labels")}
+    rel["splits"] = table_relation(lake, "curated", "splits", table_schema)  # always ours
     corpus_ok = _corpus_filter(dataset, "corpus")
     priority = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
     con.execute(f"""
@@ -185,7 +186,7 @@ def dataset_query(
             if not numeric:
                 continue
             alias = prefix.rstrip("_")
-            joins.append(f"LEFT JOIN {table_relation(lake, config.zone, table, lake_schema)} "
+            joins.append(f"LEFT JOIN {table_relation(lake, config.zone, table, table_schema)} "
                          f"{alias} ON {alias}.{key} = d.{key}")
             for column in numeric:
                 name = f"{prefix}{column}"
@@ -203,7 +204,7 @@ def _numeric_columns(
     if not lake.list_parts(zone, table):
         return []
     described = con.execute(
-        f"DESCRIBE SELECT * FROM {table_relation(lake, zone, table, lake_schema)}").fetchall()
+        f"DESCRIBE SELECT * FROM {table_relation(lake, zone, table, table_schema)}").fetchall()
     names = [name for name, *_ in described]
     if key not in names:
         return []

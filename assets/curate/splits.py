@@ -36,7 +36,8 @@ import pyarrow as pa
 
 from assets.lake import Lake, PartWriter
 from assets.warehouse.views import table_relation
-from schemas.splits import SPLIT_NAMES, SPLITS, lake_schema
+from schemas.registry import table_schema
+from schemas.splits import SPLIT_NAMES, SPLITS
 
 HASH_BITS = 52  # exactly representable in a float64, so SQL and Python agree bit for bit
 PART = "splits"
@@ -110,8 +111,8 @@ def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
     config = config or SplitConfig()
     con = _connect(lake)
     try:
-        docs = table_relation(lake, config.source_zone, "documents", lake_schema)
-        labels = table_relation(lake, config.source_zone, "labels", lake_schema)
+        docs = table_relation(lake, config.source_zone, "documents", table_schema)
+        labels = table_relation(lake, config.source_zone, "labels", table_schema)
         con.execute(f"""
             CREATE TEMP TABLE docs AS
             SELECT doc_id, corpus, coalesce(author_id, 'doc:' || doc_id) AS group_id, content_hash
@@ -256,7 +257,7 @@ def leak_counts(lake: Lake) -> dict[str, int]:
     """Groups and identical texts found in more than one split, over all corpora (pooled)."""
     con = _connect(lake)
     try:
-        rel = table_relation(lake, "curated", "splits", lake_schema)
+        rel = table_relation(lake, "curated", "splits", table_schema)
         groups, texts = con.execute(f"""
             SELECT
               (SELECT count(*) FROM (SELECT group_id FROM {rel} GROUP BY 1

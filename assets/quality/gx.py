@@ -31,7 +31,7 @@ import schemas.tables as contracts
 from assets.ingest.sources import corpus_of
 from assets.lake import Lake, iter_part_batches
 from assets.warehouse.views import render, table_relation
-from schemas.splits import contract_of, lake_schema
+from schemas.registry import table_schema
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
 # Never echo values of these columns into check metadata: they hold raw text or real names.
@@ -78,7 +78,7 @@ class SuiteSpec:
 def load_suite(table: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
     """Read `<table>.yaml` and prepend the contract-derived column-set and type expectations."""
     raw = yaml.safe_load((suites_dir / f"{table}.yaml").read_text())
-    schema = contract_of(table).schema
+    schema = table_schema(raw.get("zone", "raw"), raw["table"])
     row_level = contract_expectations(schema) + [_spec(e) for e in raw.get("expectations", [])]
     aggregates = tuple(
         AggregateSpec(a["name"], a["sql"], tuple(_spec(e) for e in a["expectations"]))
@@ -344,7 +344,7 @@ def validate_aggregates(lake: Lake, suite: SuiteSpec) -> ValidationSummary:
         con.register_filesystem(lake.fs)
     try:
         for aggregate in suite.aggregates:
-            sql = render(aggregate.sql, lambda z, t: table_relation(lake, z, t, lake_schema))
+            sql = render(aggregate.sql, lambda z, t: table_relation(lake, z, t, table_schema))
             frame = con.sql(sql).df()
             outcomes = _new_outcomes(aggregate.expectations)
             for o in outcomes:

@@ -46,8 +46,10 @@ def test_when_essays_partition_materialised_then_views_show_real_counts(
         "raw/quarantine": 1,
     }
     assert materialize([warehouse_views], instance=instance, resources=resources).success
-    con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM documents WHERE corpus='essays'").fetchone() == (2467,)
+    con = duckdb.connect(str(tmp_path / "wh" / "raw.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM raw_documents WHERE corpus='essays'").fetchone() == (
+        2467,
+    )
 
 
 def test_when_source_file_unreadable_then_partition_fails_naming_file(instance, tmp_path: Path):

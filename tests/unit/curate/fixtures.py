@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from assets.lake import Lake
-from schemas.tables import DOCUMENTS, LABELS
+from schemas.curated import CURATED_DOCUMENTS, CURATED_LABELS
 
 TRAITS = ("EXT", "NEU", "AGR", "CON", "OPN")
 WORDS = ("happy friends party talk", "worry stress anxious night", "plan work careful list",
@@ -34,11 +34,12 @@ def write_corpus(
         author = f"pseud-{corpus}-{i:05d}" if with_author else None
         docs.append({"doc_id": f"{corpus}-d{i:05d}", "corpus": corpus, "author_id": author,
                      "kind": "essay", "text": text, "source_file": "e.csv", "source_line": i + 1,
-                     "content_hash": hashlib.sha256(text.encode()).hexdigest()})
+                     "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                     "pii_counts": "{}"})
         subject, kind = (author, "author") if with_author else (f"{corpus}-d{i:05d}", "document")
         labels += [{"subject_id": subject, "subject_kind": kind, "corpus": corpus,
                     "scheme": "big5", "trait": t, "value_num": float(v),
                     "value_cat": "y" if v else "n", "source": "test_result",
                     "source_file": "e.csv"} for t, v in traits.items()]
-    lake.write_part("curated", "documents", corpus, part, pa.Table.from_pylist(docs, DOCUMENTS))
-    lake.write_part("curated", "labels", corpus, part, pa.Table.from_pylist(labels, LABELS))
+    lake.write_part("curated", "documents", corpus, part, pa.Table.from_pylist(docs, CURATED_DOCUMENTS))
+    lake.write_part("curated", "labels", corpus, part, pa.Table.from_pylist(labels, CURATED_LABELS))

@@ -10,18 +10,17 @@ import pyarrow as pa
 
 from assets.curate.splits import build_splits
 from assets.lake import Lake
-from assets.warehouse.views import VIEWS_ROOT, Database, build_database
-from schemas.splits import lake_schema
+from assets.warehouse.views import ANALYST_DB, build_database
+from schemas.registry import table_schema
 from tests.unit.curate.fixtures import write_corpus
 
-CURATE_DB = Database("curate.duckdb", VIEWS_ROOT / "curate")
+CURATE_VIEWS = ("doc_features_split", "doc_splits", "split_labels", "split_summary")
 README = Path(__file__).resolve().parents[3] / "warehouse" / "README.md"
 
 
 def test_when_lake_is_empty_then_curate_views_bind_and_are_empty(lake: Lake, tmp_path):
-    counts = build_database(lake, CURATE_DB, str(tmp_path), lake_schema)
-    assert counts == {"doc_features_split": 0, "doc_splits": 0, "split_labels": 0,
-                      "split_summary": 0}
+    counts = build_database(lake, ANALYST_DB, str(tmp_path), table_schema)
+    assert {v: counts[v] for v in CURATE_VIEWS} == dict.fromkeys(CURATE_VIEWS, 0)
 
 
 def test_when_splits_and_features_exist_then_views_join_them(lake: Lake, tmp_path):
@@ -31,9 +30,9 @@ def test_when_splits_and_features_exist_then_views_join_them(lake: Lake, tmp_pat
     features = pa.table({"doc_id": [f"essays-d{i:05d}" for i in range(40)],
                          "mean_valence": [i / 40 for i in range(40)]})
     lake.write_part("curated", "document_features", "essays", "p0", features)
-    counts = build_database(lake, CURATE_DB, str(tmp_path), lake_schema)
+    counts = build_database(lake, ANALYST_DB, str(tmp_path), table_schema)
     assert counts["doc_splits"] == 50 and counts["split_labels"] == 250
-    con = duckdb.connect(str(tmp_path / "curate.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(features.mean_valence) FROM doc_features_split"
                        ).fetchall() == [(40,)]
     leaks = con.execute("""SELECT count(*) FROM (SELECT subject_id FROM split_labels
@@ -44,8 +43,8 @@ def test_when_splits_and_features_exist_then_views_join_them(lake: Lake, tmp_pat
 def test_when_readme_examples_run_then_they_succeed(lake: Lake, tmp_path):
     write_corpus(lake, "essays", range(40))
     build_splits(lake)
-    build_database(lake, CURATE_DB, str(tmp_path), lake_schema)
-    con = duckdb.connect(str(tmp_path / "curate.duckdb"), read_only=True)
+    build_database(lake, ANALYST_DB, str(tmp_path), table_schema)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     section = README.read_text().split("## Curated splits and exports", 1)[1]
     queries = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
     statements = [s for q in queries for s in q.split(";") if s.strip()

@@ -1,6 +1,5 @@
 -- Curate stage: curated documents with their split, labels with the split of their subject,
 -- and contour features. Everything reads the curated zone only.
--- Belongs in views/analyst/ once `lake_schema` knows the curated tables (see the stage README).
 
 -- One row per curated document: its split, its author's label stratum and its length.
 CREATE OR REPLACE VIEW doc_splits AS
