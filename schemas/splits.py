@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.tables import RAW_TABLES, TableContract
+from schemas.tables import TableContract
 
 SPLIT_NAMES = ("train", "dev", "test")
 

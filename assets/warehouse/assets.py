@@ -4,13 +4,9 @@ from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataVa
 
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
 from dagster_project.resources import WarehouseResource
-from schemas.tables import RAW_TABLES
+from schemas.registry import SCHEMAS
 
-LAKE_TABLE_KEYS = [AssetKey(["raw", t]) for t in RAW_TABLES]
-
-
-def lake_schema(zone: str, table: str):
-    return RAW_TABLES[table].schema
+LAKE_TABLE_KEYS = [AssetKey([zone, table]) for zone, table in SCHEMAS]
 
 
 @asset(
@@ -20,10 +16,10 @@ def lake_schema(zone: str, table: str):
     kinds={"duckdb"},
 )
 def warehouse_views(warehouse: WarehouseResource) -> MaterializeResult:
-    """warehouse.duckdb (analysts) and raw.duckdb (privileged debugging): views over the lake."""
+    """warehouse.duckdb (analysts, curated zone) and raw.duckdb (privileged debugging)."""
     lake = warehouse.lake()
-    counts = build_database(lake, ANALYST_DB, warehouse.database_dir(), lake_schema)
-    raw_counts = build_database(lake, RAW_DB, warehouse.database_dir(), lake_schema)
+    counts = build_database(lake, ANALYST_DB, warehouse.database_dir())
+    raw_counts = build_database(lake, RAW_DB, warehouse.database_dir())
     return MaterializeResult(
         metadata={
             "database": MetadataValue.path(f"{warehouse.database_dir()}/{ANALYST_DB.name}"),

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.lake import Lake
+from schemas.registry import table_schema
 
 VIEWS_ROOT = Path(__file__).resolve().parents[2] / "warehouse" / "views"
 PLACEHOLDER = re.compile(r"\{\{\s*(raw|curated)\.([a-z_]+)\s*\}\}")
@@ -69,7 +70,7 @@ def build_database(
     lake: Lake,
     database: Database,
     target_dir: str,
-    schema_of: Callable[[str, str], pa.Schema],
+    schema_of: Callable[[str, str], pa.Schema] = table_schema,
 ) -> dict[str, int]:
     """Write `target_dir/<database.name>` atomically; returns row counts per view."""
     os.makedirs(target_dir, exist_ok=True)

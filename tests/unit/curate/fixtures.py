@@ -12,8 +12,13 @@ from assets.lake import Lake
 from schemas.curated import CURATED_DOCUMENTS, CURATED_LABELS
 
 TRAITS = ("EXT", "NEU", "AGR", "CON", "OPN")
-WORDS = ("happy friends party talk", "worry stress anxious night", "plan work careful list",
-         "art idea imagine novel", "kind help share warm")
+WORDS = (
+    "happy friends party talk",
+    "worry stress anxious night",
+    "plan work careful list",
+    "art idea imagine novel",
+    "kind help share warm",
+)
 
 
 def essay_text(corpus: str, i: int, traits: dict[str, int]) -> str:
@@ -23,8 +28,12 @@ def essay_text(corpus: str, i: int, traits: dict[str, int]) -> str:
 
 
 def write_corpus(
-    lake: Lake, corpus: str, authors: Iterable[int], texts: dict[int, str] | None = None,
-    part: str = "p0", with_author: bool = True,
+    lake: Lake,
+    corpus: str,
+    authors: Iterable[int],
+    texts: dict[int, str] | None = None,
+    part: str = "p0",
+    with_author: bool = True,
 ) -> None:
     """One document per author with Big Five y/n labels derived from the author number."""
     docs, labels = [], []
@@ -32,14 +41,35 @@ def write_corpus(
         traits = {t: (i >> k) & 1 for k, t in enumerate(TRAITS)}
         text = (texts or {}).get(i) or essay_text(corpus, i, traits)
         author = f"pseud-{corpus}-{i:05d}" if with_author else None
-        docs.append({"doc_id": f"{corpus}-d{i:05d}", "corpus": corpus, "author_id": author,
-                     "kind": "essay", "text": text, "source_file": "e.csv", "source_line": i + 1,
-                     "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-                     "pii_counts": "{}"})
+        docs.append(
+            {
+                "doc_id": f"{corpus}-d{i:05d}",
+                "corpus": corpus,
+                "author_id": author,
+                "kind": "essay",
+                "text": text,
+                "source_file": "e.csv",
+                "source_line": i + 1,
+                "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                "pii_counts": "{}",
+            }
+        )
         subject, kind = (author, "author") if with_author else (f"{corpus}-d{i:05d}", "document")
-        labels += [{"subject_id": subject, "subject_kind": kind, "corpus": corpus,
-                    "scheme": "big5", "trait": t, "value_num": float(v),
-                    "value_cat": "y" if v else "n", "source": "test_result",
-                    "source_file": "e.csv"} for t, v in traits.items()]
-    lake.write_part("curated", "documents", corpus, part, pa.Table.from_pylist(docs, CURATED_DOCUMENTS))
+        labels += [
+            {
+                "subject_id": subject,
+                "subject_kind": kind,
+                "corpus": corpus,
+                "scheme": "big5",
+                "trait": t,
+                "value_num": float(v),
+                "value_cat": "y" if v else "n",
+                "source": "test_result",
+                "source_file": "e.csv",
+            }
+            for t, v in traits.items()
+        ]
+    lake.write_part(
+        "curated", "documents", corpus, part, pa.Table.from_pylist(docs, CURATED_DOCUMENTS)
+    )
     lake.write_part("curated", "labels", corpus, part, pa.Table.from_pylist(labels, CURATED_LABELS))
