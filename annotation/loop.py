@@ -1,0 +1,145 @@
+"""The labelling loop as three plain steps, each one Dagster asset: push, pull, aggregate.
+
+The assets in `assets/annotate/` only call these with their resources, so the loop runs (and is
+tested) without Dagster. Each step reads and writes the lake's curated zone through
+`annotation.store` and is idempotent: push imports only missing tasks, pull replaces each
+project's snapshot, aggregate replaces the crowd labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from annotation import aggregate, store
+from annotation.client import LabelStudioClient
+from annotation.projects import PROJECTS, find_project, sync_project
+from annotation.pull import (
+    ANNOTATIONS_SCHEMA,
+    SKIPS_SCHEMA,
+    diff_versions,
+    pull_project,
+    versions_of,
+)
+from annotation.tasks import TASK_MAP_SCHEMA, Selection, push_tasks, requeue_tasks, select_records
+from assets.lake import Lake
+from schemas.tables import LABELS
+
+PII_SPANS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("corpus", pa.string(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("end", pa.int64(), nullable=False),
+        pa.field("entity", pa.string(), nullable=False),
+        pa.field("votes", pa.int64(), nullable=False),
+        pa.field("reviewers", pa.int64(), nullable=False),
+        pa.field("agreed", pa.bool_(), nullable=False),
+    ]
+)
+LABEL_PROJECTS = ("big5", "mbti")
+
+
+def push_round(
+    client: LabelStudioClient, lake: Lake, selection: Selection, projects: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Sync the projects, pick curated documents and push the missing tasks; write the mapping.
+
+    Returns per project: tasks created now, already present, and selected."""
+    records = select_records(
+        lake.table_glob("curated", "documents"), lake.table_glob("curated", "utterances"),
+        lake.table_glob("curated", "labels"), selection,
+    )
+    summary: dict[str, dict[str, int]] = {}
+    for project in projects:
+        project_id = sync_project(client, PROJECTS[project]).project_id
+        result = push_tasks(client, project_id, project, records)
+        mapping = pa.Table.from_pylist(result.mapping, schema=TASK_MAP_SCHEMA)
+        store.write_project_table(lake, "annotation_tasks", project, mapping)
+        summary[project] = {"created": result.created, "existing": result.existing,
+                            "selected": len(records), "tasks": mapping.num_rows}
+    return summary
+
+
+def project_ids(client: LabelStudioClient, projects: Sequence[str]) -> dict[str, int]:
+    """Ids of the projects that exist on the server (a project not created yet is left out)."""
+    found = {key: find_project(client, PROJECTS[key].title) for key in projects}
+    return {key: int(p.id) for key, p in found.items() if p is not None}
+
+
+def pull_all(
+    client: LabelStudioClient, lake: Lake, pseudonym_key: str, projects: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Replace each project's annotation and skip snapshots with the server's current state.
+
+    Every project is fetched before anything is written, so a failure leaves all stored
+    snapshots as they were."""
+    ids = project_ids(client, projects)
+    pulled = {key: pull_project(client, pid, key, pseudonym_key) for key, pid in ids.items()}
+    summary: dict[str, dict[str, int]] = {}
+    for key, result in pulled.items():
+        before = versions_of(store.read_project_table(lake, "annotations", key, ANNOTATIONS_SCHEMA))
+        before |= versions_of(store.read_project_table(lake, "annotation_skips", key,
+                                                       SKIPS_SCHEMA))
+        diff = diff_versions(before, result.versions())
+        store.write_project_table(lake, "annotations", key, result.annotations_table())
+        store.write_project_table(lake, "annotation_skips", key, result.skips_table())
+        summary[key] = {"rows": len(result.rows), "skips": len(result.skips),
+                        "tasks": result.tasks, "added": diff.added, "updated": diff.updated,
+                        "deleted": diff.deleted}
+    return summary
+
+
+def stored_annotations(lake: Lake, projects: Sequence[str] = tuple(PROJECTS)) -> pd.DataFrame:
+    return store.read_table(lake, "annotations", ANNOTATIONS_SCHEMA, projects).to_pandas()
+
+
+@dataclass
+class CrowdResult:
+    labels: dict[str, int] = field(default_factory=dict)
+    agreement: dict[str, dict[str, Any]] = field(default_factory=dict)
+    low_agreement: dict[str, dict[str, float]] = field(default_factory=dict)
+    requeued: int = 0
+    at_cap: int = 0
+    pii_spans: int = 0
+
+
+def crowd_labels(
+    lake: Lake, client: LabelStudioClient | None = None, threshold: float = 0.5,
+    extra: int = 2, cap: int = 5, ties: str = "low",
+) -> CrowdResult:
+    """Aggregate the stored annotations into `labels` rows (`source='crowd_aggregate'`) and
+    PII-review spans, measure agreement, and (given a client) re-queue items below
+    `threshold` for `extra` more annotators, up to `cap` per task."""
+    frame = stored_annotations(lake)
+    results = aggregate.aggregate(frame, ties=ties) if not frame.empty else []
+    corpus_of = dict(zip(frame.get("doc_id", []), frame.get("corpus", []), strict=True))
+    out = CrowdResult(agreement=aggregate.agreement_summary(results))
+    rows = aggregate.label_rows(results, corpus_of)
+    for project in LABEL_PROJECTS:
+        mine = [r for r in rows if r["scheme"] == project]
+        table = pa.Table.from_pylist(mine, schema=LABELS)
+        store.write_project_table(lake, "labels", project, table)
+        out.labels[project] = table.num_rows
+    spans = aggregate.pii_spans(frame) if not frame.empty else []
+    store.write_project_table(lake, "pii_review_spans", "pii_review",
+                              pa.Table.from_pylist(spans, schema=PII_SPANS_SCHEMA))
+    out.pii_spans = len(spans)
+    out.low_agreement = aggregate.items_to_requeue(results, threshold)
+    if client is not None and out.low_agreement:
+        task_of = {(p, d): t for p, d, t in
+                   frame[["project", "doc_id", "task_id"]].itertuples(index=False)}
+        ids = [int(task_of[(p, d)]) for p, docs in out.low_agreement.items() for d in docs]
+        done = requeue_tasks(client, ids, extra=extra, cap=cap)
+        out.requeued, out.at_cap = len(done.requeued), len(done.at_cap)
+    return out
+
+
+def agreement(lake: Lake) -> dict[str, dict[str, Any]]:
+    """Agreement per project and field from the stored annotations (for the asset check)."""
+    frame = stored_annotations(lake, LABEL_PROJECTS)
+    return aggregate.agreement_summary(aggregate.aggregate(frame)) if not frame.empty else {}

@@ -1,0 +1,1 @@
+"""Annotation stage: the crowd-labelling loop through Label Studio (logic in `annotation/`)."""
