@@ -139,7 +139,9 @@ def _table(columns: dict[str, Any], schema: pa.Schema) -> pa.Table:
     for f in schema:
         data = columns[f.name]
         if pa.types.is_floating(f.type):
-            arrays.append(pa.array(data, type=f.type, from_pandas=True))  # NaN -> null
+            # NaN -> null through a mask: `from_pandas=True` would import pandas (about 1.5 s)
+            values = np.asarray(data, dtype=np.float64)
+            arrays.append(pa.array(values, type=f.type, mask=np.isnan(values)))
         else:
             arrays.append(pa.array(data, type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)

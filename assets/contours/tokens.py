@@ -155,6 +155,7 @@ class Featurizer:
         self._form_cache: dict[int, np.ndarray] = {}
         self._lemma_cache: dict[int, np.ndarray] = {}
         self._morph_cache: dict[int, np.ndarray] = {}
+        zipf("the"), syllables("the")  # load wordfreq's and pyphen's data now, not mid-run
 
     def has(self, lexicon: str) -> bool:
         return lexicon in self.lexicons.norms
@@ -286,5 +287,17 @@ def window_doc(window: Window) -> Doc:
 
 
 def label_ids(doc: Doc, labels: tuple[str, ...]) -> np.ndarray:
-    """The ids under which `doc`'s vocabulary stores these labels (as in `Doc.to_array`)."""
-    return np.array([doc.vocab.strings[label] for label in labels], dtype=np.uint64)
+    """The ids under which `doc`'s vocabulary stores these labels (as in `Doc.to_array`).
+
+    Ids are symbol numbers or string hashes, the same in every vocabulary, so they are cached."""
+    return _label_ids(labels, doc.vocab.strings)
+
+
+_LABEL_IDS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _label_ids(labels: tuple[str, ...], strings) -> np.ndarray:
+    ids = _LABEL_IDS.get(labels)
+    if ids is None:
+        ids = _LABEL_IDS[labels] = np.array([strings[label] for label in labels], dtype=np.uint64)
+    return ids

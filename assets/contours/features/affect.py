@@ -43,43 +43,51 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+@lru_cache(maxsize=100_000)
+def compound(sentence: str) -> float:
+    """VADER's compound score of one sentence (cached: dialogue and tweets repeat sentences
+    such as "Okay." or "What?!" thousands of times)."""
+    return _vader().polarity_scores(sentence)["compound"]
+
+
 def sentence_sentiment(arr: DocArrays) -> np.ndarray:
     """VADER compound score of each content sentence (VADER reads the sentence's own text, so
     capitals, `!!!` and emoticons count as VADER intends)."""
     text = arr.doc.text
-    analyzer = _vader()
-    return np.array(
-        [analyzer.polarity_scores(text[a:b])["compound"] for a, b in
-         arr.sentence_char_bounds().tolist()],
-        dtype=np.float64,
-    )
+    return np.array([compound(text[a:b]) for a, b in arr.sentence_char_bounds().tolist()],
+                    dtype=np.float64)
+
+
+def _present(arr: DocArrays, features: dict[str, tuple[str, str]]) -> tuple[list[str], list[int]]:
+    names, columns = [], []
+    for name, (lexicon, value) in features.items():
+        column = arr.columns.get(f"{lexicon}.{value}")
+        if column is not None:
+            names.append(name)
+            columns.append(column)
+    return names, columns
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
-    """Affect features for every window of one Doc."""
+    """Affect features for every window of one Doc.
+
+    All lexicon columns go through one matrix: found flags, values where found, and emotion
+    flags are summed per window in a single cumulative sum."""
     words = arr.words
-    columns: list[np.ndarray] = [words]
-    layout: list[tuple[str, str, int]] = []  # feature, kind, column index
-    for name, (lexicon, value) in {**NORM_FEATURES, **EMOTION_FEATURES}.items():
-        values = arr.lexicon(f"{lexicon}.{value}")
-        if values is None:
-            continue
-        found = words & ~np.isnan(values)
-        if name in NORM_FEATURES:
-            layout.append((name, "mean", len(columns)))
-            columns += [found, np.where(found, values, 0.0)]
-        else:
-            layout.append((name, "share", len(columns)))
-            columns.append(found & (values > 0))
-    totals = sums(arr, windows, np.stack(columns, axis=1))
-    out: dict[str, np.ndarray] = {}
-    for name, kind, col in layout:
-        if kind == "mean":
-            out[name] = ratio(totals[:, col + 1], totals[:, col])
-        else:
-            out[name] = ratio(totals[:, col], totals[:, 0])
-    compound = window_sums(sentence_sentiment(arr), windows)
-    out["vader_compound"] = ratio(compound, windows[:, 1] - windows[:, 0])
+    norm_names, norm_cols = _present(arr, NORM_FEATURES)
+    emo_names, emo_cols = _present(arr, EMOTION_FEATURES)
+    norms = arr.form[:, norm_cols]
+    found = ~np.isnan(norms) & words[:, None]
+    emotions = np.nan_to_num(arr.form[:, emo_cols]) * words[:, None]
+    totals = sums(arr, windows, np.concatenate(
+        [words[:, None], found, np.where(found, norms, 0.0), emotions], axis=1))
+    k = len(norm_names)
+    means = ratio(totals[:, 1 + k:1 + 2 * k], totals[:, 1:1 + k])
+    shares = ratio(totals[:, 1 + 2 * k:], totals[:, :1])
+    out: dict[str, np.ndarray] = {name: means[:, i] for i, name in enumerate(norm_names)}
+    out.update({name: shares[:, i] for i, name in enumerate(emo_names)})
+    sentiment = window_sums(sentence_sentiment(arr), windows)
+    out["vader_compound"] = ratio(sentiment, windows[:, 1] - windows[:, 0])
     return out
 
 

@@ -89,14 +89,40 @@ def mtld(previous: list[int], nxt: list[int], start: int, end: int) -> float:
 
 def mattr(previous: np.ndarray, start: int, end: int, segment: int = MATTR_SEGMENT) -> float:
     """Mean TTR over every `segment`-word stretch of [start, end) (Covington & McFall 2010)."""
-    n = end - start
-    if n == 0:
-        return float("nan")
-    if n <= segment:
-        return float(np.count_nonzero(previous[start:end] < start)) / n
-    firsts = np.arange(start, end - segment + 1)
-    stretch = previous[firsts[:, None] + np.arange(segment)]
-    return float(np.mean(np.count_nonzero(stretch < firsts[:, None], axis=1)) / segment)
+    value = window_mattr(previous, np.array([start]), np.array([end]), segment)
+    return float(value[0])
+
+
+def window_ttr(previous: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """TTR of many word ranges at once: one padded (ranges x longest) comparison."""
+    lengths = ends - starts
+    out = np.full(starts.shape[0], np.nan)
+    if previous.shape[0] == 0 or lengths.max(initial=0) == 0:
+        return out
+    index = starts[:, None] + np.arange(lengths.max())
+    inside = index < ends[:, None]
+    new = (previous[np.minimum(index, previous.shape[0] - 1)] < starts[:, None]) & inside
+    np.divide(new.sum(axis=1), lengths, out=out, where=lengths > 0)
+    return out
+
+
+def window_mattr(previous: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 segment: int = MATTR_SEGMENT) -> np.ndarray:
+    """MATTR of many word ranges at once; a range no longer than `segment` gets its TTR.
+
+    Every segment start of every range is one row of a (segments x `segment`) comparison, and
+    segment TTRs are averaged per range with `bincount`."""
+    out = window_ttr(previous, starts, ends)
+    long = np.flatnonzero(ends - starts > segment)
+    if long.size == 0:
+        return out
+    counts = ends[long] - starts[long] - segment + 1
+    owner = np.repeat(np.arange(long.size), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    firsts = starts[long][owner] + offsets
+    distinct = (previous[firsts[:, None] + np.arange(segment)] < firsts[:, None]).sum(axis=1)
+    out[long] = np.bincount(owner, weights=distinct / segment) / counts
+    return out
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
@@ -112,17 +138,12 @@ def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
     # Word positions of window bounds: words before each sentence, cumulated.
     per_sentence = arr.sentence_sums(words)
     before = np.concatenate([[0], np.cumsum(per_sentence)]).astype(np.int64)
-    n_windows = windows.shape[0]
-    ttr, mattr_values, mtld_values = (np.full(n_windows, np.nan) for _ in range(3))
-    for w, (first, end) in enumerate(windows.tolist()):
-        a, b = int(before[first]), int(before[end])
-        if b > a:
-            ttr[w] = np.count_nonzero(previous[a:b] < a) / (b - a)
-            mattr_values[w] = mattr(previous, a, b)
-            mtld_values[w] = mtld(prev_list, next_list, a, b)
+    starts, ends = before[windows[:, 0]], before[windows[:, 1]]
+    mtld_values = np.array([mtld(prev_list, next_list, a, b) if b > a else np.nan
+                            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)])
     return {
-        "type_token_ratio": ttr,
-        "moving_average_ttr": mattr_values,
+        "type_token_ratio": window_ttr(previous, starts, ends),
+        "moving_average_ttr": window_mattr(previous, starts, ends),
         "mtld": mtld_values,
         "lexical_density": ratio(content_count, word_count),
     }
