@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +40,7 @@ DEFAULT_VENV = REPO / ".venv-labelstudio"
 DEFAULT_URL = "http://127.0.0.1:8080"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PID_FILE = "server.json"
+DATABASE_FILE = "label_studio.sqlite3"
 LOG_FILE = "server.log"
 
 
@@ -127,6 +129,7 @@ def install(venv: Path = DEFAULT_VENV, version: str = LABEL_STUDIO_VERSION) -> P
 
     Uses uv when available (about 15 s), else the stdlib venv and pip."""
     if _venv_version(venv) == version and (venv / "bin" / "label-studio").exists():
+        prepare_template(venv, version)
         return venv
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     base_python = os.path.realpath(sys.executable)
@@ -141,7 +144,41 @@ def install(venv: Path = DEFAULT_VENV, version: str = LABEL_STUDIO_VERSION) -> P
               f"label-studio=={version}"])
     if _venv_version(venv) != version:
         raise ServerError(f"label-studio {version} did not install into {venv}")
+    prepare_template(venv, version)
     return venv
+
+
+def template_database(venv: Path, version: str = LABEL_STUDIO_VERSION) -> Path:
+    return venv / "template" / version / DATABASE_FILE
+
+
+def prepare_template(venv: Path = DEFAULT_VENV, version: str = LABEL_STUDIO_VERSION) -> Path:
+    """An empty, fully migrated database for this Label Studio version (built once, ~1 min).
+
+    Migrating a fresh database is most of a first start; copying this one into a new data dir
+    makes that start take seconds. It holds no user, organisation or secret (the secret key
+    lives in the data dir's own `.env`, which is not copied)."""
+    target = template_database(venv, version)
+    if target.exists():
+        return target
+    package = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c",
+             "import label_studio, os; print(os.path.dirname(label_studio.__file__))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )
+    with tempfile.TemporaryDirectory(dir=venv) as work:
+        env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": work, "DJANGO_DB": "sqlite"}
+        done = subprocess.run(
+            [str(venv / "bin" / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=package, env=env, capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            raise ServerError(f"migrating the template database failed:\n{done.stderr[-2000:]}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(Path(work) / DATABASE_FILE, target)
+    return target
 
 
 def _run(cmd: list[str]) -> None:
@@ -279,6 +316,10 @@ def start(settings: ServerSettings, timeout: float = 240.0) -> int:
             f"{settings.executable} missing: run `python -m annotation.server install` first"
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = settings.data_dir / DATABASE_FILE
+    template = template_database(settings.venv)
+    if not database.exists() and template.exists():
+        shutil.copyfile(template, database)
     log = open(settings.data_dir / LOG_FILE, "ab")  # noqa: SIM115 - handed to the child
     cmd = [
         str(settings.executable), "start", "--no-browser", "--enable-legacy-api-token",
