@@ -268,12 +268,15 @@ def items_to_requeue(
 def pii_spans(annotations: pd.DataFrame, min_votes: int = 2) -> list[dict[str, Any]]:
     """Spans reviewers marked as missed PII, by exact offsets and entity, with their votes and
     the number of reviewers of the document; `agreed` when at least `min_votes` marked it.
+    Offsets are in the task text: the curated document's text, or for a dialogue the
+    transcript, with the utterance `turn` and offsets within it.
     These are new labelled data for evaluating the anonymiser."""
     rows = annotations[annotations["project"] == "pii_review"]
     reviewers = rows.groupby("doc_id")["annotator"].nunique().to_dict()
     marks = rows[rows["field"] == "pii"]
     spans: dict[tuple[str, int, int, str], set[str]] = {}
     corpus: dict[str, str] = {}
+    turns: dict[tuple[str, int, int, str], tuple[Any, Any, Any]] = {}
     for doc_id, doc_corpus, annotator, value in marks[
         ["doc_id", "corpus", "annotator", "value"]
     ].itertuples(index=False):
@@ -281,8 +284,11 @@ def pii_spans(annotations: pd.DataFrame, min_votes: int = 2) -> list[dict[str, A
         key = (doc_id, int(span["start"]), int(span["end"]), span["entity"])
         spans.setdefault(key, set()).add(annotator)
         corpus[doc_id] = doc_corpus
+        turns[key] = (span.get("turn"), span.get("turn_start"), span.get("turn_end"))
     return [
         {"doc_id": d, "corpus": corpus[d], "start": s, "end": e, "entity": ent,
+         "turn": turns[(d, s, e, ent)][0], "turn_start": turns[(d, s, e, ent)][1],
+         "turn_end": turns[(d, s, e, ent)][2],
          "votes": len(who), "reviewers": int(reviewers.get(d, 0)), "agreed": len(who) >= min_votes}
         for (d, s, e, ent), who in sorted(spans.items())
     ]

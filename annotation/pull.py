@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -82,6 +82,17 @@ def result_fields(result: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | 
     return pairs
 
 
+def locate_in_turn(span_json: str, turn_offsets: Sequence[Sequence[int]]) -> str:
+    """Add the utterance turn and turn-relative offsets to a span marked in a transcript, so
+    the privacy evaluation can find it in `curated_utterances` without the transcript."""
+    span = json.loads(span_json)
+    for turn, start, end in turn_offsets:
+        if start <= span["start"] and span["end"] <= end:
+            span.update(turn=turn, turn_start=span["start"] - start, turn_end=span["end"] - start)
+            break
+    return json.dumps(span, sort_keys=True)
+
+
 @dataclass
 class PullResult:
     """One project's current annotations (answers and skips)."""
@@ -135,7 +146,10 @@ def rows_from_tasks(tasks: Iterable[Any], project: str, pseudonym_key: str) -> P
             if _get(annotation, "was_cancelled"):
                 result.skips.append(row)
                 continue
+            offsets = data.get("turn_offsets") or []
             for name, value in result_fields(_get(annotation, "result") or []):
+                if offsets and name == "pii" and value:
+                    value = locate_in_turn(value, offsets)
                 result.rows.append({**row, "field": name, "value": value})
     result.rows.sort(key=lambda r: (r["annotation_id"], r["field"], r["value"] or ""))
     result.skips.sort(key=lambda r: r["annotation_id"])

@@ -99,9 +99,12 @@ def dialogue_lines(record: CuratedRecord) -> tuple[list[dict[str, str]], str]:
     return lines, target
 
 
-def transcript(lines: Sequence[dict[str, str]]) -> tuple[str, list[list[int]]]:
-    """Dialogue as plain text, one `A: ...` line per turn, with [line, start, end] of each
-    turn's speech, so a PII span marked in the transcript maps back to its turn."""
+def transcript(
+    lines: Sequence[dict[str, str]], turns: Sequence[int] | None = None
+) -> tuple[str, list[list[int]]]:
+    """Dialogue as plain text, one `A: ...` line per turn, with [turn, start, end] of each
+    turn's speech (`turns` numbers the lines; default 0, 1, ...), so a PII span marked in the
+    transcript maps back to its utterance."""
     parts: list[str] = []
     offsets: list[list[int]] = []
     position = 0
@@ -109,7 +112,7 @@ def transcript(lines: Sequence[dict[str, str]]) -> tuple[str, list[list[int]]]:
         prefix = f"{line['speaker']}: "
         start = position + len(prefix)
         parts.append(prefix + line["text"])
-        offsets.append([n, start, start + len(line["text"])])
+        offsets.append([turns[n] if turns else n, start, start + len(line["text"])])
         position += len(parts[-1]) + 1
     return "\n".join(parts), offsets
 
@@ -125,7 +128,7 @@ def build_task(record: CuratedRecord, project: str) -> dict[str, Any]:
     }
     if project == "pii_review":
         if record.is_dialogue:
-            text, offsets = transcript(lines)
+            text, offsets = transcript(lines, [t.turn for t in record.turns if t.text.strip()])
         else:
             text, offsets = record.text, []
         data.update(

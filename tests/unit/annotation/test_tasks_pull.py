@@ -41,8 +41,10 @@ def test_when_a_document_is_built_then_it_is_one_paragraph_by_the_author():
 
 def test_when_pii_review_of_a_scene_then_offsets_map_spans_to_turns():
     task = build_task(SCENE, "pii_review")["data"]
+    turns = {t.turn: t.text for t in SCENE.turns}
+    assert [n for n, _, _ in task["turn_offsets"]] == [0, 2, 3, 4]
     for n, start, end in task["turn_offsets"]:
-        assert task["text"][start:end] == build_task(SCENE, "big5")["data"]["dialogue"][n]["text"]
+        assert task["text"][start:end] == turns[n]
 
 
 def test_when_many_speakers_then_letters_do_not_repeat():
@@ -186,3 +188,15 @@ def test_when_guidelines_hold_html_then_it_is_escaped(tmp_path):
     page = tmp_path / "g.md"
     page.write_text("# T\n\n<script>alert(1)</script>\n")
     assert "<script>" not in guideline_html(page)
+
+
+def test_when_a_span_is_in_a_transcript_then_it_gets_its_turn():
+    task = build_task(SCENE, "pii_review")["data"]
+    start = task["text"].index("<PERSON_1>")
+    tasks = [{"id": 1, "data": task, "annotations": [
+        {"id": 9, "completed_by": 1, "was_cancelled": False,
+         "result": [{"from_name": "pii", "value": {"start": start, "end": start + 10,
+                                                    "labels": ["PERSON"]}}]}]}]
+    span = json.loads(rows_from_tasks(tasks, "pii_review", "k").rows[0]["value"])
+    assert (span["turn"], span["turn_start"], span["turn_end"]) == (2, 6, 16)
+    assert SCENE.turns[2].text[span["turn_start"]:span["turn_end"]] == "<PERSON_1>"
