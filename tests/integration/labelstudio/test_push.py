@@ -61,5 +61,8 @@ def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake):
     assert (first.created, second.created, second.existing, third.created) == (4, 2, 4, 0)
     keys = [t.data["external_key"] for t in _server_tasks(ls_client, project_id)]
     assert len(keys) == len(set(keys)) == 6
+    paged = ls_client.call_list("list", ls_client.sdk.tasks.list, project=project_id,
+                                fields="task_only", page_size=4)
+    assert sorted(t.id for t in paged) == sorted(m["task_id"] for m in third.mapping)
     assert {m["task_id"] for m in second.mapping} == {m["task_id"] for m in third.mapping}
     assert {m["external_key"] for m in first.mapping} < {m["external_key"] for m in third.mapping}
