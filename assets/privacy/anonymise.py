@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 
 from assets.privacy.known_names import KnownNames
 from assets.privacy.offline import make_tldextract_offline
@@ -49,11 +49,37 @@ class PreparsedSpacyEngine(SpacyNlpEngine):
     def artifacts(self, doc: Doc) -> NlpArtifacts:
         """NlpArtifacts for a parsed Doc, with only the NER labels the policy maps."""
         lemmas = [token.lemma_ for token in doc]
-        entities = [ent for ent in doc.ents if ent.label_ in self._keep]
+        entities = [t for ent in doc.ents if ent.label_ in self._keep
+                    for t in [trim_entity(ent)] if t is not None]
         scores = [self.ner_model_configuration.default_score] * len(entities)
         entities, scores = self._get_updated_entities(entities, scores)
         return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[t.idx for t in doc],
                             lemmas=lemmas, nlp_engine=self, language=self.language, scores=scores)
+
+
+_RETWEET = frozenset({"rt", "via", "cc", "mt"})
+
+
+def trim_entity(ent: Span) -> Span | None:
+    """The entity without the edges the small model glues onto names in tweets: the retweet
+    marker ("RT @jack" tagged PERSON), handles and hashtags (their own recognizers type them) and
+    emoticons (":P"). None when nothing with a letter is left."""
+    start, end = ent.start, ent.end
+    doc = ent.doc
+
+    def junk(token: Token) -> bool:
+        return (token.lower_ in _RETWEET or token.text[:1] in "@#"
+                or not any(c.isalpha() for c in token.text) or token.text.startswith(":"))
+
+    while start < end and junk(doc[start]):
+        start += 1
+    while end > start and junk(doc[end - 1]):
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return Span(doc, start, end, label=ent.label_)
 
 
 @dataclass(frozen=True)

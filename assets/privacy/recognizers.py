@@ -204,6 +204,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         self.s = settings
         self.cues = [tuple(c.lower().split()) for c in settings.get("cues", [])]
         self.titles = frozenset(t.lower() for t in settings.get("titles", []))
+        self.not_initials = frozenset(w.lower() for w in settings.get("not_initials", []))
+        self.lower_cues = [tuple(c.lower().split()) for c in settings.get("lower_cues", [])]
         super().__init__(supported_entities=["PERSON"], name="PersonHeuristicRecognizer")
 
     def load(self) -> None:
@@ -220,11 +222,15 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         i, n = 0, len(doc)
         while i < n:
             score = self._start_score(doc, i)
+            skip = 0
+            if score is None and _attribution(doc[i]):
+                # "-Larry Bird", "~Wayne Dyer": a quote's attribution (the mark is not the name)
+                score, skip = float(self.s["cue_score"]), 1
             if score is None:
                 i += 1
                 continue
-            start, end = self._extend_left(doc, i), self._extend(doc, i)
-            results.append(RecognizerResult("PERSON", doc[start].idx,
+            start, end = (i if skip else self._extend_left(doc, i)), self._extend(doc, i)
+            results.append(RecognizerResult("PERSON", doc[start].idx + skip,
                                             doc[end - 1].idx + len(doc[end - 1].text), score))
             i = end
         return results
@@ -253,35 +259,73 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             return None
         s = self.s
         low = token.lower_
-        first_names, _ = gazetteers()
-        if token.ent_type_ in _NOT_PERSON_ENTS:
-            return None  # the parser's own call (a place, a date) wins over a name list
+        first_names, last_names = gazetteers()
+        if token.ent_type_ in _NOT_PERSON_ENTS and not (
+                token.ent_type_ == "NORP" and token.is_title and low in first_names | last_names
+                and zipf(low) < s["norp_name_max_zipf"]):
+            # the parser's own call (a place, a date) wins over a name list; but the small
+            # model calls rare surnames nationalities ("Stefani", "Lohan"): a gazetteer name
+            # tagged NORP is still a name
+            return None
         capital = token.is_title or (token.is_upper and len(token.text) >= 3)
         if capital and self._after_cue(doc, i):
             return float(s["cue_score"])
         frequency = zipf(low)
+        if (not capital and not token.is_stop and frequency < s["lower_after_cue_max_zipf"]
+                and self._after_cue(doc, i, self.lower_cues)):
+            return float(s["cue_score"])  # "hey snoop", "dj finese"
         initial = _sentence_initial(doc, i)
         if low in first_names:
             if capital and not initial and frequency < s["first_title_max_zipf"]:
                 return float(s["first_title_score"])
             if capital and initial and frequency < s["first_initial_max_zipf"]:
                 return float(s["first_initial_score"])
+            if (capital and initial and token.pos_ == "PROPN"
+                    and frequency < s["first_initial_propn_max_zipf"]):
+                return float(s["first_initial_score"])
             if token.is_lower and frequency < s["first_lower_max_zipf"]:
                 return float(s["first_lower_score"])
             if (token.is_lower and token.pos_ == "PROPN"
                     and frequency < s["first_lower_propn_max_zipf"]):
                 return float(s["first_lower_score"])
+            if (token.is_lower and frequency < s["first_lower_pair_max_zipf"]
+                    and self._lower_surname_follows(doc, i)):
+                return float(s["first_lower_score"])  # "ray rice", "paul simon"
             return None
+        if (len(low) == 2 and token.is_upper and token.pos_ == "PROPN"
+                and frequency < s["initials_max_zipf"] and low not in self.not_initials):
+            return float(s["propn_score"])  # "MJ", "CJ": a person's initials
+        if (token.is_upper and low in first_names and frequency < s["first_title_max_zipf"]
+                and i + 1 < len(doc) and doc[i + 1].is_upper and doc[i + 1].is_alpha
+                and doc[i + 1].lower_ in last_names | first_names):
+            return float(s["first_initial_score"])  # "SCOTT WEILAND" in a shouted headline
+        if token.is_title and low in last_names and frequency < s["surname_title_max_zipf"]:
+            return float(s["propn_score"])  # "Pedersen", "Shange": whatever the tagger says
+        if (token.is_lower and token.pos_ == "PROPN" and not token.is_stop
+                and frequency < s.get("lower_propn_max_zipf", 0.0)):
+            return float(s["propn_score"])  # "eminem": the tagger's proper noun, rare as a word
         if (token.is_title or capital) and token.pos_ == "PROPN":
             limit = s["propn_initial_max_zipf"] if initial else s["propn_max_zipf"]
             if frequency < limit:
                 return float(s["propn_score"])
         return None
 
-    def _after_cue(self, doc: Doc, i: int) -> bool:
-        for cue in self.cues:
+    def _lower_surname_follows(self, doc: Doc, i: int) -> bool:
+        _, last_names = gazetteers()
+        if i + 1 >= len(doc):
+            return False
+        nxt = doc[i + 1]
+        return (nxt.is_lower and nxt.is_alpha and not nxt.is_stop and nxt.lower_ in last_names
+                and zipf(nxt.lower_) < self.s["last_lower_pair_max_zipf"])
+
+    def _after_cue(self, doc: Doc, i: int,
+                   cues: list[tuple[str, ...]] | None = None) -> bool:
+        """Whether token i follows a cue; a full stop after an abbreviated title is skipped
+        ("Mr . Van")."""
+        words = [t.lower_.rstrip(".") for t in doc[max(i - 4, 0) : i] if t.text != "."]
+        for cue in self.cues if cues is None else cues:
             k = len(cue)
-            if i >= k and tuple(t.lower_.rstrip(".") for t in doc[i - k : i]) == cue:
+            if len(words) >= k and tuple(words[-k:]) == cue:
                 return True
         return False
 
@@ -295,12 +339,21 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             if not token.is_alpha or token.ent_type_ in _NOT_PERSON_ENTS or token.is_stop:
                 break
             capital = token.is_title or (token.is_upper and len(token.text) >= 3)
-            # "Donald trump": a lowercase surname counts only if it is rare as a word
-            rare_surname = token.lower_ in last_names and zipf(token.lower_) < 3.5
+            # "Donald trump", "justin bieber": a lowercase surname counts only if it is rare
+            # as a word and either a gazetteer surname or tagged a proper noun
+            rare_surname = ((token.lower_ in last_names or token.pos_ == "PROPN")
+                            and zipf(token.lower_) < self.s["last_lower_max_zipf"])
             if not (capital or rare_surname):
                 break
             j += 1
         return j
+
+
+def _attribution(token: Token) -> bool:
+    """A quote's signature glued to its mark: `-Larry`, `~Wayne`, `*Gwen`."""
+    text = token.text
+    return (len(text) >= 3 and text[0] in "-~*" and text[1:].isalpha() and text[1].isupper()
+            and text[2:].islower())
 
 
 def _sentence_initial(doc: Doc, i: int) -> bool:
