@@ -4,15 +4,23 @@ its format knows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from assets.ingest.ids import content_hash, stable_id
+import pyarrow as pa
+
+from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
 from assets.ingest.labels import mbti_axes
 from assets.ingest.sources import SourceFile
+from schemas.tables import DOCUMENTS
 
 Row = tuple[str, dict[str, Any]]
+# What a bulk reader yields: dict rows where they are few, whole Arrow batches where they are many.
+Batch = pa.RecordBatch | pa.Table
+Item = tuple[str, dict[str, Any] | Batch]
 EXCERPT_CHARS = 200
+EPOCH_SECONDS = pa.timestamp("s", tz="UTC")
 
 
 def document(
@@ -44,6 +52,65 @@ def document_id(corpus: str, natural_key: str) -> str:
     """Ids hang on the record's own key (a Reddit id, an essay's AUTHID, a scene id), not on the
     file name, so moving or recompressing a file keeps every id."""
     return stable_id(corpus, natural_key)
+
+
+def documents_batch(
+    source: SourceFile,
+    *,
+    natural_keys: Iterable[str],
+    lines: Sequence[int] | pa.Array,
+    kinds: Sequence[str] | pa.Array | str,
+    texts: Sequence[str] | pa.Array,
+    author_ids: Sequence[str | None] | pa.Array,
+    created_epochs: Sequence[int | None] | pa.Array,
+    contexts: Sequence[str | None] | pa.Array,
+) -> pa.RecordBatch:
+    """Many `document` rows at once, as one batch of the documents contract.
+
+    Ids and hashes are the very values `document` computes, made a column at a time; times are
+    epoch seconds (`from_epoch` semantics are the caller's to apply)."""
+    text = _strings(texts)
+    n = len(text)
+    kind = pa.array([kinds] * n, pa.string()) if isinstance(kinds, str) else _strings(kinds)
+    created = created_epochs if isinstance(created_epochs, pa.Array) else pa.array(
+        created_epochs, pa.int64())
+    columns = [
+        stable_ids(source.corpus, natural_keys),
+        pa.array([source.corpus] * n, pa.string()),
+        _strings(author_ids),
+        kind,
+        text,
+        created.cast(pa.int64()).cast(EPOCH_SECONDS),
+        _strings(contexts),
+        pa.array([source.relpath] * n, pa.string()),
+        lines if isinstance(lines, pa.Array) else pa.array(lines, pa.int64()),
+        content_hashes(text),
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=DOCUMENTS)
+
+
+def _strings(values: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string())
+    return pa.array(values, pa.string())
+
+
+def epoch_seconds(value: Any) -> int | None:
+    """`from_epoch(value)` as epoch seconds, for columns built without datetime objects."""
+    moment = from_epoch(value)
+    return None if moment is None else int(moment.timestamp())
+
+
+def as_rows(items: Iterable[Item]) -> Iterator[Row]:
+    """Dict rows of a bulk reader's output: for tests and callers that want one row at a time."""
+    for table, item in items:
+        if isinstance(item, dict):
+            yield table, item
+        else:
+            for row in item.to_pylist():
+                yield table, row
 
 
 def utterance(

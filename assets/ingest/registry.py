@@ -16,10 +16,11 @@ from assets.ingest.readers import (
     reddit_pushshift,
     twitter_mbti,
 )
-from assets.ingest.records import Row
+from assets.ingest.records import Item
 from assets.ingest.sources import SourceFile
 
-Reader = Callable[[SourceFile], Iterator[Row]]
+# A reader yields (table, dict row) pairs, or (table, Arrow batch) where it builds columns.
+Reader = Callable[[SourceFile], Iterator[Item]]
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         ),
         CorpusFamily(
             "reddit_pushshift",
-            reddit_pushshift.read,
+            reddit_pushshift.read_batches,
             1,
             "Pushshift Reddit comment and submission dumps",
             split_by_file=lambda source: True,

@@ -1,9 +1,9 @@
 """Pushshift Reddit dumps: NDJSON comments (`RC_*`) and submissions (`RS_*`, per-subreddit files).
 
-One JSON object per line, zstd (2 GiB window), gzip or plain; read line by line in constant
-memory apart from one small dict of flaired authors. Files open through `open_binary`,
-which notices a zstd file cut off mid-frame. A line is a comment when it has a string `body`, a
-submission when it has a string `title`.
+One JSON object per line, zstd (2 GiB window), gzip or plain; read in chunks of lines, in constant
+memory apart from one small dict of flaired authors, and written as Arrow batches. Files open
+through `open_binary`, which notices a zstd file cut off mid-frame. A line is a comment when it
+has a string `body`, a submission when it has a string `title`.
 
 Decisions:
 - Bodies `[deleted]`/`[removed]` are Reddit's normal deleted content, not bad input: they are
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -29,7 +28,7 @@ from assets.ingest import records
 from assets.ingest.ids import author_id
 from assets.ingest.io import TruncatedSource, iter_lines, open_binary
 from assets.ingest.labels import mbti_from_flair
-from assets.ingest.records import Row
+from assets.ingest.records import Item, Row
 from assets.ingest.sources import SourceFile
 
 PLATFORM = "reddit"
@@ -39,75 +38,115 @@ REMOVED = frozenset({"[deleted]", "[removed]"})
 DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
 
 
+# Lines are parsed a chunk at a time into column lists, then written as one Arrow batch: no dict
+# per document. Both limits bound memory: many short lines, or a few 1 MB ones.
+CHUNK_LINES = 20_000
+CHUNK_BYTES = 32 * 1024 * 1024
+
+
 def read(source: SourceFile) -> Iterator[Row]:
+    """One dict row at a time (tests, small callers); the runner uses `read_batches`."""
+    return records.as_rows(read_batches(source))
+
+
+def read_batches(source: SourceFile) -> Iterator[Item]:
+    """Document batches, quarantine rows as they occur, then the flair labels."""
     flairs = _FlairTypes()
+    pending: list[bytes] = []
+    first_line, size = 1, 0
     try:
         with open_binary(source) as stream:
-            for line_no, line in enumerate(iter_lines(stream), start=1):
-                # The hot path: one small function call per line, not a generator per line.
-                row = _line_row(source, line_no, line, flairs)
-                if row is not None:
-                    yield row
+            for line in iter_lines(stream):
+                pending.append(line)
+                size += len(line)
+                if len(pending) >= CHUNK_LINES or size >= CHUNK_BYTES:
+                    yield from _chunk_items(source, first_line, pending, flairs)
+                    first_line += len(pending)
+                    pending, size = [], 0
     except TruncatedSource:
         # The rows before the cut are good; so are the labels learnt from them.
+        yield from _chunk_items(source, first_line, pending, flairs)
         yield from flairs.rows(source)
         raise
+    yield from _chunk_items(source, first_line, pending, flairs)
     yield from flairs.rows(source)
 
 
-def _line_row(source: SourceFile, line_no: int, line: bytes, flairs: _FlairTypes) -> Row | None:
-    """The document or quarantine row of one line; None for a blank line or removed content."""
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
-        if not line.strip():
-            return None  # a blank line (often the last one) is not a record
-        return records.quarantine(
-            source, line=line_no, reason=f"malformed JSON: {error}", excerpt=line.rstrip(b"\r\n")
+def _chunk_items(
+    source: SourceFile, first_line: int, lines: list[bytes], flairs: _FlairTypes
+) -> Iterator[Item]:
+    """Quarantine rows and one documents batch for consecutive lines starting at `first_line`.
+
+    The hot loop: builtins and constants are bound to locals, and each line either appends one
+    value to each column list or makes one quarantine row."""
+    keys: list[str] = []
+    line_nos: list[int] = []
+    kinds: list[str] = []
+    texts: list[str] = []
+    authors: list[str | None] = []
+    created_at: list[int | None] = []
+    contexts: list[str | None] = []
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    epoch_seconds = records.epoch_seconds
+    for line_no, line in enumerate(lines, start=first_line):
+        try:
+            obj = loads(line)
+        except decode_error as error:
+            if line.strip():  # a blank line (often the last one) is not a record
+                yield records.quarantine(source, line=line_no, reason=f"malformed JSON: {error}",
+                                         excerpt=line.rstrip(b"\r\n"))
+            continue
+        if obj.__class__ is not dict:
+            yield records.quarantine(
+                source, line=line_no, reason=f"not a JSON object: {type(obj).__name__}",
+                excerpt=line.rstrip(b"\r\n"),
+            )
+            continue
+        body = obj.get("body")
+        if body.__class__ is str:
+            if body in REMOVED:
+                continue
+            kind, prefix, text = "comment", "t1_", body
+        elif isinstance(obj.get("title"), str):
+            text = _submission_text(obj["title"], obj.get("selftext"))
+            kind, prefix = "submission", "t3_"
+        else:
+            yield records.quarantine(source, line=line_no, reason="neither body nor title",
+                                     excerpt=line)
+            continue
+        record_id = obj.get("id")
+        if record_id is None or record_id == "":
+            yield records.quarantine(source, line=line_no, reason=f"{kind} without id",
+                                     excerpt=line)
+            continue
+        if not text.strip():
+            yield records.quarantine(source, line=line_no, reason=f"empty {kind} text",
+                                     excerpt=line)
+            continue
+        username = obj.get("author")
+        author = None
+        if username.__class__ is str and username not in DELETED_AUTHORS:
+            author = PLATFORM_PREFIX + username  # ids.author_id(PLATFORM, username), inlined
+            flair = obj.get("author_flair_text")
+            if flair:
+                flairs.see(username, author, flair, line_no, line)
+        created = obj.get("created_utc")
+        subreddit = obj.get("subreddit")
+        rid = record_id if record_id.__class__ is str else str(record_id)
+        keys.append(rid if rid.startswith(prefix) else prefix + rid)  # _natural_key, inlined
+        line_nos.append(line_no)
+        kinds.append(kind)
+        texts.append(text)
+        authors.append(author)
+        created_at.append(created if created.__class__ is int and 0 <= created < MAX_EPOCH
+                          else epoch_seconds(created))
+        # A subreddit that is not a string (never seen in real dumps) is dropped, not fatal.
+        contexts.append(subreddit if subreddit.__class__ is str else None)
+    if keys:
+        yield "documents", records.documents_batch(
+            source, natural_keys=keys, lines=line_nos, kinds=kinds, texts=texts,
+            author_ids=authors, created_epochs=created_at, contexts=contexts,
         )
-    if not isinstance(obj, dict):
-        return records.quarantine(
-            source, line=line_no, reason=f"not a JSON object: {type(obj).__name__}",
-            excerpt=line.rstrip(b"\r\n"),
-        )
-    body = obj.get("body")
-    if isinstance(body, str):
-        if body in REMOVED:
-            return None
-        kind, prefix, text = "comment", "t1_", body
-    elif isinstance(obj.get("title"), str):
-        text = _submission_text(obj["title"], obj.get("selftext"))
-        kind, prefix = "submission", "t3_"
-    else:
-        return records.quarantine(source, line=line_no, reason="neither body nor title",
-                                  excerpt=line)
-    record_id = obj.get("id")
-    if record_id is None or record_id == "":
-        return records.quarantine(source, line=line_no, reason=f"{kind} without id",
-                                  excerpt=line)
-    if not text.strip():
-        return records.quarantine(source, line=line_no, reason=f"empty {kind} text",
-                                  excerpt=line)
-    username = obj.get("author")
-    author = None
-    if username.__class__ is str and username not in DELETED_AUTHORS:
-        author = PLATFORM_PREFIX + username  # ids.author_id(PLATFORM, username), inlined
-        flair = obj.get("author_flair_text")
-        if flair:
-            flairs.see(username, author, flair, line_no, line)
-    created = obj.get("created_utc")
-    return records.document(
-        source,
-        natural_key=_natural_key(prefix, record_id),
-        line=line_no,
-        kind=kind,
-        text=text,
-        author_id=author,
-        created_at=(datetime.fromtimestamp(created, tz=UTC)
-                    if created.__class__ is int and 0 <= created < MAX_EPOCH
-                    else records.from_epoch(created)),
-        context=obj.get("subreddit"),
-    )
 
 
 def _submission_text(title: str, selftext: Any) -> str:
@@ -116,12 +155,6 @@ def _submission_text(title: str, selftext: Any) -> str:
     if not isinstance(selftext, str) or selftext in REMOVED or not selftext.strip():
         return title
     return f"{title}\n\n{selftext}" if title else selftext
-
-
-def _natural_key(prefix: str, record_id: Any) -> str:
-    """Reddit fullname (`t1_abc`); some dumps already store ids with their prefix."""
-    rid = str(record_id)
-    return rid if rid.startswith(prefix) else prefix + rid
 
 
 @dataclass
