@@ -27,23 +27,10 @@ from annotation.pull import (
 )
 from annotation.tasks import TASK_MAP_SCHEMA, Selection, push_tasks, requeue_tasks, select_records
 from assets.lake import Lake
+from schemas.annotation import PII_REVIEW_SPANS
 from schemas.tables import LABELS
 
-PII_SPANS_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("corpus", pa.string(), nullable=False),
-        pa.field("start", pa.int64(), nullable=False),
-        pa.field("end", pa.int64(), nullable=False),
-        pa.field("entity", pa.string(), nullable=False),
-        pa.field("turn", pa.int64()),
-        pa.field("turn_start", pa.int64()),
-        pa.field("turn_end", pa.int64()),
-        pa.field("votes", pa.int64(), nullable=False),
-        pa.field("reviewers", pa.int64(), nullable=False),
-        pa.field("agreed", pa.bool_(), nullable=False),
-    ]
-)
+PII_SPANS_SCHEMA = PII_REVIEW_SPANS
 LABEL_PROJECTS = ("big5", "mbti")
 
 

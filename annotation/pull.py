@@ -26,29 +26,14 @@ from typing import Any
 import pyarrow as pa
 
 from annotation.client import LabelStudioClient
+from schemas.annotation import ANNOTATION_SKIPS, ANNOTATIONS
 
 # Control names in the label configs → field names in the tables (MBTI axes as in the labels
 # contract, `I/E`; the XML names cannot hold a slash).
 FIELD_NAMES = {"IE": "I/E", "NS": "N/S", "TF": "T/F", "JP": "J/P"}
 
-ANNOTATIONS_SCHEMA = pa.schema(
-    [
-        pa.field("annotation_id", pa.int64(), nullable=False),
-        pa.field("project", pa.string(), nullable=False),
-        pa.field("task_id", pa.int64(), nullable=False),
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("corpus", pa.string(), nullable=False),
-        pa.field("annotator", pa.string(), nullable=False),
-        pa.field("field", pa.string(), nullable=False),
-        pa.field("value", pa.string()),
-        pa.field("lead_time", pa.float64()),
-        pa.field("created_at", pa.timestamp("us", tz="UTC")),
-        pa.field("updated_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-SKIPS_SCHEMA = pa.schema(
-    [f for f in ANNOTATIONS_SCHEMA if f.name not in ("field", "value")]
-)
+ANNOTATIONS_SCHEMA = ANNOTATIONS
+SKIPS_SCHEMA = ANNOTATION_SKIPS
 
 
 def annotator_pseudonym(user_id: int | None, key: str) -> str:

@@ -23,20 +23,11 @@ import duckdb
 import pyarrow as pa
 
 from annotation.client import LabelStudioClient
+from schemas.annotation import ANNOTATION_TASKS
 
 IMPORT_BATCH = 500
 MULTIPLE_SPEAKERS = "(several)"
-TASK_MAP_SCHEMA = pa.schema(
-    [
-        pa.field("external_key", pa.string(), nullable=False),
-        pa.field("project", pa.string(), nullable=False),
-        pa.field("project_id", pa.int64(), nullable=False),
-        pa.field("task_id", pa.int64(), nullable=False),
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("corpus", pa.string(), nullable=False),
-        pa.field("pushed_at", pa.timestamp("s", tz="UTC")),
-    ]
-)
+TASK_MAP_SCHEMA = ANNOTATION_TASKS
 
 
 @dataclass(frozen=True)
