@@ -22,6 +22,25 @@ CASES = [
     ("phone_german", "Büro: +49 30 901820", "PHONE_NUMBER", "+49 30 901820"),
     ("ipv4", "server 203.0.113.42 is down", "IP_ADDRESS", "203.0.113.42"),
     ("credit_card", "card 4111 1111 1111 1111 oops", "CREDIT_CARD", "4111 1111 1111 1111"),
+    ("card_failing_luhn_with_context", "my card 4131034282458809939 expired", "CREDIT_CARD",
+     "4131034282458809939"),
+    ("card_grouped_without_context", "use 4000 1234 5678 9011 then", "CREDIT_CARD",
+     "4000 1234 5678 9011"),
+    ("card_amex_grouping", "amex 3714 496353 98431 ok", "CREDIT_CARD", "3714 496353 98431"),
+    ("phone_extension_x", "Desk: +1-903-140-4508x769", "PHONE_NUMBER", "+1-903-140-4508x769"),
+    ("phone_extension_ext", "call 415-555-0132 ext. 12 today", "PHONE_NUMBER",
+     "415-555-0132 ext. 12"),
+    ("phone_001_prefix", "reach 001-518-640-0854 soon", "PHONE_NUMBER", "001-518-640-0854"),
+    ("phone_dotted", "Fax: 259.735.7502", "PHONE_NUMBER", "259.735.7502"),
+    ("phone_local_with_context", "call me on 467 3395?", "PHONE_NUMBER", "467 3395"),
+    ("phone_label_after", "28-64-66-98 office", "PHONE_NUMBER", "28-64-66-98"),
+    ("phone_trunk_zero", "Desk: +41 (0)96 471 07 95", "PHONE_NUMBER", "+41 (0)96 471 07 95"),
+    ("phone_real_tweet_shape", "Call +1 (214) 441-6795 now", "PHONE_NUMBER", "+1 (214) 441-6795"),
+    ("person_lowercase_full_name", "if justin bieber is gonna surprise us", "PERSON",
+     "justin bieber"),
+    ("person_quote_attribution", "you define yourself . ~Wayne Dyer", "PERSON", "Wayne Dyer"),
+    ("person_initials", "I hope Dave gives JA a show", "PERSON", "JA"),
+    ("person_lowercase_after_greeting", "hey snoop my wife turns 30", "PERSON", "snoop"),
     ("person_ner", "Hillary Clinton spoke today.", "PERSON", "Hillary Clinton"),
     ("person_gazetteer_single", "I went hiking with Bartholomew yesterday", "PERSON",
      "Bartholomew"),
@@ -38,6 +57,9 @@ NOT_PII = [
     ("abbreviation", "e.g. this one"),
     ("version_number", "version 3.2.1 shipped"),
     ("capitalised_common_word_sentence_start", "Hope you all have a great weekend!"),
+    ("long_number_without_context", "order 4131034282458809939 shipped"),
+    ("date_near_phone_word", "call on 2003-08-28 at noon"),
+    ("local_number_without_context", "we scored 467 3395 points"),
 ]
 
 
@@ -55,6 +77,11 @@ def test_when_identifier_present_then_found_and_covered(engine, nlp, situation, 
 @pytest.mark.parametrize(("situation", "text"), NOT_PII, ids=[c[0] for c in NOT_PII])
 def test_when_no_identifier_then_text_unchanged(engine, nlp, situation, text):
     assert engine.anonymise(nlp(text)).text == text
+
+
+def test_when_retweet_then_marker_not_part_of_a_name(engine, nlp):
+    out = engine.anonymise(nlp("RT @jack_dorsey: hello")).text
+    assert out == "RT <USER_1>: hello"
 
 
 def test_when_email_then_handle_recognizer_does_not_split_it(engine, nlp):
