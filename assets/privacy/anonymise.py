@@ -82,6 +82,10 @@ def trim_entity(ent: Span) -> Span | None:
     return Span(doc, start, end, label=ent.label_)
 
 
+# placeholder label -> mention key -> number; shared by the texts of one dialogue scene
+Numbering = dict[str, dict[str, int]]
+
+
 @dataclass(frozen=True)
 class Finding:
     """One PII span kept after thresholds and overlap resolution."""
@@ -99,6 +103,7 @@ class Anonymised:
     text: str
     counts: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
+    numbers: Numbering = field(default_factory=dict)
 
     @property
     def counts_json(self) -> str:
@@ -139,9 +144,10 @@ class PiiEngine:
             if rule is not None and r.score >= rule.threshold and r.end > r.start:
                 yield Finding(r.entity_type, r.start, r.end, r.score)
 
-    def anonymise(self, doc: Doc) -> Anonymised:
-        """The Doc's text with every finding replaced by its placeholder."""
-        return replace_findings(doc.text, self.analyze(doc), self.policy)
+    def anonymise(self, doc: Doc, numbers: Numbering | None = None) -> Anonymised:
+        """The Doc's text with every finding replaced by its placeholder; pass the `numbers`
+        of an earlier text of the same scene to keep its placeholders."""
+        return replace_findings(doc.text, self.analyze(doc), self.policy, numbers)
 
     def anonymise_many(self, docs: Iterable[Doc]) -> Iterator[Anonymised]:
         for doc in docs:
@@ -174,12 +180,14 @@ def surface_key(entity: str, surface: str) -> str:
     return key
 
 
-def replace_findings(text: str, findings: list[Finding], policy: Policy) -> Anonymised:
+def replace_findings(text: str, findings: list[Finding], policy: Policy,
+                     numbers: Numbering | None = None) -> Anonymised:
     """Replace findings (sorted, disjoint) with placeholders numbered per type in reading order.
 
     A later single-word mention of an earlier multi-word person ("Clinton" after "Hillary
-    Clinton") reuses that person's number."""
-    numbers: dict[str, dict[str, int]] = {}
+    Clinton") reuses that person's number. `numbers` (updated in place) carries the numbering
+    over from earlier texts of the same document: a scene's utterances share one."""
+    numbers = {} if numbers is None else numbers
     parts: list[str] = []
     counts: Counter[str] = Counter()
     cursor = 0
@@ -198,4 +206,10 @@ def replace_findings(text: str, findings: list[Finding], policy: Policy) -> Anon
         cursor = f.end
         counts[f.entity] += 1
     parts.append(text[cursor:])
-    return Anonymised("".join(parts), counts, findings)
+    return Anonymised("".join(parts), counts, findings, numbers)
+
+
+def findings_within(findings: list[Finding], start: int, end: int) -> list[Finding]:
+    """The findings inside `[start, end)` of a text, shifted to offsets of that slice."""
+    return [Finding(f.entity, f.start - start, f.end - start, f.score)
+            for f in findings if f.start >= start and f.end <= end]

@@ -83,7 +83,8 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
     return _result(context, "documents", res, removed)
 
 
-@asset(key=["curated", "utterances"], deps=[RAW_UTTERANCES, RAW_AUTHORS],
+@asset(key=["curated", "utterances"],
+       deps=[RAW_UTTERANCES, RAW_DOCUMENTS, PARSED_DOCUMENTS, RAW_AUTHORS],
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("utterances"),
        kinds={"parquet", "presidio"})
 def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResource,

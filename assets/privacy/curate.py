@@ -4,8 +4,13 @@ Plain Python (the Dagster assets only call these). Each raw part (one per source
 one curated part of the same name, written atomically through `PartWriter`, so a rerun replaces
 the partition's curated parts whole. Documents are anonymised from the stored parse
 (`assets.nlp.parse.iter_parsed_docs`), in the same order as the raw part; only when a part has
-not been parsed yet are its texts parsed here, once. Utterances and stage directions have no
-stored parse (the parse is per document) and are parsed here.
+not been parsed yet are its texts parsed here, once.
+
+A dialogue's utterances are lines of its document's text (`Speaker: speech`), so they are
+anonymised from the document's parse: the scene is analysed once, each turn takes the findings
+inside its line, and all of them share the scene's numbering (`<PERSON_2>` is the same person
+in the document and in every turn). Stage directions are not in the document text and are
+parsed here, continuing the same numbering; so is a turn that cannot be found in its document.
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from assets.lake import Lake, PartWriter, iter_part_batches
-from assets.privacy.anonymise import PiiEngine
+from assets.privacy.anonymise import (
+    Anonymised,
+    Finding,
+    Numbering,
+    PiiEngine,
+    findings_within,
+    replace_findings,
+)
 from assets.privacy.known_names import KnownNames, NameFilter
 from assets.privacy.leaks import LeakReport, LeakScanner, iter_structured
 from assets.privacy.policy import Policy
@@ -142,31 +154,107 @@ def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: s
     corpus = corpus_of_partition(partition)
     result = CurateResult()
     schema = CURATED_TABLES["utterances"].schema
+    document_parts = set(partition_parts(lake, RAW, "documents", corpus, partition))
     for part in partition_parts(lake, RAW, "utterances", corpus, partition):
         path = lake.part_path(RAW, "utterances", corpus, part)
+        scenes = SceneDocs(_scene_docs(lake, nlp, corpus, part, result)
+                           if part in document_parts else iter(()))
         with PartWriter(lake, CURATED, "utterances", corpus, part, schema,
                         _stamp(lake, "utterances", corpus, part)) as writer:
             for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
                 rows = batch.to_pylist()
                 writer.write(pa.Table.from_pylist(
-                    list(_curated_utterances(rows, engine, nlp, key, result)), schema=schema))
+                    list(_curated_utterances(rows, engine, nlp, key, result, scenes)),
+                    schema=schema))
         result.rows["utterances"] += writer.rows
     return result
 
 
+def _scene_docs(lake: Lake, nlp: Language, corpus: str, part: str, result: CurateResult
+                ) -> Iterator[tuple[str, Doc]]:
+    """(doc_id, Doc) of the documents part with the same name, in raw order."""
+    path = lake.part_path(RAW, "documents", corpus, part)
+    ids = (i for b in iter_part_batches(lake, [path], ["doc_id"], BATCH_ROWS)
+           for i in b.column(0).to_pylist())
+    texts = (t or "" for b in iter_part_batches(lake, [path], ["text"], BATCH_ROWS)
+             for t in b.column(0).to_pylist())
+    for doc_id, (_, doc) in zip(ids, _docs_for_part(lake, nlp, corpus, part, texts, result),
+                                strict=True):
+        yield doc_id, doc
+
+
+@dataclass
+class Scene:
+    """One dialogue document, analysed once: its text, findings, numbering and how far its
+    turns have been read."""
+
+    doc_id: str
+    text: str
+    findings: list[Finding]
+    numbers: Numbering
+    cursor: int = 0
+
+    def turn(self, speaker: str | None, speech: str, engine: PiiEngine) -> Anonymised | None:
+        """The turn anonymised from the scene's findings, or None when its line is not found."""
+        if not speech:
+            return replace_findings("", [], engine.policy, self.numbers)
+        line = f"{speaker}: {speech}" if speaker else speech
+        at = self.text.find(line, self.cursor)
+        if at < 0:
+            return None
+        start = at + len(line) - len(speech)
+        self.cursor = at + len(line)
+        inside = findings_within(self.findings, start, self.cursor)
+        if any(f.start < self.cursor and f.end > start for f in self.findings
+               if not (f.start >= start and f.end <= self.cursor)):
+            return None  # a finding crosses the turn's edge: analyse the turn alone
+        return replace_findings(speech, inside, engine.policy, self.numbers)
+
+
+class SceneDocs:
+    """Walks a part's document Docs in step with its utterances (both in raw order), keeping
+    only the current scene in memory."""
+
+    def __init__(self, docs: Iterator[tuple[str, Doc]]) -> None:
+        self._docs = docs
+        self._current: Scene | None = None
+
+    def get(self, doc_id: str, engine: PiiEngine) -> Scene | None:
+        if self._current is not None and self._current.doc_id == doc_id:
+            return self._current
+        for found_id, doc in self._docs:
+            if found_id == doc_id:
+                findings = engine.analyze(doc)
+                numbers: Numbering = {}
+                replace_findings(doc.text, findings, engine.policy, numbers)
+                self._current = Scene(doc_id, doc.text, findings, numbers)
+                return self._current
+        return None
+
+
 def _curated_utterances(rows: list[dict[str, Any]], engine: PiiEngine, nlp: Language, key: str,
-                        result: CurateResult) -> Iterator[dict[str, Any]]:
-    texts = [r["text"] or "" for r in rows]
-    directions = [d for r in rows for d in (r["stage_directions"] or [])]
-    docs = iter(nlp.pipe(texts + directions, batch_size=128))
-    result.parsed_here += len(texts) + len(directions)
-    turn_docs = [next(docs) for _ in texts]
-    for row, doc in zip(rows, turn_docs, strict=True):
-        anonymised = engine.anonymise(doc)
+                        result: CurateResult, scenes: SceneDocs | None = None
+                        ) -> Iterator[dict[str, Any]]:
+    scenes = scenes or SceneDocs(iter(()))
+    planned: list[tuple[dict[str, Any], Scene | None, Anonymised | None]] = []
+    to_parse: list[str] = []
+    for row in rows:
+        scene = scenes.get(row["doc_id"], engine)
+        turn = scene.turn(row.get("speaker"), row["text"] or "", engine) if scene else None
+        if turn is None:
+            to_parse.append(row["text"] or "")
+        to_parse.extend(row["stage_directions"] or [])
+        planned.append((row, scene, turn))
+    docs = iter(nlp.pipe(to_parse, batch_size=128))
+    result.parsed_here += len(to_parse)
+    fallback: dict[str, Numbering] = {}
+    for row, scene, turn in planned:
+        numbers = scene.numbers if scene else fallback.setdefault(row["doc_id"], {})
+        anonymised = turn if turn is not None else engine.anonymise(next(docs), numbers)
         counts = Counter(anonymised.counts)
         new_directions = []
         for _ in row["stage_directions"] or []:
-            direction = engine.anonymise(next(docs))
+            direction = engine.anonymise(next(docs), numbers)
             counts.update(direction.counts)
             new_directions.append(direction.text)
         result.pii.update(counts)

@@ -58,3 +58,36 @@ def test_when_analysing_a_doc_then_no_second_parse(engine, nlp, monkeypatch):
 def test_when_policy_operator_unknown_then_load_fails():
     with pytest.raises(ValueError, match="operator"):
         parse_policy({"entities": {"PERSON": {"operator": "shred"}}})
+
+
+def test_when_scene_turns_mention_same_name_then_same_number_as_document(engine, nlp):
+    """Turns are lines of the scene's text: analysed once, numbered once, no parse per turn."""
+    from assets.privacy.curate import CurateResult, SceneDocs, _curated_utterances
+
+    scene = "Rachel Green: Is Bartholomew here?\nRoss Geller: Bartholomew left with Kieran."
+    rows = [{"doc_id": "d1", "utterance_id": f"u{i}", "corpus": "friends", "turn": i,
+             "speaker_id": None, "speaker": speaker, "text": text, "stage_directions": dirs}
+            for i, (speaker, text, dirs) in enumerate([
+                ("Rachel Green", "Is Bartholomew here?", []),
+                ("Ross Geller", "Bartholomew left with Kieran.", ["Kieran waves."])])]
+    document = engine.anonymise(nlp(scene)).text
+    result = CurateResult()
+    out = list(_curated_utterances(rows, engine, nlp, "k" * 32, result,
+                                   SceneDocs(iter([("d1", nlp(scene))]))))
+    number = document.split("Is ")[1].split(" here")[0]
+    assert out[0]["text"] == f"Is {number} here?"
+    assert out[1]["text"].startswith(f"{number} left with <PERSON_")
+    kieran = out[1]["text"].split("with ")[1].rstrip(".")
+    assert out[1]["stage_directions"] == [f"{kieran} waves."]
+    assert result.parsed_here == 1  # the stage direction only: turns reuse the scene's parse
+
+
+def test_when_turn_not_in_scene_then_parsed_alone_with_shared_numbering(engine, nlp):
+    from assets.privacy.curate import CurateResult, SceneDocs, _curated_utterances
+
+    rows = [{"doc_id": "d1", "utterance_id": f"u{i}", "corpus": "friends", "turn": i,
+             "speaker_id": None, "speaker": "Joey", "text": text, "stage_directions": []}
+            for i, text in enumerate(["Bartholomew!", "Where is Bartholomew?"])]
+    out = list(_curated_utterances(rows, engine, nlp, "k" * 32, CurateResult(),
+                                   SceneDocs(iter(()))))
+    assert [r["text"] for r in out] == ["<PERSON_1>!", "Where is <PERSON_1>?"]
