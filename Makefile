@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test dev install lint clean-warehouse
+.PHONY: run test dev install lint clean-warehouse labelstudio labelstudio-stop labelstudio-install
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -21,9 +21,20 @@ install: $(STAMP)
 run: install
 	$(PY) -m dagster_project.run_all
 
-## The test suite (starts the services it needs itself).
-test: install
+## The test suite (starts the services it needs itself: a Label Studio server on loopback).
+test: install labelstudio-install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Label Studio lives in its own virtual environment (.venv-labelstudio): its pins clash.
+labelstudio-install: install
+	$(PY) -m annotation.server install
+
+## Start Label Studio on 127.0.0.1 (admin and token from env or a local file outside git).
+labelstudio: install
+	$(PY) -m annotation.server start
+
+labelstudio-stop: install
+	$(PY) -m annotation.server stop
 
 ## Dagster UI + daemon (schedules and sensors run); http://127.0.0.1:3000
 dev: install

@@ -8,6 +8,8 @@ import os
 
 from dagster import Definitions, EnvVar
 
+from assets.annotate import assets as annotate_assets
+from assets.annotate import sensors as annotate_sensors
 from assets.contours import assets as contours_assets
 from assets.curate import assets as curate_assets
 from assets.ingest import assets as ingest_assets
@@ -15,9 +17,10 @@ from assets.nlp import assets as nlp_assets
 from assets.privacy import assets as privacy_assets
 from assets.quality import checks as quality_checks
 from assets.warehouse import assets as warehouse_assets
-from dagster_project.jobs import partition_job, warehouse_job
+from dagster_project.jobs import annotation_job, partition_job, warehouse_job
 from dagster_project.resources import (
     CorporaResource,
+    LabelStudioResource,
     LexiconResource,
     PrivacyResource,
     SpacyResource,
@@ -34,6 +37,7 @@ STAGES = [
     contours_assets,
     privacy_assets,
     curate_assets,
+    annotate_assets,
     warehouse_assets,
 ]
 
@@ -53,14 +57,17 @@ def _resources() -> dict[str, object]:
         ),
         "lexicons": LexiconResource(lexicon_dir=EnvVar("LEXICON_DIR")),
         "privacy": PrivacyResource(pseudonym_key=EnvVar("PSEUDONYM_KEY")),
+        "labelstudio": LabelStudioResource(
+            url=EnvVar("LABEL_STUDIO_URL"), api_key=EnvVar("LABEL_STUDIO_API_KEY")
+        ),
     }
 
 
 defs = Definitions(
     assets=[a for stage in STAGES for a in stage.ASSETS],
     asset_checks=[c for stage in STAGES for c in stage.CHECKS],
-    jobs=[partition_job, warehouse_job],
+    jobs=[partition_job, warehouse_job, annotation_job],
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=[*SENSORS, *annotate_sensors.SENSORS],
     resources=_resources(),
 )

@@ -14,6 +14,14 @@ partition_job = define_asset_job(
 
 warehouse_job = define_asset_job(
     "warehouse_job",
-    selection=AssetSelection.groups("warehouse", "annotation", "curate"),
-    description="Rebuild the warehouse-wide assets: views, annotation loop, splits, exports.",
+    selection=AssetSelection.groups("warehouse", "curate"),
+    description="Rebuild the warehouse-wide assets: views, features per author, splits, exports.",
+)
+
+# Apart from the warehouse job: it needs a running Label Studio, and the warehouse must
+# rebuild even while the annotation server is down.
+annotation_job = define_asset_job(
+    "annotation_job",
+    selection=AssetSelection.groups("annotation"),
+    description="Push labelling tasks to Label Studio, pull annotations, aggregate crowd labels.",
 )

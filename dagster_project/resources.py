@@ -6,6 +6,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
+from annotation.client import LabelStudioClient, RetryPolicy
 from assets.lake import Lake
 
 
@@ -61,10 +62,26 @@ class PrivacyResource(ConfigurableResource):
     pseudonym_key: str
 
 
+# Dagster shows config values in the UI: bind the token with EnvVar, never a literal.
+class LabelStudioResource(ConfigurableResource):
+    """Where Label Studio answers and the admin token; retries are bounded (about 15 s)."""
+
+    url: str = "http://127.0.0.1:8080"
+    api_key: str
+    attempts: int = 5
+    base_delay: float = 0.5
+
+    def client(self) -> LabelStudioClient:
+        return LabelStudioClient(
+            self.url.rstrip("/"), self.api_key, RetryPolicy(self.attempts, self.base_delay)
+        )
+
+
 __all__ = [
     "WarehouseResource",
     "CorporaResource",
     "SpacyResource",
     "LexiconResource",
     "PrivacyResource",
+    "LabelStudioResource",
 ]

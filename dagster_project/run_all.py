@@ -71,8 +71,29 @@ def run(only: list[str] | None = None) -> int:
     )
     if not result.success:
         failed.append("warehouse_job")
+    if not run_annotation(defs, instance):
+        failed.append("annotation_job")
     print_summary(corpora, sample, failed)
     return 1 if failed else 0
+
+
+def run_annotation(defs, instance) -> bool:
+    """Start Label Studio unless LABEL_STUDIO_URL already answers, then push tasks and pull
+    whatever annotators have done. The server keeps running for the annotators afterwards."""
+    from annotation.server import ServerError, ServerSettings, ensure, load_local_credentials
+
+    load_local_credentials(create=True)
+    print(f"[run] Label Studio at {os.environ['LABEL_STUDIO_URL']}", flush=True)
+    try:
+        ensure(ServerSettings.from_env())
+    except ServerError as error:
+        print(f"[run] Label Studio could not start: {error}", flush=True)
+        return False
+    print("[run] annotation tasks, annotations, crowd labels", flush=True)
+    result = defs.resolve_job_def("annotation_job").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET
+    )
+    return result.success
 
 
 def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
@@ -128,7 +149,8 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
     )
     ls = os.environ.get("LABEL_STUDIO_URL")
     if ls:
-        print(f"\nannotators log in at: {ls}")
+        print(f"\nannotators log in at: {ls}  (Label Studio; `make labelstudio-stop` stops it;")
+        print("  the admin login is in ~/.config/personality-warehouse/labelstudio.json)")
     if failed:
         print(f"\nFAILED: {', '.join(failed)} (see the run logs above or in `make dev`)")
 

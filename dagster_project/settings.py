@@ -29,6 +29,9 @@ def load_settings(repo: Path = REPO) -> None:
             for key, value in dotenv_values(path).items():
                 if value is not None and key not in os.environ:
                     os.environ[key] = value
+    from annotation.server import load_local_credentials
+
+    load_local_credentials()
     if not os.environ.get("CORPORA_DIR"):
         os.environ["CORPORA_DIR"] = os.environ.get("SAMPLE_CORPORA_DIR", "warehouse/sample_corpora")
         os.environ["USING_SAMPLE_CORPORA"] = "1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from schemas.annotation import ANNOTATION_TABLES
 from schemas.curated import CURATED_TABLES
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.splits import CURATE_TABLES
@@ -16,6 +17,7 @@ SCHEMAS: dict[tuple[str, str], pa.Schema] = {
     ("curated", "document_features"): DOCUMENT_FEATURES,
     ("curated", "author_features"): AUTHOR_FEATURES,
     **{("curated", name): c.schema for name, c in CURATE_TABLES.items()},
+    **{("curated", name): c.schema for name, c in ANNOTATION_TABLES.items()},
 }
 
 

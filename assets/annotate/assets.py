@@ -16,7 +16,7 @@ from pydantic import Field
 from annotation import loop
 from annotation.projects import PROJECTS
 from annotation.tasks import Selection
-from assets.annotate.resources import LabelStudioResource
+from dagster_project.resources import LabelStudioResource
 from dagster_project.resources import PrivacyResource, WarehouseResource
 
 CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "utterances", "labels")]

@@ -18,7 +18,7 @@ from annotation.loop import project_ids
 from annotation.projects import PROJECTS
 from annotation.pull import state_fingerprint
 from assets.annotate.assets import annotations, crowd_labels
-from assets.annotate.resources import LabelStudioResource
+from dagster_project.resources import LabelStudioResource
 
 
 @sensor(
