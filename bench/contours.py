@@ -71,10 +71,10 @@ def run_bare(texts: list[str], batch_size: int, n_process: int) -> dict[str, flo
     import spacy
 
     nlp = spacy.load(MODEL)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
         pass
-    return {"seconds": time.perf_counter() - start}
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
 
 
 def run_ours(texts: list[str], batch_size: int, n_process: int) -> dict[str, float]:
@@ -103,12 +103,13 @@ def run_ours(texts: list[str], batch_size: int, n_process: int) -> dict[str, flo
         ]
         lake.write_part("raw", "documents", "bench", "p", pa.Table.from_pylist(rows, DOCUMENTS),
                         {"partition": "bench", "source_file": "bench", "fingerprint": "x"})
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         parsed = parse_part(lake, nlp, "bench", "p", ParseConfig(batch_size, n_process))
         middle = time.perf_counter()
         result = contours_part(lake, nlp.vocab, "bench", "p", featurizer)
         end = time.perf_counter()
-    return {"seconds": end - start, "parse_seconds": middle - start,
+        cpu = time.process_time() - cpu
+    return {"seconds": end - start, "cpu_seconds": cpu, "parse_seconds": middle - start,
             "contours_seconds": end - middle, "documents": parsed.documents,
             "windows": result.windows}
 
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-process", type=int, default=1)
     parser.add_argument("--systems", default="bare,ours,textdescriptives")
     parser.add_argument("--corpora", default="friends,essays")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", default=None, help="write all results here")
     args = parser.parse_args(argv)
     if args.child:
@@ -155,26 +157,32 @@ def main(argv: list[str] | None = None) -> int:
                                     args.n_process)))
         return 0
     load = os.getloadavg()
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for corpus in args.corpora.split(","):
-        results[corpus] = {}
-        for system in args.systems.split(","):
-            results[corpus][system] = child(system, corpus, args)
-            r = results[corpus][system]
-            print(f"{corpus:8} {system:17} {r['words']:>9,} words {r['seconds']:8.1f} s "
-                  f"{r['words_per_s']:8,.0f} words/s  peak RSS {r['peak_rss_mib']:7.0f} MiB",
-                  flush=True)
-        by = results[corpus]
-        if "bare" in by and "ours" in by:
-            ratio = by["ours"]["words_per_s"] / by["bare"]["words_per_s"]
-            print(f"{corpus:8} ours / bare = {ratio:.3f}")
-        if "textdescriptives" in by and "ours" in by:
-            ratio = by["ours"]["words_per_s"] / by["textdescriptives"]["words_per_s"]
-            print(f"{corpus:8} ours / TextDescriptives = {ratio:.3f}")
+    systems, corpora = args.systems.split(","), args.corpora.split(",")
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {c: {s: [] for s in systems}
+                                                           for c in corpora}
+    for round_ in range(args.rounds):  # interleaved rounds: load drift hits every system alike
+        for corpus in corpora:
+            for system in systems:
+                r = child(system, corpus, args)
+                runs[corpus][system].append(r)
+                print(f"round {round_} {corpus:8} {system:17} {r['words']:>9,} words "
+                      f"{r['seconds']:7.1f} s ({r['cpu_seconds']:7.1f} s CPU) "
+                      f"{r['words_per_s']:7,.0f} words/s  peak RSS {r['peak_rss_mib']:6.0f} MiB",
+                      flush=True)
+    best = {c: {s: min(rs, key=lambda r: r["seconds"]) for s, rs in by.items()}
+            for c, by in runs.items()}
+    print("best of rounds (wall) and best CPU:")
+    for corpus, by in best.items():
+        for a, b in (("ours", "bare"), ("ours", "textdescriptives")):
+            if a in by and b in by:
+                wall = by[b]["seconds"] / by[a]["seconds"]
+                cpu = (min(r["cpu_seconds"] for r in runs[corpus][b])
+                       / min(r["cpu_seconds"] for r in runs[corpus][a]))
+                print(f"{corpus:8} {a} / {b}: {wall:.3f} (wall)  {cpu:.3f} (CPU)")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
           f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"load_before": load, "results": results}, indent=2))
+        Path(args.json).write_text(json.dumps({"load_before": load, "runs": runs}, indent=2))
     return 0
 
 

@@ -51,11 +51,12 @@ def main() -> int:
     nlp = spacy.load(MODEL)
     for component in COMPONENTS:
         nlp.add_pipe(component)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     metrics = 0
     for doc in nlp.pipe(texts, batch_size=args.batch_size, n_process=args.n_process):
         metrics += len(td.extract_dict([doc])[0])
     out["seconds"] = time.perf_counter() - start
+    out["cpu_seconds"] = time.process_time() - cpu
     out.update(words_per_s=words / out["seconds"], metrics_per_doc=metrics / len(texts),
                textdescriptives=td.__version__, spacy=spacy.__version__,
                peak_rss_mib=peak_rss_mib())

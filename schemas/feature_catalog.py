@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from schemas.tables import TableContract
+
 LU_2010 = (
     "Lu, X. (2010). Automatic analysis of syntactic complexity in second language writing. "
     "International Journal of Corpus Linguistics 15(4), 474-496."
@@ -218,6 +220,15 @@ AUTHOR_FEATURES = pa.schema(
         ],
     ]
 )
+
+
+# Contracts of the tables this stage writes, for the warehouse views' `lake_schema` (curated zone;
+# `parsed_documents` is the raw-zone index of the stored parses).
+CURATED_TABLES: dict[str, TableContract] = {
+    "contours": TableContract("contours", CONTOURS, ("doc_id", "window_idx")),
+    "document_features": TableContract("document_features", DOCUMENT_FEATURES, ("doc_id",)),
+    "author_features": TableContract("author_features", AUTHOR_FEATURES, ("author_id",)),
+}
 
 
 def _sql_literal(value: str | None) -> str:
