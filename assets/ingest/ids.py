@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterable
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -51,21 +49,12 @@ def _fixed_width_strings(data: bytes, n: int, width: int) -> pa.StringArray:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
 
 
-_local = threading.local()
-
-
-def content_hashes(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+def content_hashes(texts: pa.Array | pa.ChunkedArray) -> pa.StringArray:
     """`content_hash` of every text as one Arrow column.
 
-    DuckDB's sha256 hashes the UTF-8 bytes Arrow already holds, without a Python string per row,
-    about ten times faster than hashlib in a loop. One connection per thread: a connection is not
-    to be shared between threads."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = _local.con = duckdb.connect(config={"threads": 1})
-    con.register("texts", pa.table({"t": texts}))
-    try:
-        result = con.sql("SELECT sha256(t) AS h FROM texts").to_arrow_table()
-    finally:
-        con.unregister("texts")
-    return result.column("h").combine_chunks().cast(pa.string())
+    The UTF-8 bytes come straight from Arrow (no str per row, no re-encoding); the hex digits are
+    made in one pass. (DuckDB's sha256 was tried: about half as fast as hashlib here.)"""
+    sha256 = hashlib.sha256
+    values = texts.cast(pa.binary()).to_pylist()
+    digests = b"".join([sha256(value).digest() for value in values])
+    return _fixed_width_strings(digests.hex().encode("ascii"), len(values), 64)

@@ -44,7 +44,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         CorpusFamily("twitter_mbti", twitter_mbti.read, 1, "Tweets of MBTI-typed accounts"),
         CorpusFamily(
             "pandora",
-            pandora.read,
+            pandora.read_batches,
             1,
             "PANDORA Reddit profiles and comments",
             split_by_file=pandora.is_comments_file,

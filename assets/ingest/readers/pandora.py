@@ -9,7 +9,8 @@ No public copy exists, so this follows the paper's description of the release:
   them may be empty. MBTI and Enneagram came from flairs, Big Five from test results that users
   posted, demographics from what users said about themselves: the label `source` says so.
 - comments CSVs (`author, body, subreddit, created_utc`, maybe `id`, `link_id`, `lang`): several
-  GB, streamed row by row.
+  GB, streamed in blocks that Arrow parses (`io.open_csv_blocks`) and turned into document
+  batches a column at a time; records Arrow cannot read exactly go row by row.
 
 A bad value quarantines that value only: an author with an out-of-range openness keeps the rest
 of their labels. Removed comment bodies are skipped silently, as in the Pushshift reader.
@@ -18,12 +19,17 @@ of their labels. Removed comment bodies are skipped silently, as in the Pushshif
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.ingest import records
+from assets.ingest.columns import BLANK, epoch_column, py_strip
 from assets.ingest.ids import author_id, stable_id
-from assets.ingest.io import csv_excerpt, open_csv
+from assets.ingest.io import CsvBlock, CsvRow, csv_excerpt, open_csv, open_csv_blocks
 from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_percentile
-from assets.ingest.records import Row
+from assets.ingest.records import Item, Row
 from assets.ingest.sources import SourceFile
 
 PLATFORM = "reddit"
@@ -50,6 +56,8 @@ AGE_RANGE = (10.0, 100.0)
 # Id-less comments are told apart by an occurrence counter over (author, time, body); the
 # counter only remembers this many recent keys so a 5 GB file stays in bounded memory.
 OCCURRENCE_MEMORY = 200_000
+# Bytes of comments CSV parsed by Arrow at a time (tests make it tiny to cross many boundaries).
+COMMENT_BLOCK_BYTES = 8 * 1024 * 1024
 
 
 def is_comments_file(source: SourceFile) -> bool:
@@ -57,10 +65,14 @@ def is_comments_file(source: SourceFile) -> bool:
 
 
 def read(source: SourceFile) -> Iterator[Row]:
+    """One dict row at a time (tests, small callers); the runner uses `read_batches`."""
+    return records.as_rows(read_batches(source))
+
+
+def read_batches(source: SourceFile) -> Iterator[Item]:
     if is_comments_file(source):
-        yield from read_comments(source)
-    else:
-        yield from read_profiles(source)
+        return read_comment_batches(source)
+    return read_profiles(source)
 
 
 # --- profiles ---------------------------------------------------------------------------------
@@ -213,42 +225,138 @@ def _demographic(
 
 
 def read_comments(source: SourceFile) -> Iterator[Row]:
-    """Comment documents, streamed; per-row work kept to what the contract needs."""
+    """Comment documents one dict row at a time (tests, small callers)."""
+    return records.as_rows(read_comment_batches(source))
+
+
+def read_comment_batches(source: SourceFile) -> Iterator[Item]:
+    """Comment documents, streamed: Arrow blocks become document batches column by column; the
+    few records the csv module had to read go row by row through the same rules."""
     seen: dict[str, int] = {}
-    with open_csv(source, {"author", "body"}, casefold=True) as (columns, rows):
-        i_author, i_body = columns["author"], columns["body"]
-        i_id = columns.get("id")
-        i_sub = columns.get("subreddit")
-        i_time = columns.get("created_utc")
-        for line, values, error in rows:
-            if error:
-                yield records.quarantine(source, line=line, reason=error,
-                                         excerpt=csv_excerpt(values))
+    with open_csv_blocks(
+        source, {"author", "body"}, casefold=True, block_bytes=COMMENT_BLOCK_BYTES
+    ) as (columns, items):
+        layout = _CommentColumns(
+            columns["author"], columns["body"], columns.get("id"), columns.get("subreddit"),
+            columns.get("created_utc"),
+        )
+        for item in items:
+            if isinstance(item, CsvBlock):
+                yield from _block_items(source, layout, item, seen)
                 continue
-            body = values[i_body]
-            if body in REMOVED:
-                continue
-            if not body.strip():
-                yield records.quarantine(source, line=line, reason="empty comment text",
-                                         excerpt=csv_excerpt(values))
-                continue
-            username = values[i_author].strip()
-            created = values[i_time] if i_time is not None else ""
-            comment_id = values[i_id].strip() if i_id is not None else ""
-            if comment_id:
-                key = comment_id if comment_id.startswith("t1_") else "t1_" + comment_id
-            else:
-                key = _hash_key(seen, username, created, body)
-            yield records.document(
-                source,
-                natural_key=key,
-                line=line,
-                kind="comment",
-                text=body,
-                author_id=None if username in DELETED_AUTHORS else author_id(PLATFORM, username),
-                created_at=records.from_epoch(created),
-                context=(values[i_sub].strip() or None) if i_sub is not None else None,
-            )
+            row = _comment_row(source, layout, item, seen)
+            if row is not None:
+                yield row
+
+
+@dataclass(frozen=True)
+class _CommentColumns:
+    author: int
+    body: int
+    id: int | None
+    subreddit: int | None
+    created_utc: int | None
+
+
+def _comment_row(
+    source: SourceFile, at: _CommentColumns, item: CsvRow, seen: dict[str, int]
+) -> Row | None:
+    """The document or quarantine row of one record; None for a removed body."""
+    line, values, error = item
+    if error:
+        return records.quarantine(source, line=line, reason=error, excerpt=csv_excerpt(values))
+    body = values[at.body]
+    if body in REMOVED:
+        return None
+    if not body.strip():
+        return records.quarantine(source, line=line, reason="empty comment text",
+                                  excerpt=csv_excerpt(values))
+    username = values[at.author].strip()
+    created = values[at.created_utc] if at.created_utc is not None else ""
+    comment_id = values[at.id].strip() if at.id is not None else ""
+    if comment_id:
+        key = comment_id if comment_id.startswith("t1_") else "t1_" + comment_id
+    else:
+        key = _hash_key(seen, username, created, body)
+    return records.document(
+        source,
+        natural_key=key,
+        line=line,
+        kind="comment",
+        text=body,
+        author_id=None if username in DELETED_AUTHORS else author_id(PLATFORM, username),
+        created_at=records.from_epoch(created),
+        context=(values[at.subreddit].strip() or None) if at.subreddit is not None else None,
+    )
+
+
+def _block_items(
+    source: SourceFile, at: _CommentColumns, block: CsvBlock, seen: dict[str, int]
+) -> Iterator[Item]:
+    """`_comment_row` for every record of a block, a column at a time.
+
+    Python string methods decide only where Arrow's could disagree with them: which characters
+    count as whitespace, and what `float()` accepts as a time."""
+    table, lines = block.table, block.lines
+    body = table.column(at.body).chunk(0)
+    removed = pc.is_in(body, value_set=pa.array(sorted(REMOVED)))
+    blank = pc.match_substring_regex(body, BLANK)
+    for i in pc.indices_nonzero(pc.and_not(blank, removed)).to_pylist():
+        values = [column[i].as_py() for column in table.columns]
+        yield records.quarantine(source, line=lines[i].as_py(), reason="empty comment text",
+                                 excerpt=csv_excerpt(values))
+    keep = pc.invert(pc.or_(removed, blank))
+    table, lines, body = table.filter(keep), lines.filter(keep), body.filter(keep)
+    if table.num_rows == 0:
+        return
+    username = py_strip(table.column(at.author).chunk(0))
+    deleted = pc.is_in(username, value_set=pa.array(sorted(DELETED_AUTHORS)))
+    authors = pc.if_else(
+        deleted, pa.scalar(None, pa.string()),
+        pc.binary_join_element_wise(pa.scalar(author_id(PLATFORM, "")), username, ""),
+    )
+    raw_created = (table.column(at.created_utc).chunk(0) if at.created_utc is not None
+                   else pa.array([""] * table.num_rows, pa.string()))
+    if at.subreddit is None:
+        contexts = pa.nulls(table.num_rows, pa.string())
+    else:
+        subreddit = py_strip(table.column(at.subreddit).chunk(0))
+        contexts = pc.if_else(pc.equal(subreddit, ""), pa.scalar(None, pa.string()), subreddit)
+    yield "documents", records.documents_batch(
+        source,
+        natural_keys=_block_keys(table, at, username, raw_created, body, seen),
+        lines=lines,
+        kinds="comment",
+        texts=body,
+        author_ids=authors,
+        created_epochs=epoch_column(raw_created),
+        contexts=contexts,
+    )
+
+
+def _block_keys(
+    table: pa.Table, at: _CommentColumns, username: pa.Array, created: pa.Array, body: pa.Array,
+    seen: dict[str, int],
+) -> list[str]:
+    """Natural keys in record order: `t1_<id>`, or the occurrence-counted hash key."""
+    if at.id is None:
+        ids = [""] * table.num_rows
+    else:
+        stripped = py_strip(table.column(at.id).chunk(0))
+        prefixed = pc.if_else(
+            pc.starts_with(stripped, "t1_"), stripped,
+            pc.binary_join_element_wise(pa.scalar("t1_"), stripped, ""),
+        )
+        ids = pc.if_else(pc.equal(stripped, ""), "", prefixed).to_pylist()
+    missing = [i for i, key in enumerate(ids) if not key]
+    if missing:
+        picks = pa.array(missing)
+        for i, user, when, text in zip(
+            missing, username.take(picks).to_pylist(), created.take(picks).to_pylist(),
+            body.take(picks).to_pylist(), strict=True,
+        ):
+            ids[i] = _hash_key(seen, user, when, text)
+    return ids
 
 
 def _hash_key(seen: dict[str, int], username: str, created: str, body: str) -> str:
