@@ -1,6 +1,7 @@
 """PII detection quality and speed: our stage on the shared parse vs vanilla Presidio.
 
     .venv/bin/python bench/pii_eval.py [--split dev|train] [--limit N] [--speed-texts N]
+                                       [--only wnut|synth|social] [--real N]
 
 Datasets (`../shared/corpora/pii/`, see its SOURCE.md, plus our own `bench/data/`):
 - WNUT-17 (real social-media text): sentences with a person or location span.
@@ -248,6 +249,60 @@ def speed(texts: list[str], nlp, ours: PiiEngine, vanilla) -> dict[str, float]:
             "parse_plus_ours_vs_parse": round(parse / (parse + pii), 2)}
 
 
+REAL_SLICES = {  # corpus -> source file (relative to its family folder)
+    "twitter_mbti": "tweets_test.psv.gz",
+    "reddit_pushshift": "RC_2005-12.zst",
+    "friends": "friends-personality.csv",
+    "mbti_kaggle": "mbti_subset.csv.gz",
+}
+
+
+def read_slice(corpus: str, relpath: str, limit: int) -> tuple[list[str], list[str]]:
+    """The first `limit` document texts of a real corpus file, read by its ingestion reader,
+    and every username and speaker name seen on the way (the slice's known identifiers)."""
+    from assets.ingest.registry import family
+    from assets.ingest.sources import SourceFile, corpora_fs
+
+    fs, root = corpora_fs(str(REPO.parent / "shared" / "corpora"))
+    source = SourceFile(fs, f"{root}/{corpus}", corpus, relpath)
+    texts: list[str] = []
+    names: list[str] = []
+    for table, item in family(corpus).reader(source):
+        rows = item.to_pylist() if hasattr(item, "to_pylist") else [item]
+        for row in rows:
+            if table == "documents" and row.get("text"):
+                texts.append(row["text"])
+            names.extend(v for v in (row.get("username"), row.get("speaker"))
+                         if table in ("authors", "utterances") and v)
+        if len(texts) >= limit:
+            break
+    return texts[:limit], names
+
+
+def real_run(limit: int, nlp) -> list[dict]:
+    """PII found and leaks left on real corpus slices (no gold labels: counts, not recall)."""
+    from assets.privacy.leaks import LeakScanner
+
+    out = []
+    for corpus, relpath in REAL_SLICES.items():
+        texts, names = read_slice(corpus, relpath, limit)
+        known = KnownNames.build(names)
+        engine = PiiEngine(nlp, known=known)
+        t0 = time.perf_counter()
+        curated = [engine.anonymise(doc) for doc in nlp.pipe(texts, batch_size=64)]
+        seconds = time.perf_counter() - t0
+        found: Counter = Counter()
+        for a in curated:
+            found.update(a.counts)
+        leaks = LeakScanner(known).scan([a.text for a in curated])
+        out.append({"corpus": corpus, "file": relpath, "documents": len(texts),
+                    "known_names": len(known), "pii_found": dict(found.most_common()),
+                    "leaks_left": dict(leaks.counts), "leak_examples_masked": leaks.examples,
+                    "parse_and_pii_per_s": round(len(texts) / seconds, 1)})
+        print(json.dumps(out[-1], ensure_ascii=False))
+    return out
+
+
 def print_table(result: dict) -> None:
     print(f"\n## {result['dataset']} ({result['texts']} texts)")
     print("| type | n | recall ours | recall vanilla | precision ours | precision vanilla |")
@@ -264,6 +319,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="texts per dataset")
     parser.add_argument("--speed-texts", type=int, default=1000)
     parser.add_argument("--only", choices=("wnut", "synth", "social"), default=None)
+    parser.add_argument("--real", type=int, default=0,
+                        help="also run on the first N documents of real corpus slices")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
 
@@ -293,6 +350,8 @@ def main() -> None:
         timing = speed(texts, nlp, ours, vanilla)
         results.append({"speed": timing})
         print("\n## speed\n" + json.dumps(timing, indent=2))
+    if args.real:
+        results.append({"real": real_run(args.real, nlp)})
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

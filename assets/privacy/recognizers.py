@@ -90,6 +90,9 @@ class SocialUrlRecognizer(PatternRecognizer):
         lowered = pattern_text.lower()
         if lowered.startswith(("http://", "https://", "ftp://", "www")):
             return None
+        suffix = pattern_text.split("/", 1)[0].rsplit(".", 1)[-1]
+        if suffix[:1].isupper() and not suffix.isupper():
+            return False  # "truth.You": a missing space after a full stop, not a domain
         host = lowered.split("/", 1)[0]
         return has_public_suffix(host)
 
@@ -265,15 +268,28 @@ class KnownIdentifierRecognizer(LocalRecognizer):
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
-        first_names, _ = gazetteers()
         results = []
         for start, end, name in self.known.find(text):
-            words = name.split()
-            personlike = all(w.isalpha() for w in words) and words[0] in first_names
-            entity = "PERSON" if personlike else "USERNAME"
+            entity = "PERSON" if _personlike(name) else "USERNAME"
             if entity in entities:
                 results.append(RecognizerResult(entity, start, end, self.score))
         return results
+
+
+_NAME_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof"})
+
+
+def _personlike(name: str) -> bool:
+    """ "Rachel Green", "Mrs. Geller", "Chandler Bing, Joey Tribbiani" (a group of speakers):
+    alphabetic words led by a gazetteer first name or a title, in every comma-separated part."""
+    first_names, _ = gazetteers()
+    for part in name.split(","):
+        words = part.split()
+        if not words or not all(w.rstrip(".").isalpha() for w in words):
+            return False
+        if words[0] not in first_names and words[0].rstrip(".") not in _NAME_TITLES:
+            return False
+    return True
 
 
 _SENTENCE_BREAKS = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "…", "|"})

