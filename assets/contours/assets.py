@@ -20,6 +20,7 @@ from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.tables import column_docs
 
 CONTOURS_KEY = AssetKey(["curated", "contours"])
+CURATED_DOCUMENTS = AssetKey(["curated", "documents"])
 DOCUMENT_FEATURES_KEY = AssetKey(["curated", "document_features"])
 AUTHOR_FEATURES_KEY = AssetKey(["curated", "author_features"])
 
@@ -56,21 +57,25 @@ def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy
         **common, "documents": sum(r.documents for r in results), **picture})
 
 
-@asset(key=AUTHOR_FEATURES_KEY, deps=[DOCUMENT_FEATURES_KEY, AssetKey(["raw", "documents"])],
+@asset(key=AUTHOR_FEATURES_KEY, deps=[DOCUMENT_FEATURES_KEY, CURATED_DOCUMENTS],
        group_name="warehouse", kinds={"parquet"},
        metadata={"columns": MetadataValue.json(column_docs(AUTHOR_FEATURES))})
 def author_features(warehouse: WarehouseResource) -> MaterializeResult:
-    """Author features: document means weighted by words, per corpus (raw author ids for now)."""
+    """Author features: document means weighted by words, per corpus, keyed by pseudonym."""
     lake, rows = warehouse.lake(), {}
     for corpus in compute.corpora_with(lake, compute.DOCUMENT_FEATURES_TABLE):
         features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
                               filesystem=lake.fs, format="parquet")
-        # The privacy stage will supply pseudonymous ids; swap this mapping for its table then.
-        mapping = ds.dataset(lake.list_parts("raw", "documents", corpus), filesystem=lake.fs,
+        # Curated documents carry the pseudonymous author id: the curated zone never holds
+        # a raw username, so the raw documents cannot supply this mapping.
+        curated_docs = lake.list_parts("curated", "documents", corpus)
+        if not curated_docs:
+            continue
+        mapping = ds.dataset(curated_docs, filesystem=lake.fs,
                              format="parquet").to_table(columns=["doc_id", "author_id"])
         table = authors.author_features(features, mapping)
         lake.write_part("curated", "author_features", corpus, "authors", table,
-                        {"corpus": corpus, "author_id_source": "raw.documents.author_id"})
+                        {"corpus": corpus, "author_id_source": "curated.documents.author_id"})
         rows[corpus] = table.num_rows
     return MaterializeResult(metadata={"authors": MetadataValue.json(rows)})
 

@@ -10,10 +10,12 @@ from dagster import DagsterInstance, materialize
 from assets.contours.assets import author_features, contours
 from assets.ingest.assets import raw_tables
 from assets.nlp.assets import parsed_documents
+from assets.privacy.assets import curated_documents
 from dagster_project.partitions import source_partitions
 from dagster_project.resources import (
     CorporaResource,
     LexiconResource,
+    PrivacyResource,
     SpacyResource,
     WarehouseResource,
 )
@@ -52,7 +54,12 @@ def test_when_partition_materialised_then_contours_summaries_plot_and_authors(tm
         parsed = again.get_asset_materialization_events()[0]
         assert parsed.step_materialization_data.materialization.metadata[
             "documents_parsed"].value == 0  # unchanged: not parsed twice
+        # Author features are keyed by the curated zone's pseudonyms, never raw ids.
+        resources["privacy"] = PrivacyResource(pseudonym_key="k" * 32)
+        assert materialize([curated_documents], partition_key="essays", instance=instance,
+                           resources=resources).success
         assert materialize([author_features], instance=instance, resources=resources).success
     authors = pq.read_table(next((tmp_path / "wh").rglob("author_features/*/*.parquet")))
     assert authors.num_rows == 9  # one essay per author in this corpus
     assert set(authors.column("n_documents").to_pylist()) == {1}
+    assert all(a.startswith("a_") for a in authors.column("author_id").to_pylist())
