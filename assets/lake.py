@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import posixpath
+import queue
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -98,7 +100,11 @@ class Lake:
 
 @dataclass
 class PartWriter:
-    """Streams record batches into one part file; the file appears only on a clean exit."""
+    """Streams record batches into one part file; the file appears only on a clean exit.
+
+    With `background`, Parquet encoding and compression run on a second thread (Arrow releases
+    the GIL for them) while the caller goes on parsing; at most `BACKGROUND_QUEUE` batches wait,
+    so memory stays bounded. A failure on that thread surfaces on the next `write` or `close`."""
 
     lake: Lake
     zone: str
@@ -108,8 +114,14 @@ class PartWriter:
     schema: pa.Schema
     metadata: Mapping[str, Any] | None = None
     rows: int = 0
+    background: bool = False
     _writer: pq.ParquetWriter | None = field(default=None, repr=False)
     _handle: Any = field(default=None, repr=False)
+    _queue: queue.Queue[pa.Table | None] | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _error: BaseException | None = field(default=None, repr=False)
+
+    BACKGROUND_QUEUE = 2
 
     @property
     def final_path(self) -> str:
@@ -128,6 +140,12 @@ class PartWriter:
         self._writer = pq.ParquetWriter(
             self._handle, self.schema, compression="zstd", write_statistics=True
         )
+        if self.background:
+            self._queue = queue.Queue(maxsize=self.BACKGROUND_QUEUE)
+            self._thread = threading.Thread(
+                target=self._drain, name=f"part-writer-{self.table}", daemon=True
+            )
+            self._thread.start()
         return self
 
     def write(self, data: pa.Table | pa.RecordBatch) -> None:
@@ -135,17 +153,39 @@ class PartWriter:
             return
         assert self._writer is not None, "PartWriter used outside its context"
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
-        self._writer.write_table(table.cast(self.schema))
+        if self._queue is None:
+            self._writer.write_table(table.cast(self.schema))
+        else:
+            self._raise_background_error()
+            self._queue.put(table)
         self.rows += data.num_rows
+
+    def _drain(self) -> None:
+        assert self._queue is not None and self._writer is not None
+        while (table := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, only empty the queue
+                try:
+                    self._writer.write_table(table.cast(self.schema))
+                except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = error
+
+    def _raise_background_error(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def close(self) -> None:
         """Finish the file without publishing it (idempotent); `__exit__` publishes."""
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = self._queue = None
         if self._writer is not None:
             try:
                 self._writer.close()
             finally:
                 self._handle.close()
                 self._writer = None
+        self._raise_background_error()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.close()

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import zstandard
 
+from assets.ingest.prefetch import prefetched
 from assets.ingest.sources import SourceFile
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -309,7 +310,8 @@ def open_csv_blocks(
     is provably what `open_csv` would yield (see `_arrow_block`); anything else (a wrong field
     count, a blank line, a bare carriage return, invalid UTF-8 needing the cp1252 fallback) is
     read by the csv module from the same position, so quarantine reasons and line numbers are
-    those of `open_csv`. Memory: one block of `block_bytes` plus Arrow's copy of it."""
+    those of `open_csv`. Blocks are read and parsed one step ahead on a worker thread (Arrow
+    releases the GIL). Memory: a few blocks of `block_bytes` and Arrow's copies of them."""
     with open_binary(source) as stream:
         cursor = _ByteCursor(stream)
         header, header_lines = _csv_header(source, cursor, delimiter)
@@ -322,7 +324,13 @@ def open_csv_blocks(
         columns: dict[str, int] = {}
         for position, name in enumerate(names):
             columns.setdefault(name, position)  # first of duplicated names wins
-        yield columns, _csv_items(cursor, len(names), delimiter, header_lines + 1, block_bytes)
+        items = prefetched(
+            _csv_items(cursor, len(names), delimiter, header_lines + 1, block_bytes)
+        )
+        try:
+            yield columns, items
+        finally:
+            items.close()  # stops the worker before the stream closes
 
 
 def _csv_header(source: SourceFile, cursor: _ByteCursor, delimiter: str) -> tuple[list[str], int]:
@@ -445,7 +453,10 @@ def _arrow_block(block: bytes, width: int, delimiter: str) -> tuple[pa.Table, pa
         return None  # only blank lines: the csv module skips them and counts them
     table = table.slice(0, n).combine_chunks()
     spans = _record_spans([c.chunk(0) for c in table.columns], block.count(b"\n"))
-    return None if spans is None else (table, pa.array(spans))
+    if spans is None:
+        return None
+    # From the buffer, not pa.array(ndarray): that would import pandas (a second, once).
+    return table, pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(spans)])
 
 
 def _record_spans(columns: list[pa.StringArray], line_breaks: int) -> np.ndarray | None:

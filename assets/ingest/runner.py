@@ -145,7 +145,8 @@ def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> Sour
             writers = {
                 t: stack.enter_context(
                     PartWriter(
-                        lake, ZONE, t, source.corpus, source.part_name, RAW_TABLES[t].schema, stamp
+                        lake, ZONE, t, source.corpus, source.part_name, RAW_TABLES[t].schema,
+                        stamp, background=True,
                     )
                 )
                 for t in STREAMED_TABLES
