@@ -65,14 +65,15 @@ def run(only: list[str] | None = None) -> int:
         )
         if not result.success:
             failed.append(key)
+    # Crowd labels join the labels table before the splits and exports are drawn.
+    if not run_annotation(defs, instance):
+        failed.append("annotation_job")
     print("[run] warehouse-wide assets", flush=True)
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
         failed.append("warehouse_job")
-    if not run_annotation(defs, instance):
-        failed.append("annotation_job")
     print_summary(corpora, sample, failed)
     return 1 if failed else 0
 

@@ -1,7 +1,7 @@
 """The feature catalogue: every contour feature, its family, what it measures and whom to cite.
 
 This is the one list analysts read (as the `feature_catalog` DuckDB view, whose SQL file
-`warehouse/views/feature_catalog.sql` is generated from here: `python -m schemas.feature_catalog`)
+`warehouse/views/analyst/20_feature_catalog.sql` is generated from here: `python -m schemas.feature_catalog`)
 and from which the contour tables take their columns. A test keeps it in step with the feature
 modules and the view file.
 """
@@ -56,106 +56,229 @@ class Feature:
     lexicon: str | None = None  # lexicon file it needs; None: always computed
 
 
-def _f(name: str, family: str, description: str, citation: str, lexicon: str | None = None
-       ) -> Feature:
+def _f(
+    name: str, family: str, description: str, citation: str, lexicon: str | None = None
+) -> Feature:
     return Feature(name, family, description, citation, lexicon)
 
 
 _S, _R, _L, _D, _A, _T = (
-    "syntactic", "lexical_richness", "lexical_sophistication", "readability", "affect", "style",
+    "syntactic",
+    "lexical_richness",
+    "lexical_sophistication",
+    "readability",
+    "affect",
+    "style",
 )
-_EMOTIONS = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust",
-             "positive", "negative")
+_EMOTIONS = (
+    "anger",
+    "anticipation",
+    "disgust",
+    "fear",
+    "joy",
+    "sadness",
+    "surprise",
+    "trust",
+    "positive",
+    "negative",
+)
 
 FEATURES: tuple[Feature, ...] = (
     _f("mean_sentence_length", _S, "Words per sentence (MLS).", LU_2010),
-    _f("clauses_per_sentence", _S,
-       "Clauses per sentence (C/S); a clause is a verb or copula with a subject, or a root verb.",
-       LU_2010),
-    _f("dependent_clauses_per_clause", _S,
-       "Dependent clauses (advcl, ccomp, csubj, relcl, acl) per clause (DC/C).", LU_2010),
-    _f("coordinate_phrases_per_clause", _S,
-       "Coordinated phrases (conj dependents that are not clauses) per clause (CP/C).", LU_2010),
-    _f("complex_nominals_per_clause", _S,
-       "Nouns with adjectival, possessive, prepositional, relative, participial or appositive "
-       "modifiers, plus clausal subjects and nominal clauses, per clause (CN/C).", LU_2010),
+    _f(
+        "clauses_per_sentence",
+        _S,
+        "Clauses per sentence (C/S); a clause is a verb or copula with a subject, or a root verb.",
+        LU_2010,
+    ),
+    _f(
+        "dependent_clauses_per_clause",
+        _S,
+        "Dependent clauses (advcl, ccomp, csubj, relcl, acl) per clause (DC/C).",
+        LU_2010,
+    ),
+    _f(
+        "coordinate_phrases_per_clause",
+        _S,
+        "Coordinated phrases (conj dependents that are not clauses) per clause (CP/C).",
+        LU_2010,
+    ),
+    _f(
+        "complex_nominals_per_clause",
+        _S,
+        "Nouns with adjectival, possessive, prepositional, relative, participial or appositive "
+        "modifiers, plus clausal subjects and nominal clauses, per clause (CN/C).",
+        LU_2010,
+    ),
     _f("verb_phrases_per_sentence", _S, "Verbs and copulas per sentence (VP/S).", LU_2010),
-    _f("mean_dependency_distance", _S,
-       "Mean distance in tokens between a word and its head, punctuation excluded.",
-       "Liu, H. (2008). Dependency distance as a metric of language comprehension difficulty. "
-       "Journal of Cognitive Science 9(2), 159-191."),
-    _f("parse_tree_depth", _S,
-       "Mean over sentences of the deepest word's depth in the dependency tree (root = 0).",
-       KERZ_2022),
-    _f("type_token_ratio", _R, "Distinct lower-cased word forms / words.",
-       "Johnson, W. (1944). Studies in language behavior. Psychological Monographs 56(2)."),
-    _f("moving_average_ttr", _R,
-       "Mean TTR over every 25-word stretch of the window (TTR if shorter).",
-       "Covington, M. A., McFall, J. D. (2010). Cutting the Gordian knot: The moving-average "
-       "type-token ratio (MATTR). Journal of Quantitative Linguistics 17(2), 94-100."),
-    _f("mtld", _R,
-       "Measure of textual lexical diversity, threshold 0.72, mean of both directions; NaN when "
-       "every word is distinct.",
-       "McCarthy, P. M., Jarvis, S. (2010). MTLD, vocd-D, and HD-D. Behavior Research Methods "
-       "42(2), 381-392."),
-    _f("lexical_density", _R, "Content words (nouns, proper nouns, verbs, adjectives, adverbs) / "
-       "words.", "Lu, X. (2012). The relationship of lexical richness to the quality of ESL "
-       "learners' oral narratives. Modern Language Journal 96(2), 190-208."),
-    _f("zipf_frequency", _L, "Mean Zipf frequency (wordfreq, English) of words wordfreq knows.",
-       WORDFREQ),
-    _f("rare_word_share", _L, "Share of words with Zipf frequency below 3 (rarer than once per "
-       "million words), unknown words included.", WORDFREQ),
+    _f(
+        "mean_dependency_distance",
+        _S,
+        "Mean distance in tokens between a word and its head, punctuation excluded.",
+        "Liu, H. (2008). Dependency distance as a metric of language comprehension difficulty. "
+        "Journal of Cognitive Science 9(2), 159-191.",
+    ),
+    _f(
+        "parse_tree_depth",
+        _S,
+        "Mean over sentences of the deepest word's depth in the dependency tree (root = 0).",
+        KERZ_2022,
+    ),
+    _f(
+        "type_token_ratio",
+        _R,
+        "Distinct lower-cased word forms / words.",
+        "Johnson, W. (1944). Studies in language behavior. Psychological Monographs 56(2).",
+    ),
+    _f(
+        "moving_average_ttr",
+        _R,
+        "Mean TTR over every 25-word stretch of the window (TTR if shorter).",
+        "Covington, M. A., McFall, J. D. (2010). Cutting the Gordian knot: The moving-average "
+        "type-token ratio (MATTR). Journal of Quantitative Linguistics 17(2), 94-100.",
+    ),
+    _f(
+        "mtld",
+        _R,
+        "Measure of textual lexical diversity, threshold 0.72, mean of both directions; NaN when "
+        "every word is distinct.",
+        "McCarthy, P. M., Jarvis, S. (2010). MTLD, vocd-D, and HD-D. Behavior Research Methods "
+        "42(2), 381-392.",
+    ),
+    _f(
+        "lexical_density",
+        _R,
+        "Content words (nouns, proper nouns, verbs, adjectives, adverbs) / words.",
+        "Lu, X. (2012). The relationship of lexical richness to the quality of ESL "
+        "learners' oral narratives. Modern Language Journal 96(2), 190-208.",
+    ),
+    _f(
+        "zipf_frequency",
+        _L,
+        "Mean Zipf frequency (wordfreq, English) of words wordfreq knows.",
+        WORDFREQ,
+    ),
+    _f(
+        "rare_word_share",
+        _L,
+        "Share of words with Zipf frequency below 3 (rarer than once per "
+        "million words), unknown words included.",
+        WORDFREQ,
+    ),
     _f("word_length", _L, "Mean characters per word.", KERZ_2022),
-    _f("syllables_per_word", _L, "Mean syllables per word (pyphen hyphenation points + 1).",
-       PYPHEN),
-    _f("subtlex_log_frequency", _L, "Mean SUBTLEX-US log10 word frequency of words listed.",
-       "Brysbaert, M., New, B. (2009). Moving beyond Kucera and Francis. Behavior Research "
-       "Methods 41(4), 977-990.", "subtlex"),
-    _f("flesch_reading_ease", _D, "206.835 - 1.015 words/sentence - 84.6 syllables/word.",
-       "Flesch, R. (1948). A new readability yardstick. Journal of Applied Psychology 32(3)."),
-    _f("flesch_kincaid_grade", _D, "0.39 words/sentence + 11.8 syllables/word - 15.59.",
-       "Kincaid, J. P., et al. (1975). Derivation of new readability formulas for Navy enlisted "
-       "personnel. Research Branch Report 8-75."),
-    _f("gunning_fog", _D, "0.4 (words/sentence + 100 words of 3+ syllables/words).",
-       "Gunning, R. (1952). The technique of clear writing. McGraw-Hill."),
-    _f("smog", _D, "1.043 sqrt(words of 3+ syllables x 30/sentences) + 3.1291.",
-       "McLaughlin, G. H. (1969). SMOG grading. Journal of Reading 12(8), 639-646."),
-    _f("coleman_liau", _D, "0.0588 letters per 100 words - 0.296 sentences per 100 words - 15.8.",
-       "Coleman, M., Liau, T. L. (1975). A computer readability formula designed for machine "
-       "scoring. Journal of Applied Psychology 60(2), 283-284."),
-    _f("automated_readability_index", _D,
-       "4.71 characters/word + 0.5 words/sentence - 21.43.",
-       "Senter, R. J., Smith, E. A. (1967). Automated readability index. AMRL-TR-6620."),
+    _f(
+        "syllables_per_word", _L, "Mean syllables per word (pyphen hyphenation points + 1).", PYPHEN
+    ),
+    _f(
+        "subtlex_log_frequency",
+        _L,
+        "Mean SUBTLEX-US log10 word frequency of words listed.",
+        "Brysbaert, M., New, B. (2009). Moving beyond Kucera and Francis. Behavior Research "
+        "Methods 41(4), 977-990.",
+        "subtlex",
+    ),
+    _f(
+        "flesch_reading_ease",
+        _D,
+        "206.835 - 1.015 words/sentence - 84.6 syllables/word.",
+        "Flesch, R. (1948). A new readability yardstick. Journal of Applied Psychology 32(3).",
+    ),
+    _f(
+        "flesch_kincaid_grade",
+        _D,
+        "0.39 words/sentence + 11.8 syllables/word - 15.59.",
+        "Kincaid, J. P., et al. (1975). Derivation of new readability formulas for Navy enlisted "
+        "personnel. Research Branch Report 8-75.",
+    ),
+    _f(
+        "gunning_fog",
+        _D,
+        "0.4 (words/sentence + 100 words of 3+ syllables/words).",
+        "Gunning, R. (1952). The technique of clear writing. McGraw-Hill.",
+    ),
+    _f(
+        "smog",
+        _D,
+        "1.043 sqrt(words of 3+ syllables x 30/sentences) + 3.1291.",
+        "McLaughlin, G. H. (1969). SMOG grading. Journal of Reading 12(8), 639-646.",
+    ),
+    _f(
+        "coleman_liau",
+        _D,
+        "0.0588 letters per 100 words - 0.296 sentences per 100 words - 15.8.",
+        "Coleman, M., Liau, T. L. (1975). A computer readability formula designed for machine "
+        "scoring. Journal of Applied Psychology 60(2), 283-284.",
+    ),
+    _f(
+        "automated_readability_index",
+        _D,
+        "4.71 characters/word + 0.5 words/sentence - 21.43.",
+        "Senter, R. J., Smith, E. A. (1967). Automated readability index. AMRL-TR-6620.",
+    ),
     _f("nrc_valence", _A, "Mean NRC VAD valence (0-1) of words listed.", NRC_VAD, "nrc_vad"),
     _f("nrc_arousal", _A, "Mean NRC VAD arousal (0-1) of words listed.", NRC_VAD, "nrc_vad"),
     _f("nrc_dominance", _A, "Mean NRC VAD dominance (0-1) of words listed.", NRC_VAD, "nrc_vad"),
-    _f("warriner_valence", _A, "Mean Warriner valence (1-9) of words listed.", WARRINER,
-       "warriner"),
-    _f("warriner_arousal", _A, "Mean Warriner arousal (1-9) of words listed.", WARRINER,
-       "warriner"),
-    _f("warriner_dominance", _A, "Mean Warriner dominance (1-9) of words listed.", WARRINER,
-       "warriner"),
-    _f("concreteness", _A, "Mean concreteness (1-5) of words listed.",
-       "Brysbaert, M., Warriner, A. B., Kuperman, V. (2014). Concreteness ratings for 40 "
-       "thousand generally known English word lemmas. Behavior Research Methods 46, 904-911.",
-       "brysbaert"),
-    _f("age_of_acquisition", _A, "Mean age of acquisition in years of words listed.",
-       "Kuperman, V., Stadthagen-Gonzalez, H., Brysbaert, M. (2012). Age-of-acquisition ratings "
-       "for 30,000 English words. Behavior Research Methods 44, 978-990.", "kuperman"),
+    _f(
+        "warriner_valence", _A, "Mean Warriner valence (1-9) of words listed.", WARRINER, "warriner"
+    ),
+    _f(
+        "warriner_arousal", _A, "Mean Warriner arousal (1-9) of words listed.", WARRINER, "warriner"
+    ),
+    _f(
+        "warriner_dominance",
+        _A,
+        "Mean Warriner dominance (1-9) of words listed.",
+        WARRINER,
+        "warriner",
+    ),
+    _f(
+        "concreteness",
+        _A,
+        "Mean concreteness (1-5) of words listed.",
+        "Brysbaert, M., Warriner, A. B., Kuperman, V. (2014). Concreteness ratings for 40 "
+        "thousand generally known English word lemmas. Behavior Research Methods 46, 904-911.",
+        "brysbaert",
+    ),
+    _f(
+        "age_of_acquisition",
+        _A,
+        "Mean age of acquisition in years of words listed.",
+        "Kuperman, V., Stadthagen-Gonzalez, H., Brysbaert, M. (2012). Age-of-acquisition ratings "
+        "for 30,000 English words. Behavior Research Methods 44, 978-990.",
+        "kuperman",
+    ),
     *(
-        _f(f"emolex_{e}", _A, f"Share of words associated with {e} in NRC EmoLex.", EMOLEX,
-           "nrc_emolex")
+        _f(
+            f"emolex_{e}",
+            _A,
+            f"Share of words associated with {e} in NRC EmoLex.",
+            EMOLEX,
+            "nrc_emolex",
+        )
         for e in _EMOTIONS
     ),
-    _f("vader_compound", _A, "Mean VADER compound sentiment (-1..1) of the window's sentences.",
-       "Hutto, C. J., Gilbert, E. (2014). VADER: A parsimonious rule-based model for sentiment "
-       "analysis of social media text. ICWSM 2014."),
-    _f("first_person_singular", _T, "First person singular pronouns (I, me, my, mine, myself) "
-       "per word, from Person=1|Number=Sing.", LIWC),
+    _f(
+        "vader_compound",
+        _A,
+        "Mean VADER compound sentiment (-1..1) of the window's sentences.",
+        "Hutto, C. J., Gilbert, E. (2014). VADER: A parsimonious rule-based model for sentiment "
+        "analysis of social media text. ICWSM 2014.",
+    ),
+    _f(
+        "first_person_singular",
+        _T,
+        "First person singular pronouns (I, me, my, mine, myself) "
+        "per word, from Person=1|Number=Sing.",
+        LIWC,
+    ),
     _f("first_person_plural", _T, "First person plural pronouns per word.", LIWC),
     _f("second_person", _T, "Second person pronouns per word.", LIWC),
-    _f("negation", _T, "Negations (neg dependents, Polarity=Neg, no/none/nothing/never...) per "
-       "word.", LIWC),
+    _f(
+        "negation",
+        _T,
+        "Negations (neg dependents, Polarity=Neg, no/none/nothing/never...) per word.",
+        LIWC,
+    ),
     _f("articles", _T, "Articles (PronType=Art) per word.", LIWC),
     _f("past_tense", _T, "Finite verbs in the past tense / finite verbs and modals.", LIWC),
     _f("present_tense", _T, "Finite verbs in the present tense / finite verbs and modals.", LIWC),
@@ -185,10 +308,12 @@ CONTOURS = pa.schema(
     [
         _field("doc_id", pa.string(), "Document id.", False),
         _field("window_idx", pa.int32(), "0-based window number within the document.", False),
-        _field("first_sentence", pa.int32(), "Index of the window's first sentence in the Doc.",
-               False),
-        _field("last_sentence", pa.int32(), "Index of the window's last sentence (inclusive).",
-               False),
+        _field(
+            "first_sentence", pa.int32(), "Index of the window's first sentence in the Doc.", False
+        ),
+        _field(
+            "last_sentence", pa.int32(), "Index of the window's last sentence (inclusive).", False
+        ),
         _field("start_char", pa.int64(), "Character offset where the window starts.", False),
         _field("end_char", pa.int64(), "Character offset where the window ends.", False),
         _field("n_words", pa.int32(), "Words in the window.", False),
@@ -200,8 +325,7 @@ DOCUMENT_FEATURES = pa.schema(
     [
         _field("doc_id", pa.string(), "Document id.", False),
         _field("n_windows", pa.int32(), "Windows in the document.", False),
-        _field("n_sentences", pa.int32(), "Sentences holding at least one non-space token.",
-               False),
+        _field("n_sentences", pa.int32(), "Sentences holding at least one non-space token.", False),
         _field("n_words", pa.int32(), "Words in the document.", False),
         *_feature_fields(tuple(f"__{s}" for s in SUMMARY_STATS)),
     ]
@@ -209,13 +333,20 @@ DOCUMENT_FEATURES = pa.schema(
 
 AUTHOR_FEATURES = pa.schema(
     [
-        _field("author_id", pa.string(), "Author id (raw until the privacy stage provides "
-               "pseudonyms).", False),
+        _field(
+            "author_id",
+            pa.string(),
+            "Author id (raw until the privacy stage provides pseudonyms).",
+            False,
+        ),
         _field("n_documents", pa.int32(), "Documents of the author with contours.", False),
         _field("n_words", pa.int64(), "Words over those documents.", False),
         *[
-            _field(f"{f.name}__mean", pa.float64(),
-                   f"{f.description} (document means weighted by words)")
+            _field(
+                f"{f.name}__mean",
+                pa.float64(),
+                f"{f.description} (document means weighted by words)",
+            )
             for f in FEATURES
         ],
     ]
@@ -251,7 +382,13 @@ def view_sql() -> str:
     )
 
 
-VIEW_PATH = Path(__file__).resolve().parents[1] / "warehouse" / "views" / "feature_catalog.sql"
+VIEW_PATH = (
+    Path(__file__).resolve().parents[1]
+    / "warehouse"
+    / "views"
+    / "analyst"
+    / "20_feature_catalog.sql"
+)
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else VIEW_PATH

@@ -4,9 +4,17 @@ from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataVa
 
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
 from dagster_project.resources import WarehouseResource
+from schemas.annotation import ANNOTATION_TABLES
 from schemas.registry import SCHEMAS
+from schemas.splits import CURATE_TABLES
 
-LAKE_TABLE_KEYS = [AssetKey([zone, table]) for zone, table in SCHEMAS]
+# Tables written by assets named after the table's zone (raw/documents, curated/contours...),
+# plus the warehouse-wide assets that write lake tables under their own names.
+OWN_NAMED = set(ANNOTATION_TABLES) | set(CURATE_TABLES)
+LAKE_TABLE_KEYS = [
+    AssetKey([zone, table]) for zone, table in SCHEMAS if table not in OWN_NAMED
+] + [AssetKey(name) for name in ("splits", "baseline_scores", "annotation_tasks", "annotations",
+                                  "crowd_labels")]
 
 
 @asset(
