@@ -2,8 +2,8 @@
 
 This is the one list analysts read (as the `feature_catalog` DuckDB view, whose SQL file
 `warehouse/views/analyst/20_feature_catalog.sql` is generated from here:
-`python -m schemas.feature_catalog`) and from which the contour tables take their columns. A test keeps it in step with the feature
-modules and the view file.
+`python -m schemas.feature_catalog`) and from which the contour tables take their columns. A
+test keeps it in step with the feature modules and the view file.
 """
 
 from __future__ import annotations
