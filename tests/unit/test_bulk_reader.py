@@ -7,6 +7,7 @@ import gzip
 import json
 import random
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -14,7 +15,8 @@ from assets.ingest import records
 from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
 from assets.ingest.io import CsvBlock, open_csv, open_csv_blocks
 from assets.ingest.readers import pandora, reddit_pushshift
-from assets.ingest.runner import ingest_partition
+from assets.ingest.runner import all_partition_keys, ingest_partition
+from assets.ingest.sample import write_sample_corpora
 from tests.conftest import rows_of
 
 KEYS = ["t1_abc", "", "é", "h_0123_4", "x" * 1000, "a\x1fb", "\x00"]
@@ -203,3 +205,63 @@ def test_when_documents_batch_then_equal_to_document_rows(make_source):
         created_epochs=[1_500_000_000 + i for i in range(5)], contexts=["mbti"] * 5,
     )
     assert batch.to_pylist() == [r for _, r in rows]
+
+
+# Digests of (doc_id, author_id, content_hash, line, time, context) and of the quarantine rows,
+# taken from the row-by-row readers before the bulk paths existed: ids must never change.
+DOCUMENT_DIGESTS = {
+    ("real", "AskMen_submissions.zst"):
+        (13050, "2ca89be4bcfbe6ce9246c6b433cba0d08c29909a70d403f540c2ebb4bac61d30"),
+    ("real", "RC_2005-12.zst"):
+        (955, "1e7253a801ae3ba52f44d961e18ed383b53b6722eca048bed81a6a54ae62afc9"),
+    ("sample", "comments_sample.csv.gz"):
+        (35, "96bb50ab0847fec63b70130d6c5c5718040794bac8441dff194b6ca2e7189e68"),
+    ("sample", "RC_2016-03.zst"):
+        (22, "3efd50dbae459aac3be38c01edb5a7fd6550d849b68f6d66a1a96165698339d1"),
+    ("sample", "RS_2016-03_sample.ndjson"):
+        (12, "5ff1746017f8fa332122fdbe5e0b2c0a2ac6bd5d9869917b62912531d66b42b0"),
+}
+QUARANTINE_DIGESTS = {
+    ("sample", "comments_sample.csv.gz"):
+        (1, "a196abfbe104475768d627db707cecd14948db18f88b8666a87bd6fda5a43a62"),
+    ("sample", "RC_2016-03.zst"):
+        (4, "3fd2b5a247e6b4a76d8284f277dc0d440327bbd93a1ae60351fe2ec1538a5c9c"),
+    ("sample", "RS_2016-03_sample.ndjson"):
+        (1, "7e1761d961295ce560e985e701d111247ac6f064e142e8646d041234fe7f08b4"),
+}
+
+
+def _digests(lake, table: str, row: str, order: str) -> dict[str, tuple[int, str]]:
+    parts = lake.list_parts("raw", table)
+    query = f"""SELECT source_file, count(*), sha256(string_agg({row}, ',' ORDER BY {order}))
+                FROM read_parquet({parts}) GROUP BY ALL"""
+    return {name: (n, digest) for name, n, digest in duckdb.sql(query).fetchall()}
+
+
+@pytest.mark.parametrize("where", ["real", "sample"])
+def test_when_bulk_readers_ingest_then_ids_hashes_and_quarantine_as_before(
+    where, real_corpora, tmp_path, lake
+):
+    corpora = real_corpora
+    if where == "sample":
+        corpora = tmp_path / "sample"
+        write_sample_corpora(str(corpora))
+    for key in all_partition_keys(str(corpora)):
+        if key.startswith(("reddit_pushshift:", "pandora:")):
+            assert ingest_partition(lake, str(corpora), key).failures == []
+    documents = _digests(
+        lake, "documents",
+        "doc_id || '|' || coalesce(author_id, '') || '|' || content_hash || '|' || source_line"
+        " || '|' || coalesce(epoch(created_at)::BIGINT::VARCHAR, '') || '|'"
+        " || coalesce(context, '')",
+        "doc_id, source_line",
+    )
+    quarantine = _digests(lake, "quarantine",
+                          "source_line || '|' || reason || '|' || coalesce(raw_excerpt, '')",
+                          "source_line, reason")
+    for (place, name), expected in DOCUMENT_DIGESTS.items():
+        if place == where:
+            assert documents[name] == expected, name
+    for (place, name), expected in QUARANTINE_DIGESTS.items():
+        if place == where:
+            assert quarantine[name] == expected, name

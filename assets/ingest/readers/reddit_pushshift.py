@@ -113,14 +113,8 @@ def _chunk_items(
     """Quarantine rows and one documents batch for consecutive lines starting at `first_line`.
 
     The hot loop: builtins and constants are bound to locals, and each line either appends one
-    value to each column list or makes one quarantine row."""
-    keys: list[str] = []
-    line_nos: list[int] = []
-    kinds: list[str] = []
-    texts: list[str] = []
-    authors: list[str | None] = []
-    created_at: list[int | None] = []
-    contexts: list[str | None] = []
+    tuple (transposed into columns once per chunk) or makes one quarantine row."""
+    docs: list[tuple[str, int, str, str, str | None, int | None, str | None]] = []
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     epoch_seconds = records.epoch_seconds
     for line_no, line in enumerate(lines, start=first_line):
@@ -137,47 +131,51 @@ def _chunk_items(
                 excerpt=line.rstrip(b"\r\n"),
             )
             continue
-        body = obj.get("body")
+        get = obj.get
+        body = get("body")
         if body.__class__ is str:
             if body in REMOVED:
                 continue
             kind, prefix, text = "comment", "t1_", body
-        elif isinstance(obj.get("title"), str):
-            text = _submission_text(obj["title"], obj.get("selftext"))
+        elif isinstance(get("title"), str):
+            text = _submission_text(obj["title"], get("selftext"))
             kind, prefix = "submission", "t3_"
         else:
             yield records.quarantine(source, line=line_no, reason="neither body nor title",
                                      excerpt=line)
             continue
-        record_id = obj.get("id")
+        record_id = get("id")
         if record_id is None or record_id == "":
             yield records.quarantine(source, line=line_no, reason=f"{kind} without id",
                                      excerpt=line)
             continue
-        if not text.strip():
+        if not text or text.isspace():  # `not text.strip()` without copying the text
             yield records.quarantine(source, line=line_no, reason=f"empty {kind} text",
                                      excerpt=line)
             continue
-        username = obj.get("author")
+        username = get("author")
         author = None
         if username.__class__ is str and username not in DELETED_AUTHORS:
             author = PLATFORM_PREFIX + username  # ids.author_id(PLATFORM, username), inlined
-            flair = obj.get("author_flair_text")
+            flair = get("author_flair_text")
             if flair:
                 flairs.see(username, author, flair, line_no, line)
-        created = obj.get("created_utc")
-        subreddit = obj.get("subreddit")
+        created = get("created_utc")
+        subreddit = get("subreddit")
         rid = record_id if record_id.__class__ is str else str(record_id)
-        keys.append(rid if rid.startswith(prefix) else prefix + rid)  # _natural_key, inlined
-        line_nos.append(line_no)
-        kinds.append(kind)
-        texts.append(text)
-        authors.append(author)
-        created_at.append(created if created.__class__ is int and 0 <= created < MAX_EPOCH
-                          else epoch_seconds(created))
-        # A subreddit that is not a string (never seen in real dumps) is dropped, not fatal.
-        contexts.append(subreddit if subreddit.__class__ is str else None)
-    if keys:
+        docs.append((
+            rid if rid.startswith(prefix) else prefix + rid,  # _natural_key, inlined
+            line_no,
+            kind,
+            text,
+            author,
+            created if created.__class__ is int and 0 <= created < MAX_EPOCH
+            else epoch_seconds(created),
+            # A subreddit that is not a string (never seen in real dumps) is dropped, not fatal.
+            subreddit if subreddit.__class__ is str else None,
+        ))
+    if docs:
+        keys, line_nos, kinds, texts, authors, created_at, contexts = zip(*docs, strict=True)
         yield "documents", records.documents_batch(
             source, natural_keys=keys, lines=line_nos, kinds=kinds, texts=texts,
             author_ids=authors, created_epochs=created_at, contexts=contexts,
