@@ -57,7 +57,7 @@ def document_id(corpus: str, natural_key: str) -> str:
 def documents_batch(
     source: SourceFile,
     *,
-    natural_keys: Iterable[str],
+    natural_keys: Iterable[str] | pa.Array,
     lines: Sequence[int] | pa.Array,
     kinds: Sequence[str] | pa.Array | str,
     texts: Sequence[str] | pa.Array,

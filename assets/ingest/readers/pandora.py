@@ -299,14 +299,15 @@ def _block_items(
     count as whitespace, and what `float()` accepts as a time."""
     table, lines = block.table, block.lines
     body = table.column(at.body).chunk(0)
-    removed = pc.is_in(body, value_set=pa.array(sorted(REMOVED)))
+    removed = pc.or_(pc.equal(body, "[deleted]"), pc.equal(body, "[removed]"))  # = REMOVED
     blank = pc.match_substring_regex(body, BLANK)
     for i in pc.indices_nonzero(pc.and_not(blank, removed)).to_pylist():
         values = [column[i].as_py() for column in table.columns]
         yield records.quarantine(source, line=lines[i].as_py(), reason="empty comment text",
                                  excerpt=csv_excerpt(values))
     keep = pc.invert(pc.or_(removed, blank))
-    table, lines, body = table.filter(keep), lines.filter(keep), body.filter(keep)
+    if not pc.all(keep).as_py():
+        table, lines, body = table.filter(keep), lines.filter(keep), body.filter(keep)
     if table.num_rows == 0:
         return
     username = py_strip(table.column(at.author).chunk(0))
@@ -337,7 +338,7 @@ def _block_items(
 def _block_keys(
     table: pa.Table, at: _CommentColumns, username: pa.Array, created: pa.Array, body: pa.Array,
     seen: dict[str, int],
-) -> list[str]:
+) -> list[str] | pa.Array:
     """Natural keys in record order: `t1_<id>`, or the occurrence-counted hash key."""
     if at.id is None:
         ids = [""] * table.num_rows
@@ -347,7 +348,10 @@ def _block_keys(
             pc.starts_with(stripped, "t1_"), stripped,
             pc.binary_join_element_wise(pa.scalar("t1_"), stripped, ""),
         )
-        ids = pc.if_else(pc.equal(stripped, ""), "", prefixed).to_pylist()
+        keys = pc.if_else(pc.equal(stripped, ""), "", prefixed)
+        if pc.all(pc.not_equal(stripped, "")).as_py():
+            return keys  # every record has its id: no Python string per key
+        ids = keys.to_pylist()
     missing = [i for i, key in enumerate(ids) if not key]
     if missing:
         picks = pa.array(missing)
