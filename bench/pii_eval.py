@@ -152,6 +152,19 @@ def load_social() -> tuple[list[Example], list[str]]:
     return examples, known
 
 
+def load_reviewed(warehouse_dir: str) -> list[Example]:
+    """Spans Label Studio reviewers marked in curated text (misses of the anonymiser)."""
+    from assets.lake import Lake
+    from assets.privacy.review import reviewed_texts
+
+    examples = []
+    for item in reviewed_texts(Lake.at(warehouse_dir)):
+        tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+", item.text)
+                  if not any(s < m.end() and m.start() < e for _, s, e in item.spans)]
+        examples.append(Example(item.text, list(item.spans), [], tokens))
+    return examples
+
+
 def covered(text: str, start: int, end: int, predicted: list[tuple[str, int, int]]) -> bool:
     needed = {i for i in range(start, end) if text[i].isalnum()}
     for _, s, e in predicted:
@@ -322,6 +335,8 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=0,
                         help="also run on the first N documents of real corpus slices")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--reviewed", metavar="WAREHOUSE_DIR", default=None,
+                        help="also score the spans Label Studio reviewers marked in curated text")
     args = parser.parse_args()
 
     import spacy
@@ -338,6 +353,9 @@ def main() -> None:
         "social": ("pii_social (ours)", social[: args.limit],
                    {"PERSON", "LOCATION", *STRUCTURED}),
     }
+    if args.reviewed:
+        datasets["reviewed"] = ("Label Studio PII review", load_reviewed(args.reviewed),
+                                {"PERSON", "LOCATION", *STRUCTURED})
     results = []
     for key, (name, examples, labelled) in datasets.items():
         if args.only and key != args.only:
