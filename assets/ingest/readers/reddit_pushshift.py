@@ -164,7 +164,7 @@ def _chunk_items(
         subreddit = get("subreddit")
         rid = record_id if record_id.__class__ is str else str(record_id)
         docs.append((
-            rid if rid.startswith(prefix) else prefix + rid,  # _natural_key, inlined
+            rid if rid.startswith(prefix) else prefix + rid,  # Reddit fullname; some dumps have it
             line_no,
             kind,
             text,
