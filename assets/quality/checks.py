@@ -1,10 +1,11 @@
-"""Great Expectations suites as Dagster asset checks on the raw tables.
+"""Great Expectations suites as Dagster asset checks on every warehouse table.
 
 dagster-ge targets GX 0.x, so GX 1.x is wired here by hand: each table gets one multi-check that
 validates once and reports two results, `integrity` (blocking: a failure stops every downstream
-asset of the partition) and `quality` (warnings such as the quarantine share). The checks are
-partitioned like the ingest assets, so a run validates only the partition it wrote, plus the
-whole-table aggregates that DuckDB computes cheaply across all parts.
+asset of the partition) and `quality` (warnings such as the quarantine share). Checks on
+partitioned assets are partitioned like them, so a run validates only the partition it wrote,
+plus the whole-table aggregates that DuckDB computes cheaply across all parts; checks on the
+warehouse-wide tables (`author_features`, `splits`) validate the whole table.
 """
 
 from collections.abc import Iterator
@@ -27,10 +28,14 @@ from schemas.tables import RAW_TABLES
 
 
 def gx_checks(
-    table: str, asset_key: AssetKey, partitions_def: PartitionsDefinition | None = None
+    table: str,
+    asset_key: AssetKey,
+    partitions_def: PartitionsDefinition | None = None,
+    zone: str = "raw",
 ) -> AssetChecksDefinition:
-    """Integrity and quality checks of one table's suite, `schemas/expectations/<table>.yaml`."""
-    suite = load_suite(table)
+    """Integrity and quality checks of one table's suite,
+    `schemas/expectations/<zone>/<table>.yaml`."""
+    suite = load_suite(table, zone)
     specs = [
         AssetCheckSpec("integrity", asset=asset_key, blocking=True, partitions_def=partitions_def,
                        description=f"Blocking GX expectations of `{table}`: keys, types, values."),
@@ -64,5 +69,17 @@ def _result(
 
 RAW_CHECKS = [gx_checks(t, AssetKey(["raw", t]), source_partitions) for t in RAW_TABLES]
 
+# Written per source partition by the privacy and contours stages.
+CURATED_PARTITIONED = ("documents", "utterances", "authors", "labels", "quarantine", "contours",
+                       "document_features")
+CURATED_CHECKS = [
+    *(gx_checks(t, AssetKey(["curated", t]), source_partitions, zone="curated")
+      for t in CURATED_PARTITIONED),
+    # Warehouse-wide: rebuilt from all partitions at once. The splits asset's key has no zone
+    # prefix (it is `splits`), though its table lives in the curated zone.
+    gx_checks("author_features", AssetKey(["curated", "author_features"]), zone="curated"),
+    gx_checks("splits", AssetKey(["splits"]), zone="curated"),
+]
+
 ASSETS: list = []
-CHECKS = RAW_CHECKS
+CHECKS = [*RAW_CHECKS, *CURATED_CHECKS]

@@ -16,8 +16,9 @@ importing and configuring GX costs seconds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
 # Never echo values of these columns into check metadata: they hold raw text or real names.
 SENSITIVE_COLUMNS = frozenset({"text", "username", "speaker", "raw_excerpt", "stage_directions"})
 MAX_EXAMPLES = 5
+# The column a `for_columns` rule is validated on: every matching column stacked.
+STACKED = "value"
 
 
 # --- suite specifications ---------------------------------------------------------------------
@@ -44,15 +47,25 @@ MAX_EXAMPLES = 5
 
 @dataclass(frozen=True)
 class ExpectationSpec:
-    """One expectation: its GX snake-case type, keyword arguments and whether it blocks."""
+    """One expectation: its GX snake-case type, keyword arguments and whether it blocks.
+
+    A spec with `columns` comes from a `for_columns` entry (`template` is its pattern): it is
+    validated once over the values of all those columns stacked into one `value` column, so a
+    rule over 250 feature columns costs one GX expectation, not 250."""
 
     type: str
     kwargs: dict[str, Any]
     blocking: bool = True
+    template: str | None = None
+    columns: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         target = self.kwargs.get("column") or ",".join(self.kwargs.get("column_list", []))
+        if self.template is not None:
+            target = self.template
+        elif not target and "column_A" in self.kwargs:
+            target = f"{self.kwargs['column_A']},{self.kwargs['column_B']}"
         condition = self.kwargs.get("row_condition")
         suffix = f" where {condition}" if condition else ""
         return f"{self.type}({target}){suffix}"
@@ -75,21 +88,38 @@ class SuiteSpec:
     aggregates: tuple[AggregateSpec, ...] = ()
 
 
-def load_suite(table: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
-    """Read `<table>.yaml` and prepend the contract-derived column-set and type expectations."""
-    raw = yaml.safe_load((suites_dir / f"{table}.yaml").read_text())
-    schema = table_schema(raw.get("zone", "raw"), raw["table"])
-    row_level = contract_expectations(schema) + [_spec(e) for e in raw.get("expectations", [])]
+def load_suite(table: str, zone: str = "raw", suites_dir: Path = SUITES_DIR) -> SuiteSpec:
+    """Read `<zone>/<table>.yaml` and prepend the contract-derived column-set and type
+    expectations; entries with `for_columns` expand to one expectation per matching column."""
+    raw = yaml.safe_load((suites_dir / zone / f"{table}.yaml").read_text())
+    if (raw.get("zone"), raw.get("table")) != (zone, table):
+        raise ValueError(f"{zone}/{table}.yaml declares {raw.get('zone')}.{raw.get('table')}")
+    schema = table_schema(zone, table)
+    row_level = contract_expectations(schema) + [
+        s for e in raw.get("expectations", []) for s in _specs(e, schema)
+    ]
     aggregates = tuple(
         AggregateSpec(a["name"], a["sql"], tuple(_spec(e) for e in a["expectations"]))
         for a in raw.get("aggregates", [])
     )
-    return SuiteSpec(raw["table"], raw.get("zone", "raw"), tuple(row_level), aggregates)
+    return SuiteSpec(table, zone, tuple(row_level), aggregates)
 
 
-def suite_tables(suites_dir: Path = SUITES_DIR) -> list[str]:
-    """Every table with a suite, in name order."""
-    return sorted(p.stem for p in suites_dir.glob("*.yaml"))
+def suite_tables(suites_dir: Path = SUITES_DIR) -> list[tuple[str, str]]:
+    """Every (zone, table) with a suite, in name order."""
+    return sorted((p.parent.name, p.stem) for p in suites_dir.glob("*/*.yaml"))
+
+
+def _specs(entry: dict[str, Any], schema: pa.Schema) -> list[ExpectationSpec]:
+    """One entry's expectation; `for_columns` names the contract columns it covers by pattern."""
+    pattern = entry.get("for_columns")
+    if pattern is None:
+        return [_spec(entry)]
+    columns = tuple(name for name in schema.names if re.search(pattern, name))
+    if not columns:
+        raise ValueError(f"for_columns {pattern!r} matches no column")
+    spec = _spec(entry | {"kwargs": {"column": STACKED, **entry.get("kwargs", {})}})
+    return [replace(spec, template=pattern, columns=columns)]
 
 
 def _spec(entry: dict[str, Any]) -> ExpectationSpec:
@@ -269,7 +299,21 @@ class GXRunner:
 
     def validate(self, name: str, frame: pd.DataFrame, specs: Sequence[ExpectationSpec],
                  outcomes: list[Outcome]) -> None:
-        """Validate one in-memory frame and add its results to `outcomes` (same order as specs)."""
+        """Validate one in-memory frame and add its results to `outcomes` (same order as specs).
+
+        Plain specs run as one suite on the frame; each `for_columns` spec runs on its columns
+        stacked into one."""
+        plain = [(s, o) for s, o in zip(specs, outcomes, strict=True) if not s.columns]
+        if plain:
+            self._validate(name, frame, [s for s, _ in plain], [o for _, o in plain])
+        for index, (spec, outcome) in enumerate(zip(specs, outcomes, strict=True)):
+            if spec.columns:
+                stacked = pd.DataFrame({STACKED: pd.concat(
+                    [frame[c] for c in spec.columns if c in frame], ignore_index=True)})
+                self._validate(f"{name}__columns_{index}", stacked, [spec], [outcome])
+
+    def _validate(self, name: str, frame: pd.DataFrame, specs: Sequence[ExpectationSpec],
+                  outcomes: Sequence[Outcome]) -> None:
         suite = self.build_suite(name, specs)
         batch = self._batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format="SUMMARY")

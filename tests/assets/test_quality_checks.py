@@ -8,7 +8,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.ingest.assets import raw_tables
-from assets.quality.checks import CHECKS
+from assets.quality.checks import RAW_CHECKS
 from dagster_project.partitions import source_partitions
 from dagster_project.resources import CorporaResource, WarehouseResource
 
@@ -27,7 +27,7 @@ def run(instance: DagsterInstance, tmp_path: Path, csv: str):
     family.mkdir(parents=True, exist_ok=True)
     (family / "e.csv").write_text(csv)
     return materialize(
-        [raw_tables, *CHECKS], partition_key="essays", instance=instance, raise_on_error=False,
+        [raw_tables, *RAW_CHECKS], partition_key="essays", instance=instance, raise_on_error=False,
         resources={"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
                    "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora"))},
     )
@@ -73,7 +73,7 @@ def test_when_integrity_fails_then_downstream_assets_of_the_partition_do_not_run
     lake.write_part("raw", "documents", "essays", "planted_copy",
                     pq.read_table(part).replace_schema_metadata(None))
     result = materialize(
-        [raw_tables, downstream, *CHECKS], partition_key="essays", instance=instance,
+        [raw_tables, downstream, *RAW_CHECKS], partition_key="essays", instance=instance,
         raise_on_error=False,
         resources={"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
                    "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora"))},
@@ -82,3 +82,19 @@ def test_when_integrity_fails_then_downstream_assets_of_the_partition_do_not_run
               for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == [("documents", "integrity", 1)]
     assert result.asset_materializations_for_node("downstream") == []
+
+
+def test_when_definitions_load_then_every_suite_guards_an_existing_asset_with_blocking_integrity():
+    from assets.quality import gx
+    from assets.quality.checks import CHECKS
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    specs = [spec for check in CHECKS for spec in check.check_specs]
+    guarded = {spec.asset_key for spec in specs}
+    assert guarded <= set(graph.get_all_asset_keys())
+    assert len(guarded) == len(gx.suite_tables())
+    for spec in specs:
+        assert spec.blocking == (spec.name == "integrity"), spec.key
+        node = graph.get(spec.asset_key)
+        assert spec.partitions_def == node.partitions_def, spec.key

@@ -79,7 +79,7 @@ def test_when_author_or_text_in_two_splits_then_leak_aggregate_fails(lake: Lake)
          "content_hash": "h1", "split": "dev"},
     ]
     lake.write_part("curated", "splits", "c", "splits", pa.Table.from_pylist(rows, schema=SPLITS))
-    summary = gx.validate_table(lake, gx.load_suite("splits"))
+    summary = gx.validate_table(lake, gx.load_suite("splits", "curated"))
     failed = {o.label.split(": ")[1]: o.observed_value for o in summary.failures()}
     assert failed == {"expect_column_max_to_be_between(groups_in_two_splits)": 1,
                       "expect_column_max_to_be_between(texts_in_two_splits)": 1}
