@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.tables import TableContract
+from schemas.tables import TableContract, documented_field
 
-
-def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
-    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+_field = documented_field
 
 
 _PROJECT = _field("project", pa.string(), "Labelling project: big5, mbti or pii_review.", False)

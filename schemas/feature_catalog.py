@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from schemas.tables import TableContract
+from schemas.tables import TableContract, documented_field
 
 LU_2010 = (
     "Lu, X. (2010). Automatic analysis of syntactic complexity in second language writing. "
@@ -292,8 +292,7 @@ BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 SUMMARY_STATS = ("mean", "sd", "min", "max", "slope")
 
 
-def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
-    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+_field = documented_field
 
 
 def _feature_fields(suffixes: tuple[str, ...] = ("",)) -> list[pa.Field]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from schemas.tables import TableContract
+from schemas.tables import TableContract, documented_field
 
 SPLIT_NAMES = ("train", "dev", "test")
 
 
-def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
-    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+_field = documented_field
 
 
 SPLITS = pa.schema(

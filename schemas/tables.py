@@ -12,8 +12,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 
-def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+def documented_field(
+    name: str, type_: pa.DataType, doc: str, nullable: bool = True
+) -> pa.Field:
+    """A field whose description travels with it (UI metadata, README, views)."""
     return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+
+
+_field = documented_field
 
 
 DOCUMENT_KINDS = ("essay", "post", "comment", "submission", "tweet", "dialogue")

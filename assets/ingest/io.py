@@ -185,15 +185,7 @@ def open_csv(
             raise SourceUnreadable(source, "empty file: no header row") from None
         except csv.Error as error:
             raise SourceUnreadable(source, f"unparseable header: {error}") from None
-        names = [h.strip().lower() if casefold else h.strip() for h in header]
-        missing = required - set(names)
-        if missing:
-            raise SourceUnreadable(
-                source, f"missing required column(s) {sorted(missing)}; header is {header}"
-            )
-        columns: dict[str, int] = {}
-        for position, name in enumerate(names):
-            columns.setdefault(name, position)  # first of duplicated names wins
+        names, columns = _header_columns(source, header, required, casefold)
 
         def rows() -> Iterator[CsvRow]:
             width = len(names)
@@ -214,6 +206,22 @@ def open_csv(
                 yield start, values, None
 
         yield columns, rows()
+
+
+def _header_columns(
+    source: SourceFile, header: list[str], required: set[str], casefold: bool
+) -> tuple[list[str], dict[str, int]]:
+    """Column names and positions; a missing required column makes the whole file unreadable."""
+    names = [h.strip().lower() if casefold else h.strip() for h in header]
+    missing = required - set(names)
+    if missing:
+        raise SourceUnreadable(
+            source, f"missing required column(s) {sorted(missing)}; header is {header}"
+        )
+    columns: dict[str, int] = {}
+    for position, name in enumerate(names):
+        columns.setdefault(name, position)  # first of duplicated names wins
+    return names, columns
 
 
 def csv_excerpt(values: list[str], delimiter: str = ",") -> str:
@@ -315,15 +323,7 @@ def open_csv_blocks(
     with open_binary(source) as stream:
         cursor = _ByteCursor(stream)
         header, header_lines = _csv_header(source, cursor, delimiter)
-        names = [h.strip().lower() if casefold else h.strip() for h in header]
-        missing = required - set(names)
-        if missing:
-            raise SourceUnreadable(
-                source, f"missing required column(s) {sorted(missing)}; header is {header}"
-            )
-        columns: dict[str, int] = {}
-        for position, name in enumerate(names):
-            columns.setdefault(name, position)  # first of duplicated names wins
+        names, columns = _header_columns(source, header, required, casefold)
         items = prefetched(
             _csv_items(cursor, len(names), delimiter, header_lines + 1, block_bytes)
         )
