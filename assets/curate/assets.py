@@ -82,7 +82,12 @@ def _write_scores(lake: Lake, dataset: str, scores: list[dict]) -> None:
                     pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
 
 
-@asset(deps=[splits, baseline_scores, *FEATURE_INPUTS], group_name="curate", kinds={"parquet"})
+# The card reports crowd agreement from the annotations, when the annotation job has run.
+ANNOTATIONS = AssetKey(["annotations"])
+
+
+@asset(deps=[splits, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS], group_name="curate",
+       kinds={"parquet"})
 def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled."""
     lake = warehouse.lake()

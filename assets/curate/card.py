@@ -86,7 +86,8 @@ def write_card(
     if contour:
         figures.append(contour)
     text = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
-                       _label_provenance(lake, con, dataset, zone))
+                       _label_provenance(lake, con, dataset, zone),
+                       crowd_agreement(lake, con, dataset, zone))
     with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
         handle.write(text.encode())
     return figures
@@ -199,6 +200,41 @@ def _label_provenance(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
         GROUP BY ALL ORDER BY ALL""").fetchall()
 
 
+def crowd_agreement(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
+                    zone: str = "curated") -> dict[str, dict[str, Any]]:
+    """Krippendorff's alpha per labelling project and trait over the dataset's crowd annotations
+    (`curated/annotations`), as `annotation.aggregate.agreement_summary` gives it; empty when
+    nobody has annotated this dataset's documents."""
+    from annotation.aggregate import aggregate, agreement_summary
+
+    if not lake.list_parts(zone, "annotations"):
+        return {}
+    rel = table_relation(lake, zone, "annotations", table_schema)
+    where = "true" if dataset == POOLED else "corpus = $1"
+    params = [] if dataset == POOLED else [dataset]
+    frame = con.execute(f"""SELECT annotation_id, project, doc_id, corpus, annotator, field, value
+        FROM {rel} WHERE project IN ('big5', 'mbti') AND {where}
+        ORDER BY annotation_id, field, value""", params).df()
+    return agreement_summary(aggregate(frame)) if len(frame) else {}
+
+
+def agreement_table(agreement: dict[str, dict[str, Any]]) -> list[str]:
+    """The card's agreement table: one row per project and trait."""
+    if not agreement:
+        return ["No crowd annotations of these documents yet: no agreement to report."]
+    lines = ["Inter-annotator agreement of the crowd annotations (Krippendorff's alpha; ordinal "
+             "distance for -1/0/1 ratings, nominal for MBTI poles; '–' where alpha is undefined, "
+             "e.g. every vote the same). Items with low agreement are re-queued for more "
+             "annotators.", "",
+             "| project | trait | alpha | level | items | votes | mean item agreement |",
+             "|---|---|---:|---|---:|---:|---:|"]
+    for key, row in sorted(agreement.items()):
+        project, trait = key.split("/", 1)
+        lines.append(f"| {project} | {trait} | {_fmt(row['alpha'])} | {row['level']} | "
+                     f"{row['items']} | {row['votes']} | {_fmt(row['mean_item_agreement'])} |")
+    return lines
+
+
 def _fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "–"
@@ -217,6 +253,7 @@ def render_card(
     figures: list[str],
     baselines: list[dict[str, Any]],
     provenance: list[tuple[str, str, int]],
+    agreement: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     corpora = [c for (c,) in con.execute(
         "SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
@@ -276,10 +313,9 @@ def render_card(
               "documents.", "", "| scheme | source | labels |", "|---|---|---:|"]
     lines += [f"| {scheme} | {source} | {n} |" for scheme, source, n in provenance]
     crowd = sum(n for _, source, n in provenance if source in ("crowd_aggregate", "annotator"))
-    lines += ["", f"Crowd/annotator labels in this export: {crowd}." + (
-        " Inter-annotator agreement is reported by the annotation stage (Krippendorff's alpha "
-        "per task) and is not re-derived here." if crowd else
-        " None: no crowd agreement to report."),
+    lines += ["", f"Crowd/annotator labels in this export: {crowd}.", "",
+              "### Crowd agreement", ""] + agreement_table(agreement or {})
+    lines += [
         "", "## Preprocessing and PII handling", "",
         "Texts come from the curated zone: personal names, contact details, user handles and "
         "known usernames are replaced by typed placeholders by the privacy stage, and author "

@@ -130,3 +130,34 @@ def read_train_doc(lake: Lake) -> str:
 
     rows = read_splits(lake, "essays").to_pylist()
     return next(r["doc_id"] for r in rows if r["split"] == "train")
+
+
+def annotation_rows(ratings: dict[str, list[int]], project: str = "big5",
+                    corpus: str = "essays") -> list[dict]:
+    """One row per annotator and document: `ratings[field][k]` is document k // 3's rating by
+    annotator k % 3."""
+    rows = []
+    for field, values in ratings.items():
+        for k, value in enumerate(values):
+            rows.append({"annotation_id": 1000 * (k % 3) + k // 3, "project": project,
+                         "task_id": k // 3, "doc_id": f"essays_{k // 3}", "corpus": corpus,
+                         "annotator": f"ann_{k % 3:016x}", "field": field, "value": str(value)})
+    return rows
+
+
+def test_when_crowd_annotated_then_card_reports_alpha_per_project_and_trait(curated: Lake):
+    import pyarrow as pa
+
+    from schemas.annotation import ANNOTATIONS
+
+    ratings = {"EXT": [1, 1, 1, -1, -1, -1, 0, 0, 0, 1, 1, 1],  # full agreement: alpha 1
+               "NEU": [1, -1, 0, -1, 1, 0, 0, 1, -1, 1, 0, -1]}  # every item split three ways
+    curated.write_part("curated", "annotations", "essays", "big5",
+                       pa.Table.from_pylist(annotation_rows(ratings), schema=ANNOTATIONS))
+    card = Path(export_dataset(curated, "essays").path, "README.md").read_text()
+    section = card[card.index("### Crowd agreement"):card.index("## Preprocessing")]
+    assert "| big5 | EXT | 1.000 | ordinal | 4 | 12 | 1.000 |" in section
+    neu = next(line for line in section.splitlines() if line.startswith("| big5 | NEU |"))
+    assert float(neu.split("|")[3]) < 0
+    friends = Path(export_dataset(curated, "friends").path, "README.md").read_text()
+    assert "No crowd annotations of these documents yet" in friends
