@@ -79,6 +79,9 @@ CURATED_CHECKS = [
     # prefix (it is `splits`), though its table lives in the curated zone.
     gx_checks("author_features", AssetKey(["curated", "author_features"]), zone="curated"),
     gx_checks("splits", AssetKey(["splits"]), zone="curated"),
+    # The annotation loop's tables, written by assets named after them.
+    gx_checks("annotation_tasks", AssetKey(["annotation_tasks"]), zone="curated"),
+    gx_checks("annotations", AssetKey(["annotations"]), zone="curated"),
 ]
 
 ASSETS: list = []

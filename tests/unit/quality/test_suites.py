@@ -75,6 +75,17 @@ GOOD: dict[str, list[dict[str, Any]]] = {
         {"corpus": "essays", "source_file": "e.csv", "source_line": 7, "reason": "empty text",
          "raw_excerpt": ""}
     ],
+    "curated.annotation_tasks": [
+        {"external_key": f"big5:d{i}", "project": "big5", "project_id": 1, "task_id": i,
+         "doc_id": f"d{i}", "corpus": "friends", "pushed_at": None}
+        for i in range(3)
+    ],
+    "curated.annotations": [
+        {"annotation_id": i, "project": "big5", "task_id": 1, "doc_id": "d1",
+         "corpus": "friends", "annotator": f"ann_{i:016x}", "field": "EXT", "value": "1",
+         "lead_time": 12.5, "created_at": None, "updated_at": None}
+        for i in range(3)
+    ],
     "curated.splits": [
         {"doc_id": f"d{i}", "corpus": "essays", "group_id": f"g{i}", "anchor_group_id": f"g{i}",
          "content_hash": f"{i:064x}", "stratum": "EXT=y", "split": s}
@@ -174,6 +185,18 @@ def label_row(**changes: Any) -> pd.DataFrame:
 
 # (table, expectation label prefix, bad frame)
 CASES: list[tuple[str, str, Callable[[], pd.DataFrame]]] = [
+    ("curated.annotation_tasks", "expect_column_values_to_be_unique(external_key)",
+     lambda: duplicated("curated.annotation_tasks")),
+    ("curated.annotation_tasks", "expect_column_values_to_not_be_null(doc_id)",
+     lambda: with_row("curated.annotation_tasks", doc_id=None)),
+    ("curated.annotation_tasks", "expect_column_values_to_be_in_set(project)",
+     lambda: with_row("curated.annotation_tasks", project="sentiment")),
+    ("curated.annotations", "expect_column_values_to_not_be_null(annotation_id)",
+     lambda: with_row("curated.annotations", annotation_id=None)),
+    ("curated.annotations", "expect_column_values_to_match_regex(annotator)",
+     lambda: with_row("curated.annotations", annotator="jane@example.com")),
+    ("curated.annotations", "expect_column_values_to_be_between(lead_time)",
+     lambda: with_row("curated.annotations", lead_time=-3.0)),
     ("raw.documents", "expect_table_columns_to_match_set",
      lambda: frame("raw.documents", GOOD["raw.documents"]).drop(columns=["context"])),
     ("raw.documents", "expect_column_values_to_be_of_type(source_line)",
