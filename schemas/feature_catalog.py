@@ -70,7 +70,7 @@ _S, _R, _L, _D, _A, _T = (
     "affect",
     "style",
 )
-_EMOTIONS = (
+EMOLEX_AFFECTS = (
     "anger",
     "anticipation",
     "disgust",
@@ -255,7 +255,7 @@ FEATURES: tuple[Feature, ...] = (
             EMOLEX,
             "nrc_emolex",
         )
-        for e in _EMOTIONS
+        for e in EMOLEX_AFFECTS
     ),
     _f(
         "vader_compound",

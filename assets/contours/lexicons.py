@@ -18,18 +18,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-EMOLEX_AFFECTS = (
-    "anger",
-    "anticipation",
-    "disgust",
-    "fear",
-    "joy",
-    "sadness",
-    "surprise",
-    "trust",
-    "positive",
-    "negative",
-)
+from schemas.feature_catalog import EMOLEX_AFFECTS as CATALOG_EMOLEX_AFFECTS
+
+# The catalogue names the EmoLex categories; the loader reads exactly those.
+EMOLEX_AFFECTS = CATALOG_EMOLEX_AFFECTS
 
 
 @dataclass(frozen=True)

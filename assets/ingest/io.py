@@ -127,12 +127,7 @@ def iter_csv_records(
     file could be ingested."""
     with open_text_lines(source) as lines:
         reader = csv.reader(lines, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise SourceUnreadable(source, "empty file: no header row") from None
-        except csv.Error as error:
-            raise SourceUnreadable(source, f"unparseable header: {error}") from None
+        header = _first_row(source, reader)
         header = [h.strip() for h in header]
         missing = required - set(header)
         if missing:
@@ -179,12 +174,7 @@ def open_csv(
     when a required column is missing, since then no row could be ingested."""
     with open_text_lines(source) as lines:
         reader = csv.reader(lines, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise SourceUnreadable(source, "empty file: no header row") from None
-        except csv.Error as error:
-            raise SourceUnreadable(source, f"unparseable header: {error}") from None
+        header = _first_row(source, reader)
         names, columns = _header_columns(source, header, required, casefold)
 
         def rows() -> Iterator[CsvRow]:
@@ -206,6 +196,16 @@ def open_csv(
                 yield start, values, None
 
         yield columns, rows()
+
+
+def _first_row(source: SourceFile, reader) -> list[str]:
+    """The header row; a file without one cannot be ingested at all."""
+    try:
+        return next(reader)
+    except StopIteration:
+        raise SourceUnreadable(source, "empty file: no header row") from None
+    except csv.Error as error:
+        raise SourceUnreadable(source, f"unparseable header: {error}") from None
 
 
 def _header_columns(
