@@ -127,31 +127,14 @@ def iter_csv_records(
     file could be ingested."""
     with open_text_lines(source) as lines:
         reader = csv.reader(lines, delimiter=delimiter)
-        header = _first_row(source, reader)
-        header = [h.strip() for h in header]
-        missing = required - set(header)
-        if missing:
-            raise SourceUnreadable(
-                source, f"missing required column(s) {sorted(missing)}; header is {header}"
-            )
-        while True:
-            start = reader.line_num + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield start, {"__error__": f"malformed CSV: {error}"}, ""
-                continue
-            if not values:
-                continue  # blank line between records
-            excerpt = ",".join(values)[:200]
-            if len(values) != len(header):
-                yield start, {
-                    "__error__": f"expected {len(header)} fields, found {len(values)}"
-                }, excerpt
-                continue
-            yield start, dict(zip(header, values, strict=True)), excerpt
+        header = [h.strip() for h in _first_row(source, reader)]
+        _header_columns(source, header, required, casefold=False)
+        for start, values, error in _csv_rows(reader, len(header)):
+            excerpt = csv_excerpt(values)
+            if error:
+                yield start, {"__error__": error}, excerpt
+            else:
+                yield start, dict(zip(header, values, strict=True)), excerpt
 
 
 CsvRow = tuple[int, list[str], str | None]
@@ -177,25 +160,27 @@ def open_csv(
         header = _first_row(source, reader)
         names, columns = _header_columns(source, header, required, casefold)
 
-        def rows() -> Iterator[CsvRow]:
-            width = len(names)
-            while True:
-                start = reader.line_num + 1
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as error:
-                    yield start, [], f"malformed CSV: {error}"
-                    continue
-                if not values:
-                    continue  # blank line between records
-                if len(values) != width:
-                    yield start, values, f"expected {width} fields, found {len(values)}"
-                    continue
-                yield start, values, None
+        yield columns, _csv_rows(reader, len(names))
 
-        yield columns, rows()
+
+def _csv_rows(reader, width: int) -> Iterator[CsvRow]:
+    """Records with their first line number; a malformed row or a wrong field count carries
+    its reason (and whatever values were read) instead of stopping the file."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield start, [], f"malformed CSV: {error}"
+            continue
+        if not values:
+            continue  # blank line between records
+        if len(values) != width:
+            yield start, values, f"expected {width} fields, found {len(values)}"
+            continue
+        yield start, values, None
 
 
 def _first_row(source: SourceFile, reader) -> list[str]:
