@@ -6,17 +6,11 @@ import os
 import sys
 from pathlib import Path
 
-from dagster_project.run_all import ensure_dagster_home
-from dagster_project.settings import ensure_pseudonym_key, load_settings
+from dagster_project.settings import prepare_dagster_home
 
 
 def main() -> int:
-    load_settings()
-    ensure_pseudonym_key()
-    home = Path(os.environ["DAGSTER_HOME"]).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    ensure_dagster_home(home)
-    os.environ["DAGSTER_HOME"] = str(home)
+    prepare_dagster_home()
     dagster = Path(sys.executable).with_name("dagster")
     port = os.environ.get("DAGSTER_PORT", "3000")
     args = [str(dagster), "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", port]

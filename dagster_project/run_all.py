@@ -9,39 +9,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import duckdb
 
 
 def _prepare_environment() -> tuple[str, bool]:
-    from dagster_project.settings import ensure_pseudonym_key, load_settings
+    from dagster_project.settings import prepare_dagster_home
 
-    load_settings()
-    ensure_pseudonym_key()
+    prepare_dagster_home()
     corpora = os.environ["CORPORA_DIR"]
     sample = os.environ.get("USING_SAMPLE_CORPORA") == "1"
     if sample:
         from assets.ingest.sample import write_sample_corpora
 
         write_sample_corpora(corpora)
-    home = Path(os.environ["DAGSTER_HOME"]).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
-    ensure_dagster_home(home)
     return corpora, sample
 
 
 # Step events go to the run history (see `make dev`); the terminal gets warnings and errors.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
-def ensure_dagster_home(home: Path) -> None:
-    """Instance config: telemetry off (no network to send it to) and at most two runs at once
-    (the sensor may request a run per partition; each parses text on every core it gets)."""
-    config = home / "dagster.yaml"
-    if not config.exists() or not config.read_text().strip():
-        config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 2\n")
 
 
 def run(only: list[str] | None = None) -> int:

@@ -52,3 +52,18 @@ def ensure_pseudonym_key() -> Path | None:
         key_file.chmod(0o600)
     os.environ["PSEUDONYM_KEY"] = key_file.read_text().strip()
     return key_file
+
+
+def prepare_dagster_home() -> Path:
+    """Settings loaded, the pseudonym key in place, and `DAGSTER_HOME` an absolute folder with an
+    instance config: telemetry off (no network to send it to) and at most two runs at once (the
+    sensor may request a run per partition; each parses text on every core it gets)."""
+    load_settings()
+    ensure_pseudonym_key()
+    home = Path(os.environ["DAGSTER_HOME"]).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text().strip():
+        config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 2\n")
+    return home
