@@ -15,6 +15,18 @@ prediction as right when it overlaps a gold span of that type; it is shown only 
 dataset labels. Survival: the share of ordinary tokens (outside every gold span, and not
 themselves an @handle, u/ name, URL or email) that no prediction touches.
 
+The issue's figures for vanilla Presidio (0.63 of person names found, 0.96 of ordinary words
+kept) are reproduced, as closely as we get, by a looser measurement, reported in two extra WNUT
+rows: on sentences with a person, the share of person *tokens* whose letters are covered
+(`PERSON tokens (issue metric)`), and the share of every other token with a letter or digit
+(@handles, URLs and other entity types included) that nothing touches (`non-person-token
+survival (issue metric)`), with vanilla run with all its default recognizers (DATE_TIME, NRP,
+ORGANIZATION... also redact names). On the whole dev split that gives 0.631 and 0.968. The
+strict span recall stays the goal's measure; the issue metric is shown beside it.
+
+Vanilla is scored twice from one call with its default recognizers: restricted to our entity
+types ("recall vanilla") and as it comes ("all defaults").
+
 Speed, in one run on the same texts: texts/s of our stage on already-parsed Docs against
 Presidio's `BatchAnalyzerEngine`, which parses every text again.
 """
@@ -49,6 +61,9 @@ SYNTH_TYPES = {"PERSON": "PERSON", "GPE": "LOCATION", "EMAIL_ADDRESS": "EMAIL_AD
                "IP_ADDRESS": "IP_ADDRESS", "DOMAIN_NAME": "URL"}
 IDENTIFIER_TOKEN = re.compile(r"^(?:@\w+|/?u/\w+|https?://\S+|www\.\S+|\S+@\S+\.\w+)$")
 MARK = re.compile(r"\[([A-Z_]+):([^\]]+)\]")
+# The issue's own measurement (see the module docstring), reported beside the strict one
+ISSUE_RECALL = "PERSON tokens (issue metric)"
+ISSUE_SURVIVAL = "non-person-token survival (issue metric)"
 
 
 @dataclass
@@ -57,6 +72,10 @@ class Example:
     gold: list[tuple[str, int, int]]  # (type, start, end) for evaluated types
     other: list[tuple[int, int]] = field(default_factory=list)  # labelled, not evaluated
     tokens: list[tuple[int, int]] = field(default_factory=list)  # ordinary-token candidates
+    # the issue's measurement (WNUT only): each person token, and every other token with a
+    # letter or digit (handles, URLs and other entity types included)
+    person_tokens: list[tuple[int, int]] = field(default_factory=list)
+    non_person_tokens: list[tuple[int, int]] = field(default_factory=list)
 
 
 def load_wnut(split: str) -> list[Example]:
@@ -68,7 +87,7 @@ def load_wnut(split: str) -> list[Example]:
             start = len(text) + (1 if text else 0)
             text = f"{text} {token}" if text else token
             offsets.append((start, start + len(token)))
-        gold, other, tokens = [], [], []
+        gold, other, tokens, person_tokens, non_person = [], [], [], [], []
         spans = _bio_spans([tag for _, tag in sentence])
         for kind, a, b in spans:
             span = (offsets[a][0], offsets[b - 1][1])
@@ -79,9 +98,14 @@ def load_wnut(split: str) -> list[Example]:
         if not gold:
             continue
         for (token, tag), span in zip(sentence, offsets, strict=True):
-            if tag == "O" and not IDENTIFIER_TOKEN.match(token) and any(c.isalnum() for c in token):
+            if not any(c.isalnum() for c in token):
+                continue
+            if tag == "O" and not IDENTIFIER_TOKEN.match(token):
                 tokens.append(span)
-        examples.append(Example(text, gold, other, tokens))
+            (person_tokens if tag[2:] == "person" else non_person).append(span)
+        if not person_tokens:
+            non_person = []  # the issue measured sentences with a person name only
+        examples.append(Example(text, gold, other, tokens, person_tokens, non_person))
     return examples
 
 
@@ -180,6 +204,10 @@ class Scores:
     pred: Counter = field(default_factory=Counter)
     kept: int = 0
     ordinary: int = 0
+    person_tokens_found: int = 0
+    person_tokens: int = 0
+    non_person_kept: int = 0
+    non_person: int = 0
 
     def add(self, ex: Example, predicted: list[tuple[str, int, int]], labelled: set[str]) -> None:
         for kind, s, e in ex.gold:
@@ -193,6 +221,12 @@ class Scores:
         for s, e in ex.tokens:
             self.ordinary += 1
             self.kept += not any(ps < e and s < pe for _, ps, pe in predicted)
+        for s, e in ex.person_tokens:
+            self.person_tokens += 1
+            self.person_tokens_found += covered(ex.text, s, e, predicted)
+        for s, e in ex.non_person_tokens:
+            self.non_person += 1
+            self.non_person_kept += not any(ps < e and s < pe for _, ps, pe in predicted)
 
     def rows(self) -> dict[str, dict[str, float | int | None]]:
         out = {}
@@ -213,6 +247,11 @@ class Scores:
             }
         out["ordinary-word survival"] = {"n": self.ordinary,
                                          "recall": _ratio(self.kept, self.ordinary)}
+        if self.person_tokens:
+            out[ISSUE_RECALL] = {"n": self.person_tokens,
+                                 "recall": _ratio(self.person_tokens_found, self.person_tokens)}
+            out[ISSUE_SURVIVAL] = {"n": self.non_person,
+                                   "recall": _ratio(self.non_person_kept, self.non_person)}
         return out
 
 
@@ -232,14 +271,17 @@ def vanilla_analyzer():
 def evaluate(name: str, examples: list[Example], labelled: set[str], nlp, ours: PiiEngine,
              vanilla) -> dict[str, dict]:
     docs = list(nlp.pipe([ex.text for ex in examples], batch_size=64))
-    our_scores, van_scores = Scores(), Scores()
+    our_scores, van_scores, default_scores = Scores(), Scores(), Scores()
     for ex, doc in zip(examples, docs, strict=True):
         predicted = [(f.entity, f.start, f.end) for f in ours.analyze(doc)]
         our_scores.add(ex, predicted, labelled)
-        results = vanilla.analyze(ex.text, language="en", entities=VANILLA_ENTITIES)
-        van_scores.add(ex, [(r.entity_type, r.start, r.end) for r in results], labelled)
+        # one call with every default recognizer; the restricted view keeps our entity types
+        # (Presidio removes duplicates within a type only, so filtering equals asking for them)
+        results = [(r.entity_type, r.start, r.end) for r in vanilla.analyze(ex.text, language="en")]
+        van_scores.add(ex, [r for r in results if r[0] in VANILLA_ENTITIES], labelled)
+        default_scores.add(ex, results, labelled)
     return {"dataset": name, "texts": len(examples), "ours": our_scores.rows(),
-            "vanilla": van_scores.rows()}
+            "vanilla": van_scores.rows(), "vanilla_defaults": default_scores.rows()}
 
 
 def speed(texts: list[str], nlp, ours: PiiEngine, vanilla) -> dict[str, float]:
@@ -318,12 +360,14 @@ def real_run(limit: int, nlp) -> list[dict]:
 
 def print_table(result: dict) -> None:
     print(f"\n## {result['dataset']} ({result['texts']} texts)")
-    print("| type | n | recall ours | recall vanilla | precision ours | precision vanilla |")
-    print("|---|---|---|---|---|---|")
+    print("| type | n | recall ours | recall vanilla | recall vanilla (all defaults) | "
+          "precision ours | precision vanilla |")
+    print("|---|---|---|---|---|---|---|")
     for kind, row in result["ours"].items():
         van = result["vanilla"].get(kind, {})
+        defaults = result["vanilla_defaults"].get(kind, {})
         print(f"| {kind} | {row['n']} | {row['recall']} | {van.get('recall')} | "
-              f"{row.get('precision')} | {van.get('precision')} |")
+              f"{defaults.get('recall')} | {row.get('precision')} | {van.get('precision')} |")
 
 
 def main() -> None:
