@@ -58,17 +58,20 @@ class PreparsedSpacyEngine(SpacyNlpEngine):
 
 
 _RETWEET = frozenset({"rt", "via", "cc", "mt"})
+_HTML = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})  # `&quot;` split into tokens
 
 
 def trim_entity(ent: Span) -> Span | None:
     """The entity without the edges the small model glues onto names in tweets: the retweet
-    marker ("RT @jack" tagged PERSON), handles and hashtags (their own recognizers type them) and
-    emoticons (":P"). None when nothing with a letter is left."""
+    marker ("RT @jack" tagged PERSON), handles and hashtags (their own recognizers type them),
+    emoticons (":P") and the names of split HTML entities (`quot` of `&quot;`). None when
+    nothing with a letter is left."""
     start, end = ent.start, ent.end
     doc = ent.doc
 
     def junk(token: Token) -> bool:
-        return (token.lower_ in _RETWEET or token.text[:1] in "@#"
+        html_entity = token.i > 0 and doc[token.i - 1].text == "&" and token.lower_ in _HTML
+        return (token.lower_ in _RETWEET or token.text[:1] in "@#" or html_entity
                 or not any(c.isalpha() for c in token.text) or token.text.startswith(":"))
 
     while start < end and junk(doc[start]):

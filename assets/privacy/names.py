@@ -2,8 +2,10 @@
 
 The small spaCy model finds about 0.63 of the person names in social-media text: lowercase and
 single-token names ("emma", "Shaq") slip through. The gazetteers come from Faker's person
-providers (MIT licence; Latin-script locales, about 16k first and 15k last names), already in the
-environment through the Label Studio SDK. Word frequencies come from `wordfreq` (a project
+providers (MIT licence; Latin-script locales, about 16k first and 15k last names), plus the 88,799
+surnames of the 1990 US Census (public domain) shipped in the `names` package (MIT): Faker alone
+misses surnames such as "Blunt" or "Alsina". The census first names are not added: on WNUT train
+they found no new name and cost ordinary words. Word frequencies come from `wordfreq` (a project
 dependency) and tell a name ("Kenny") from an ordinary word that is also a name ("Will", "Hope").
 """
 
@@ -44,7 +46,17 @@ def gazetteers() -> tuple[frozenset[str], frozenset[str]]:
         for attr in _NAME_ATTRS:
             first.update(_clean(_names_of(attrs.get(attr, ()))))
         last.update(_clean(_names_of(attrs.get("last_names", ()))))
+    last.update(_clean(census_surnames()))
     return frozenset(first), frozenset(last)
+
+
+def census_surnames() -> list[str]:
+    """The census list (`SMITH  1.006  1.006  1`: name, share, cumulative share, rank), read
+    from the installed package so nothing is fetched at run time."""
+    from importlib.resources import files
+
+    with (files("names") / "dist.all.last").open(encoding="ascii") as handle:
+        return [line.split(maxsplit=1)[0] for line in handle if line.strip()]
 
 
 def _clean(names: Iterable[str]) -> Iterable[str]:

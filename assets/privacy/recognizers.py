@@ -304,7 +304,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
     start, where every word is capitalised, and for lowercase tokens); a capitalised proper noun
     mid-sentence that is rare as a word and outside any other named entity; a capitalised token
     after a cue ("Mr", "my friend", "thanks"). A found name extends over following capitalised
-    tokens ("Marty Short")."""
+    tokens ("Marty Short"), and a rare word listed beside a found name is one too ("with
+    mariaelena , sarah and brittany")."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.s = settings
@@ -312,6 +313,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         self.titles = frozenset(t.lower() for t in settings.get("titles", []))
         self.not_initials = frozenset(w.lower() for w in settings.get("not_initials", []))
         self.lower_cues = [tuple(c.lower().split()) for c in settings.get("lower_cues", [])]
+        self.suffixes = frozenset(w.lower() for w in settings.get("suffixes", []))
+        self.particles = frozenset(w.lower() for w in settings.get("particles", []))
         super().__init__(supported_entities=["PERSON"], name="PersonHeuristicRecognizer")
 
     def load(self) -> None:
@@ -325,6 +328,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         if not isinstance(doc, Doc):
             return []
         results: list[RecognizerResult] = []
+        found: list[tuple[int, int]] = []
         i, n = 0, len(doc)
         while i < n:
             score = self._start_score(doc, i)
@@ -338,23 +342,65 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             start, end = (i if skip else self._extend_left(doc, i)), self._extend(doc, i)
             results.append(RecognizerResult("PERSON", doc[start].idx + skip,
                                             doc[end - 1].idx + len(doc[end - 1].text), score))
+            found.append((start, end))
             i = end
+        seeds = found + [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+        score = float(self.s.get("listed_score", self.s["propn_score"]))
+        for k in self._listed_with(doc, seeds):
+            results.append(RecognizerResult("PERSON", doc[k].idx, doc[k].idx + len(doc[k]),
+                                            score))
         return results
+
+    def _listed_with(self, doc: Doc, seeds: list[tuple[int, int]]) -> list[int]:
+        """Single rare words listed beside a name ("mariaelena , sarah , and brittany"): people
+        named together are written together, and a list spreads from each word it gains."""
+        limit = self.s.get("listed_max_zipf")
+        if limit is None:
+            return []
+        taken = {k for s, e in seeds for k in range(s, e)}
+        queue, added = list(seeds), []
+        while queue:
+            s, e = queue.pop()
+            for k in (_list_neighbour(doc, s, -1), _list_neighbour(doc, e - 1, 1)):
+                if k is None or k in taken:
+                    continue
+                token = doc[k]
+                if (token.is_alpha and len(token) > 1 and not token.is_stop
+                        and not _html_entity(doc, k) and token.ent_type_ not in _NOT_PERSON_ENTS
+                        and zipf(token.lower_) < limit):
+                    taken.add(k)
+                    added.append(k)
+                    queue.append((k, k + 1))
+        return added
 
     def _extend_left(self, doc: Doc, i: int) -> int:
         """Start of the name: a title ("Pope", "Coach", "Mr") or capitalised proper noun just
         before the first recognised token belongs to it ("Scooter Braun")."""
         titles = self.titles
+        first_names, _ = gazetteers()
         start = i
         while start > 0 and i - start < 2:
             prev = doc[start - 1]
             word = prev.lower_.rstrip(".")
+            if (prev.text == "." and start > 1 and doc[start - 2].lower_ in titles
+                    and (doc[start - 2].is_title or doc[start - 2].is_upper)):
+                start -= 2  # "Mr . Van": the tokenizer split the title's full stop off
+                continue
             if word in titles and (prev.is_title or prev.is_upper):
                 start -= 1
+                continue
+            if (prev.text == "-" and start > 1 and not prev.whitespace_
+                    and not doc[start - 2].whitespace_
+                    and (doc[start - 2].lower_ in self.particles or doc[start - 2].is_title)):
+                start -= 2  # "al-Mallohi", "Mackail-Smith"
                 continue
             if (prev.is_alpha and prev.is_title and prev.pos_ == "PROPN" and not prev.is_stop
                     and prev.ent_type_ not in _NOT_PERSON_ENTS and zipf(prev.lower_) < 4.5):
                 start -= 1
+                continue
+            if (prev.is_alpha and prev.is_title and prev.pos_ == "PROPN" and not prev.is_stop
+                    and prev.lower_ in first_names and doc[i].is_title):
+                start -= 1  # "August Alsina": a first name the model took for a month
                 continue
             break
         return start
@@ -362,6 +408,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
     def _start_score(self, doc: Doc, i: int) -> float | None:
         token = doc[i]
         if not token.is_alpha or len(token.text) < 2 or token.is_stop and token.is_lower:
+            return None
+        if _html_entity(doc, i) or _dated_month(doc, i):
             return None
         s = self.s
         low = token.lower_
@@ -395,7 +443,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                     and frequency < s["first_lower_propn_max_zipf"]):
                 return float(s["first_lower_score"])
             if (token.is_lower and frequency < s["first_lower_pair_max_zipf"]
-                    and self._lower_surname_follows(doc, i)):
+                    and self._lower_surname_follows(doc, i, s["last_lower_pair_max_zipf"])):
                 return float(s["first_lower_score"])  # "ray rice", "paul simon"
             return None
         if (len(low) == 2 and token.is_upper and token.pos_ == "PROPN"
@@ -416,13 +464,13 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                 return float(s["propn_score"])
         return None
 
-    def _lower_surname_follows(self, doc: Doc, i: int) -> bool:
+    def _lower_surname_follows(self, doc: Doc, i: int, max_zipf: float) -> bool:
         _, last_names = gazetteers()
         if i + 1 >= len(doc):
             return False
         nxt = doc[i + 1]
         return (nxt.is_lower and nxt.is_alpha and not nxt.is_stop and nxt.lower_ in last_names
-                and zipf(nxt.lower_) < self.s["last_lower_pair_max_zipf"])
+                and nxt.pos_ not in _NOT_NAME_POS and zipf(nxt.lower_) < max_zipf)
 
     def _after_cue(self, doc: Doc, i: int,
                    cues: list[tuple[str, ...]] | None = None) -> bool:
@@ -437,11 +485,21 @@ class PersonHeuristicRecognizer(LocalRecognizer):
 
     def _extend(self, doc: Doc, i: int) -> int:
         """End (exclusive) of the name starting at token i: following capitalised words."""
-        _, last_names = gazetteers()
+        first_names, last_names = gazetteers()
         j = i + 1
         limit = min(len(doc), i + int(self.s.get("max_name_tokens", 4)))
+        if (doc[i].is_lower and doc[i].lower_ in first_names and i + 1 < len(doc)
+                and self._lower_surname_follows(doc, i, self.s["surname_after_first_max_zipf"])):
+            j = i + 2  # "taylor swift", "emily blunt": after a first name, a surname is a name
         while j < limit:
             token = doc[j]
+            if (token.text == "-" and not token.whitespace_ and not doc[j - 1].whitespace_
+                    and j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_title):
+                j += 2  # "Mackail-Smith"
+                continue
+            if token.lower_.rstrip(".") in self.suffixes and (token.is_title or token.is_upper):
+                j += 1  # "Odell Beckham Jr", "ODELL BECKHAM JR"
+                break
             if not token.is_alpha or token.ent_type_ in _NOT_PERSON_ENTS or token.is_stop:
                 break
             capital = token.is_title or (token.is_upper and len(token.text) >= 3)
@@ -453,6 +511,33 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                 break
             j += 1
         return j
+
+
+_NOT_NAME_POS = frozenset({"VERB", "AUX", "ADP", "PRON", "DET", "CCONJ", "SCONJ", "PART"})
+_LIST_GLUE = frozenset({",", "and", "&", "n", "or", "+"})
+_HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
+_MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                     "dec"})
+
+
+def _list_neighbour(doc: Doc, i: int, step: int) -> int | None:
+    """The token across list glue (`,`, `and`, `&`; one or two of them) from token i."""
+    k, glue = i + step, 0
+    while 0 <= k < len(doc) and doc[k].lower_ in _LIST_GLUE and glue < 2:
+        k, glue = k + step, glue + 1
+    return k if glue and 0 <= k < len(doc) else None
+
+
+def _html_entity(doc: Doc, i: int) -> bool:
+    """`quot` in `&quot;`: WNUT-style text keeps HTML entities split into tokens."""
+    return i > 0 and doc[i - 1].text == "&" and doc[i].lower_ in _HTML_ENTITIES
+
+
+def _dated_month(doc: Doc, i: int) -> bool:
+    """`Nov 12`, `5 Jan`: a month abbreviation beside a number is a date, not Jan the person."""
+    if doc[i].lower_.rstrip(".") not in _MONTHS:
+        return False
+    return any(0 <= k < len(doc) and doc[k].like_num for k in (i - 1, i + 1))
 
 
 def _attribution(token: Token) -> bool:

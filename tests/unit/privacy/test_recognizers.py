@@ -47,6 +47,22 @@ CASES = [
     ("person_lowercase", "honestly kieran is the best", "PERSON", "kieran"),
     ("person_with_title", "the class of Mr Smithson was fun", "PERSON", "Mr Smithson"),
     ("location", "I moved from Manchester to Toronto.", "LOCATION", "Toronto"),
+    ("person_lowercase_surname_that_is_a_word", "will shawn open for taylor swift in september ?",
+     "PERSON", "taylor swift"),
+    ("person_census_surname", "the movie sucked but emily blunt was great", "PERSON",
+     "emily blunt"),
+    ("person_first_name_tagged_as_month", "I can't stop listening to August Alsina", "PERSON",
+     "August Alsina"),
+    ("person_hyphenated_surname", "Walton , Hughes , Colunga , Mackail-Smith . #BHAvAFC",
+     "PERSON", "Mackail-Smith"),
+    ("person_hyphenated_particle", "the blogger Tal al-Mallohi was released", "PERSON",
+     "Tal al-Mallohi"),
+    ("person_generational_suffix", "ODELL BECKHAM JR . TO THE HOUSE !", "PERSON",
+     "ODELL BECKHAM JR"),
+    ("person_stage_name_prefix", "I saw Kid Cudi live last night", "PERSON", "Kid Cudi"),
+    ("person_title_full_stop_split_off", "Mr . Van sure is busy today", "PERSON", "Mr . Van"),
+    ("person_rare_word_listed_beside_name", "game tonight with mariaelena , sarah , and brittany !",
+     "PERSON", "mariaelena"),
 ]
 
 NOT_PII = [
@@ -61,6 +77,10 @@ NOT_PII = [
     ("date_near_phone_word", "call on 2003-08-28 at noon"),
     ("missing_space_after_full_stop", "that is the truth.You know it"),
     ("local_number_without_context", "we scored 467 3395 points"),
+    ("html_entity_split_into_tokens", "he said &quot; tickets &quot; today"),
+    ("month_abbreviation_beside_a_day", "Dinner Nov 12 at the club"),
+    ("month_abbreviation_before_a_day", "Jan 5 , 2010 was cold"),
+    ("list_of_ordinary_words", "bring chips , salsa and guacamole"),
 ]
 
 
@@ -88,3 +108,13 @@ def test_when_retweet_then_marker_not_part_of_a_name(engine, nlp):
 def test_when_email_then_handle_recognizer_does_not_split_it(engine, nlp):
     findings = engine.analyze(nlp("write to zorblax@yahoo.fr or dm"))
     assert [f.entity for f in findings] == ["EMAIL_ADDRESS"]
+
+
+def test_when_common_words_listed_beside_a_name_then_only_the_name_replaced(engine, nlp):
+    out = engine.anonymise(nlp("thanks Sarah , eggs and milk please")).text
+    assert out == "thanks <PERSON_1> , eggs and milk please"
+
+
+def test_when_html_entity_beside_a_name_then_entity_kept(engine, nlp):
+    out = engine.anonymise(nlp("he said &quot; Bartholomew &quot; today")).text
+    assert out == "he said &quot; <PERSON_1> &quot; today"
