@@ -409,7 +409,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         token = doc[i]
         if not token.is_alpha or len(token.text) < 2 or token.is_stop and token.is_lower:
             return None
-        if _html_entity(doc, i) or _dated_month(doc, i):
+        if _html_entity(doc, i) or _dated_month(doc, i) or _ELONGATED.search(token.lower_):
             return None
         s = self.s
         low = token.lower_
@@ -429,6 +429,10 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                 and self._after_cue(doc, i, self.lower_cues)):
             return float(s["cue_score"])  # "hey snoop", "dj finese"
         initial = _sentence_initial(doc, i)
+        if (token.is_upper and low in first_names and frequency < s["first_title_max_zipf"]
+                and i + 1 < len(doc) and doc[i + 1].is_upper and doc[i + 1].is_alpha
+                and (doc[i + 1].lower_ in last_names or doc[i + 1].lower_ in first_names)):
+            return float(s["first_initial_score"])  # "SCOTT WEILAND" in a shouted headline
         if low in first_names:
             if capital and not initial and frequency < s["first_title_max_zipf"]:
                 return float(s["first_title_score"])
@@ -449,10 +453,6 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         if (len(low) == 2 and token.is_upper and token.pos_ == "PROPN"
                 and frequency < s["initials_max_zipf"] and low not in self.not_initials):
             return float(s["propn_score"])  # "MJ", "CJ": a person's initials
-        if (token.is_upper and low in first_names and frequency < s["first_title_max_zipf"]
-                and i + 1 < len(doc) and doc[i + 1].is_upper and doc[i + 1].is_alpha
-                and doc[i + 1].lower_ in last_names | first_names):
-            return float(s["first_initial_score"])  # "SCOTT WEILAND" in a shouted headline
         if token.is_title and low in last_names and frequency < s["surname_title_max_zipf"]:
             return float(s["propn_score"])  # "Pedersen", "Shange": whatever the tagger says
         if (token.is_lower and token.pos_ == "PROPN" and not token.is_stop
@@ -462,6 +462,11 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             limit = s["propn_initial_max_zipf"] if initial else s["propn_max_zipf"]
             if frequency < limit:
                 return float(s["propn_score"])
+        if (token.is_title and len(low) >= 3 and frequency < s.get("rare_title_max_zipf", 0.0)
+                and token.pos_ in _NAME_LIKE_POS):
+            # "Radebe :", "Taecyeon waking": a capitalised word almost unknown as a word, which
+            # the tagger took for a common noun
+            return float(s["propn_score"])
         return None
 
     def _lower_surname_follows(self, doc: Doc, i: int, max_zipf: float) -> bool:
@@ -513,9 +518,11 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         return j
 
 
+_NAME_LIKE_POS = frozenset({"NOUN", "PROPN", "ADJ", "VERB", "X"})
 _NOT_NAME_POS = frozenset({"VERB", "AUX", "ADP", "PRON", "DET", "CCONJ", "SCONJ", "PART"})
 _LIST_GLUE = frozenset({",", "and", "&", "n", "or", "+"})
 _HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
+_ELONGATED = re.compile(r"([a-z])\1\1")  # "Foooootball", "Shhhhh": spoken emphasis, not names
 _MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                      "dec"})
 

@@ -63,6 +63,11 @@ CASES = [
     ("person_title_full_stop_split_off", "Mr . Van sure is busy today", "PERSON", "Mr . Van"),
     ("person_rare_word_listed_beside_name", "game tonight with mariaelena , sarah , and brittany !",
      "PERSON", "mariaelena"),
+    ("person_shouted_first_and_last_name", "SCOTT WEILAND Announces Memoir Release", "PERSON",
+     "SCOTT WEILAND"),
+    ("person_rare_capitalised_word_tagged_noun", "RT @JacaNews : Radebe : the minister will speak",
+     "PERSON", "Radebe"),
+    ("person_after_featuring_credit", "new track feat. Future is fire", "PERSON", "Future"),
 ]
 
 NOT_PII = [
@@ -81,6 +86,7 @@ NOT_PII = [
     ("month_abbreviation_beside_a_day", "Dinner Nov 12 at the club"),
     ("month_abbreviation_before_a_day", "Jan 5 , 2010 was cold"),
     ("list_of_ordinary_words", "bring chips , salsa and guacamole"),
+    ("elongated_interjection", "Shhhhh , the baby is asleep"),
 ]
 
 
