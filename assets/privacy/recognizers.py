@@ -415,7 +415,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         low = token.lower_
         first_names, last_names = gazetteers()
         if token.ent_type_ in _NOT_PERSON_ENTS and not (
-                token.ent_type_ == "NORP" and token.is_title and low in first_names | last_names
+                token.ent_type_ == "NORP" and token.is_title
+                and (low in first_names or low in last_names)
                 and zipf(low) < s["norp_name_max_zipf"]):
             # the parser's own call (a place, a date) wins over a name list; but the small
             # model calls rare surnames nationalities ("Stefani", "Lohan"): a gazetteer name
