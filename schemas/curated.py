@@ -21,7 +21,7 @@ _DOCS = {
     "speaker_id": "Keyed pseudonym of the speaker (a_ + 20 hex), same key as author ids.",
     "subject_id": "doc_id, or the author's keyed pseudonym for author labels.",
     "text": "Anonymised text: PII replaced by typed, per-document numbered placeholders.",
-    "content_hash": "sha256 of the anonymised text.",
+    "content_hash": "XXH3-128 of the anonymised text (32 hex digits).",
     "stage_directions": "Stage directions of this turn, anonymised.",
 }
 _DROPPED = {"username", "speaker", "raw_excerpt"}

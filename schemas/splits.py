@@ -30,7 +30,8 @@ SPLITS = pa.schema(
             False,
         ),
         _field(
-            "content_hash", pa.string(), "sha256 of the text (identical texts share a split).",
+            "content_hash", pa.string(),
+            "XXH3-128 of the anonymised text (identical texts share a split).",
             False,
         ),
         _field("stratum", pa.string(), "The group's label pattern, e.g. EXT=y|NEU=n|..."),

@@ -60,7 +60,8 @@ DOCUMENTS = pa.schema(
             "source_line", pa.int64(), "1-based line (or record) number in the source file.", False
         ),
         _field(
-            "content_hash", pa.string(), "sha256 of the text, for dedup and leak checks.", False
+            "content_hash", pa.string(),
+            "XXH3-128 of the text (32 hex digits), for dedup and change detection.", False,
         ),
     ]
 )

@@ -14,11 +14,28 @@ import pyarrow.compute as pc
 from assets.ingest.records import epoch_seconds
 
 # Every character Python's str.isspace() accepts, as an RE2 class (all are below U+3001).
-_WHITESPACE = "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace())
+_WHITESPACE_CHARS = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+_WHITESPACE = "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE_CHARS)
 BLANK = f"^[{_WHITESPACE}]*$"
+_FIRST_BLANK = pa.array(["", *_WHITESPACE_CHARS], pa.string())
 _EDGE_WHITESPACE = f"^[{_WHITESPACE}]|[{_WHITESPACE}]$"
 # Epoch seconds Arrow may cast itself: plain ASCII digits, short enough to stay below year 10000.
 _PLAIN_EPOCH = r"^[0-9]{1,11}$"
+
+
+def is_blank(values: pa.Array) -> pa.Array:
+    """`not value.strip()` of every value (null stays null).
+
+    Only a value that is empty or starts with whitespace can be blank, and texts seldom do, so
+    the regex runs on those few instead of scanning every text."""
+    first = pc.utf8_slice_codeunits(values, 0, 1)
+    candidates = pc.is_in(first, value_set=_FIRST_BLANK)
+    picked = pc.indices_nonzero(candidates)
+    blank = pa.array([False] * len(values), pa.bool_())
+    if len(picked):
+        found = pc.match_substring_regex(pc.take(values, picked), BLANK)
+        blank = pc.replace_with_mask(blank, candidates, found)
+    return pc.if_else(pc.is_null(values), pa.scalar(None, pa.bool_()), blank)
 
 
 def py_strip(values: pa.Array) -> pa.Array:

@@ -71,18 +71,19 @@ def documents_batch(
     epoch seconds (`from_epoch` semantics are the caller's to apply)."""
     text = _strings(texts)
     n = len(text)
-    kind = pa.array([kinds] * n, pa.string()) if isinstance(kinds, str) else _strings(kinds)
+    kind = (pa.repeat(pa.scalar(kinds, pa.string()), n) if isinstance(kinds, str)
+            else _strings(kinds))
     created = created_epochs if isinstance(created_epochs, pa.Array) else pa.array(
         created_epochs, pa.int64())
     columns = [
         stable_ids(source.corpus, natural_keys),
-        pa.array([source.corpus] * n, pa.string()),
+        pa.repeat(pa.scalar(source.corpus, pa.string()), n),
         _strings(author_ids),
         kind,
         text,
         created.cast(pa.int64()).cast(EPOCH_SECONDS),
         _strings(contexts),
-        pa.array([source.relpath] * n, pa.string()),
+        pa.repeat(pa.scalar(source.relpath, pa.string()), n),
         lines if isinstance(lines, pa.Array) else pa.array(lines, pa.int64()),
         content_hashes(text),
     ]

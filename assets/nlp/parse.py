@@ -46,7 +46,7 @@ INDEX_SCHEMA = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "Document id."}),
         pa.field("content_hash", pa.string(), nullable=False,
-                 metadata={"doc": "sha256 of the parsed text (from raw documents)."}),
+                 metadata={"doc": "XXH3-128 of the parsed text (from raw documents)."}),
         pa.field("chunk", pa.int32(), nullable=False,
                  metadata={"doc": "Number of the DocBin chunk holding the Doc."}),
         pa.field("position", pa.int32(), nullable=False,

@@ -15,7 +15,6 @@ parsed here, continuing the same numbering; so is a turn that cannot be found in
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,7 @@ import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from assets.ingest.ids import content_hash
 from assets.lake import Lake, PartWriter, iter_part_batches
 from assets.privacy.anonymise import (
     Anonymised,
@@ -143,7 +143,7 @@ def _curated_document(row: dict[str, Any], anonymised: Any, key: str,
         **{k: v for k, v in row.items() if k not in ("text", "author_id", "content_hash")},
         "author_id": pseudonym_or_none(row["author_id"], key),
         "text": anonymised.text,
-        "content_hash": hashlib.sha256(anonymised.text.encode("utf-8")).hexdigest(),
+        "content_hash": content_hash(anonymised.text),
         "pii_counts": anonymised.counts_json,
     }
 

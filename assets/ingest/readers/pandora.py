@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.ingest import records
-from assets.ingest.columns import BLANK, epoch_column, py_strip
+from assets.ingest.columns import epoch_column, is_blank, py_strip
 from assets.ingest.ids import author_id, stable_id
 from assets.ingest.io import CsvBlock, CsvRow, csv_excerpt, open_csv, open_csv_blocks
 from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_percentile
@@ -300,7 +300,7 @@ def _block_items(
     table, lines = block.table, block.lines
     body = table.column(at.body).chunk(0)
     removed = pc.or_(pc.equal(body, "[deleted]"), pc.equal(body, "[removed]"))  # = REMOVED
-    blank = pc.match_substring_regex(body, BLANK)
+    blank = is_blank(body)
     for i in pc.indices_nonzero(pc.and_not(blank, removed)).to_pylist():
         values = [column[i].as_py() for column in table.columns]
         yield records.quarantine(source, line=lines[i].as_py(), reason="empty comment text",

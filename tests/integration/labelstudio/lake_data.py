@@ -47,7 +47,7 @@ ESSAYS = {
 def _document(doc_id: str, corpus: str, kind: str, text: str, author: str | None) -> dict:
     return {"doc_id": doc_id, "corpus": corpus, "author_id": author, "kind": kind, "text": text,
             "created_at": None, "context": None, "source_file": "test.csv", "source_line": 1,
-            "content_hash": "0" * 64}
+            "content_hash": "0" * 32}
 
 
 def build(lake: Lake) -> None:

@@ -14,7 +14,7 @@ from schemas.tables import DOCUMENTS, QUARANTINE
 def docs(ids: range, corpus: str = "essays", text: str = "Some essay text.") -> pa.Table:
     return pa.Table.from_pylist(
         [{"doc_id": f"d{i}", "corpus": corpus, "author_id": f"a{i}", "kind": "essay",
-          "text": text, "source_file": "e.csv", "source_line": i + 1, "content_hash": "0" * 64}
+          "text": text, "source_file": "e.csv", "source_line": i + 1, "content_hash": "0" * 32}
          for i in ids],
         schema=DOCUMENTS,
     )

@@ -16,7 +16,7 @@ from assets.quality import gx
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.registry import table_schema
 
-H = "a" * 64
+H = "a" * 32
 A = "a_" + "0123456789abcdef0123"  # a well-formed author pseudonym
 
 
@@ -40,7 +40,7 @@ GOOD: dict[str, list[dict[str, Any]]] = {
     "raw.documents": [
         {"doc_id": f"d{i}", "corpus": "essays", "author_id": f"essays:a{i}", "kind": "essay",
          "text": f"An essay number {i}.", "created_at": None, "context": None,
-         "source_file": "e.csv", "source_line": i + 1, "content_hash": f"{i:064x}"}
+         "source_file": "e.csv", "source_line": i + 1, "content_hash": f"{i:032x}"}
         for i in range(3)
     ],
     "raw.utterances": [
@@ -88,13 +88,13 @@ GOOD: dict[str, list[dict[str, Any]]] = {
     ],
     "curated.splits": [
         {"doc_id": f"d{i}", "corpus": "essays", "group_id": f"g{i}", "anchor_group_id": f"g{i}",
-         "content_hash": f"{i:064x}", "stratum": "EXT=y", "split": s}
+         "content_hash": f"{i:032x}", "stratum": "EXT=y", "split": s}
         for i, s in enumerate(["train", "dev", "test"])
     ],
     "curated.documents": [
         {"doc_id": f"d{i}", "corpus": "essays", "author_id": A, "kind": "essay",
          "text": f"An essay by <PERSON_1> number {i}.", "created_at": None, "context": None,
-         "source_file": "e.csv", "source_line": i + 1, "content_hash": f"{i:064x}",
+         "source_file": "e.csv", "source_line": i + 1, "content_hash": f"{i:032x}",
          "pii_counts": '{"PERSON": 1}'}
         for i in range(3)
     ] + [{"doc_id": "d9", "corpus": "pandora", "author_id": None, "kind": "post", "text": "Hi",
