@@ -464,7 +464,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             if frequency < limit:
                 return float(s["propn_score"])
         if (token.is_title and len(low) >= 3 and frequency < s.get("rare_title_max_zipf", 0.0)
-                and token.pos_ in _NAME_LIKE_POS):
+                and token.pos_ in _NAME_LIKE_POS and not _hashtag(doc, i)):
             # "Radebe :", "Taecyeon waking": a capitalised word almost unknown as a word, which
             # the tagger took for a common noun
             return float(s["propn_score"])
@@ -511,7 +511,9 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             capital = token.is_title or (token.is_upper and len(token.text) >= 3)
             # "Donald trump", "justin bieber": a lowercase surname counts only if it is rare
             # as a word and either a gazetteer surname or tagged a proper noun
+            # (the census lists ordinary words as surnames too: "sings" after "bruno mars")
             rare_surname = ((token.lower_ in last_names or token.pos_ == "PROPN")
+                            and token.pos_ not in _NOT_NAME_POS
                             and zipf(token.lower_) < self.s["last_lower_max_zipf"])
             if not (capital or rare_surname):
                 break
@@ -539,6 +541,11 @@ def _list_neighbour(doc: Doc, i: int, step: int) -> int | None:
 def _html_entity(doc: Doc, i: int) -> bool:
     """`quot` in `&quot;`: WNUT-style text keeps HTML entities split into tokens."""
     return i > 0 and doc[i - 1].text == "&" and doc[i].lower_ in _HTML_ENTITIES
+
+
+def _hashtag(doc: Doc, i: int) -> bool:
+    """The word of a hashtag the tokenizer split (`#` + `livemusic`): a topic, not a person."""
+    return i > 0 and doc[i - 1].text == "#" and not doc[i - 1].whitespace_
 
 
 def _dated_month(doc: Doc, i: int) -> bool:
