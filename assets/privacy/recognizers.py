@@ -313,6 +313,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         self.titles = frozenset(t.lower() for t in settings.get("titles", []))
         self.not_initials = frozenset(w.lower() for w in settings.get("not_initials", []))
         self.lower_cues = [tuple(c.lower().split()) for c in settings.get("lower_cues", [])]
+        self.lower_titles = frozenset(w.lower() for w in settings.get("lower_titles", []))
         self.suffixes = frozenset(w.lower() for w in settings.get("suffixes", []))
         self.particles = frozenset(w.lower() for w in settings.get("particles", []))
         super().__init__(supported_entities=["PERSON"], name="PersonHeuristicRecognizer")
@@ -386,8 +387,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                     and (doc[start - 2].is_title or doc[start - 2].is_upper)):
                 start -= 2  # "Mr . Van": the tokenizer split the title's full stop off
                 continue
-            if word in titles and (prev.is_title or prev.is_upper):
-                start -= 1
+            if word in titles and (prev.is_title or prev.is_upper or word in self.lower_titles):
+                start -= 1  # "Pope Francis", "dj finese" (stage titles are written lowercase)
                 continue
             if (prev.text == "-" and start > 1 and not prev.whitespace_
                     and not doc[start - 2].whitespace_
@@ -414,13 +415,13 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         s = self.s
         low = token.lower_
         first_names, last_names = gazetteers()
-        if token.ent_type_ in _NOT_PERSON_ENTS and not (
-                token.ent_type_ == "NORP" and token.is_title
-                and (low in first_names or low in last_names)
-                and zipf(low) < s["norp_name_max_zipf"]):
+        if token.ent_type_ in _NOT_PERSON_ENTS and not (token.ent_type_ == "NORP" and (
+                (token.is_title and (low in first_names or low in last_names)
+                 and zipf(low) < s["norp_name_max_zipf"])
+                or (token.is_lower and self._after_cue(doc, i, self.lower_cues)))):
             # the parser's own call (a place, a date) wins over a name list; but the small
-            # model calls rare surnames nationalities ("Stefani", "Lohan"): a gazetteer name
-            # tagged NORP is still a name
+            # model calls rare surnames nationalities ("Stefani", "Lohan"), and unknown
+            # lowercase words after "dj" or "hey" too ("dj finese"): those are still names
             return None
         capital = token.is_title or (token.is_upper and len(token.text) >= 3)
         if capital and self._after_cue(doc, i):

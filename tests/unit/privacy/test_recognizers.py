@@ -68,6 +68,10 @@ CASES = [
     ("person_rare_capitalised_word_tagged_noun", "RT @JacaNews : Radebe : the minister will speak",
      "PERSON", "Radebe"),
     ("person_after_featuring_credit", "new track feat. Future is fire", "PERSON", "Future"),
+    ("person_lowercase_stage_title_included", "90 's music night with dj finese", "PERSON",
+     "dj finese"),
+    ("person_capitalised_after_stage_title", "Baka Boyz LIVE w/ DJ Elements 103.5 tonight",
+     "PERSON", "DJ Elements"),
 ]
 
 NOT_PII = [
@@ -87,6 +91,8 @@ NOT_PII = [
     ("month_abbreviation_before_a_day", "Jan 5 , 2010 was cold"),
     ("list_of_ordinary_words", "bring chips , salsa and guacamole"),
     ("elongated_interjection", "Shhhhh , the baby is asleep"),
+    ("nationality_after_greeting", "thanks American friends"),
+    ("lowercase_nationality_after_greeting", "hey american friends"),
 ]
 
 
