@@ -202,7 +202,7 @@ def _pushshift_comment(rng: random.Random, n: int) -> dict:
         "created_utc": rng.choice([1_500_000_000 + n, "1500000000", 1.5e9, -5, None,
                                    10**13, "not a time"]),
         "subreddit": rng.choice(["mbti", None, 3, ""]),
-        "author_flair_text": rng.choice([None, "", "INTJ", "infp-T", "INTP/INTJ", "ENFP here"]),
+        "author_flair_text": rng.choice([None, "", "INTJ", "infp-T", "INTP/INTJ", "ENFP here", 5]),
         "score": n % 5,
     }
 

@@ -95,14 +95,16 @@ def _line_chunks(stream: IO[bytes]) -> Iterator[list[bytes]]:
             raise
         if not data:
             break
-        last = data.rfind(b"\n")
-        if last < 0:
+        if b"\n" not in data:
             carry.append(data)
             continue
-        head = b"".join([*carry, data[:last]]) if carry else data[:last]
-        carry = [data[last + 1 :]] if last + 1 < len(data) else []
-        pending.extend(head.split(b"\n"))
-        size += len(head)
+        lines = data.split(b"\n")  # the last piece is the start of an unfinished line
+        if carry:
+            lines[0] = b"".join([*carry, lines[0]])
+        tail = lines.pop()
+        carry = [tail] if tail else []
+        pending.extend(lines)
+        size += len(data)
         if len(pending) >= CHUNK_LINES or size >= CHUNK_BYTES:
             yield pending
             pending, size = [], 0
@@ -208,12 +210,21 @@ def _see_flairs(
     flair_texts: tuple[Any, ...], deleted: pa.Array, skipped: pa.Array,
 ) -> None:
     """Flairs of named authors on kept lines, in line order, as the exact path sees them."""
-    named = pc.invert(deleted).to_pylist()
-    gone = skipped.to_pylist()
-    for i, flair in enumerate(flair_texts):
-        if flair and named[i] and not gone[i]:
-            username = usernames[i]
-            flairs.see(username, PLATFORM_PREFIX + username, flair, first_line + i, lines[i])
+    try:
+        flair = pa.array(flair_texts, pa.string())
+    except pa.ArrowException:  # a flair that is not a string: `see` ignores it, line by line
+        flair = None
+    if flair is None:
+        wanted = pc.invert(pc.or_(deleted, skipped)).to_pylist()
+        candidates = [i for i, text in enumerate(flair_texts) if text and wanted[i]]
+    else:
+        with_flair = pc.and_(pc.is_valid(flair), pc.not_equal(flair, ""))
+        candidates = pc.indices_nonzero(
+            pc.and_(pc.fill_null(with_flair, False), pc.invert(pc.or_(deleted, skipped)))
+        ).to_pylist()
+    for i in candidates:
+        username = usernames[i]
+        flairs.see(username, PLATFORM_PREFIX + username, flair_texts[i], first_line + i, lines[i])
 
 
 def _epochs(values: tuple[Any, ...]) -> pa.Array:
