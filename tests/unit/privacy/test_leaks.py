@@ -52,3 +52,29 @@ def test_when_many_known_names_then_match_is_word_bounded_and_case_insensitive()
 def test_when_name_is_common_word_or_short_then_skipped():
     known = KnownNames.build(["music", "ab", "[deleted]", "zorblax"])
     assert known.names == frozenset({"zorblax"}) and known.skipped == 3
+
+
+# Characters that `regex` (Presidio) counts as word characters and `re` (the scanner) does not:
+# an emoji's variation selector, a zero-width joiner, a skin-tone modifier, a combining accent.
+MARKS = ["\ufe0f", "\u200d", "\U0001f3fc", "\u0301"]
+NEIGHBOURED = [
+    ("handle", "@alexmassie", "USERNAME"),
+    ("long_instagram_handle", "@cliftoncollinsjr", "USERNAME"),
+    ("reddit_user", "u/quietfox", "USERNAME"),
+    ("user_url", "twitter.com/quiet_fox", "URL"),
+    ("email", "jane@example.com", "EMAIL_ADDRESS"),
+    ("phone", "+44 20 7946 0958", "PHONE_NUMBER"),
+]
+
+
+@pytest.mark.parametrize("mark", MARKS, ids=["vs16", "zwj", "skin_tone", "combining_acute"])
+@pytest.mark.parametrize(("situation", "identifier", "entity"), NEIGHBOURED,
+                         ids=[n[0] for n in NEIGHBOURED])
+def test_when_identifier_touches_a_mark_then_anonymiser_and_scanner_agree(
+    engine, nlp, mark, situation, identifier, entity
+):
+    text = f"so true \u270d{mark}{identifier}{mark} and more"
+    assert LeakScanner().scan([text]).total >= 1
+    found = {f.entity for f in engine.analyze(nlp(text))}
+    assert entity in found
+    assert LeakScanner().scan([engine.anonymise(nlp(text)).text]).total == 0
