@@ -39,7 +39,8 @@ def push_round(
 ) -> dict[str, dict[str, int]]:
     """Sync the projects, pick curated documents and push the missing tasks; write the mapping.
 
-    Returns per project: tasks created now, already present, and selected."""
+    Returns per project: tasks created now, already present, selected, in the mapping, and
+    retired because their document left the curated zone (see `tasks.retire_orphans`)."""
     records = select_records(
         lake.table_glob("curated", "documents"), lake.table_glob("curated", "utterances"),
         lake.table_glob("curated", "labels"), selection,
@@ -47,11 +48,14 @@ def push_round(
     summary: dict[str, dict[str, int]] = {}
     for project in projects:
         project_id = sync_project(client, PROJECTS[project]).project_id
-        result = push_tasks(client, project_id, project, records)
+        result = push_tasks(client, project_id, project, records,
+                            documents_glob=lake.table_glob("curated", "documents"))
         mapping = pa.Table.from_pylist(result.mapping, schema=TASK_MAP_SCHEMA)
         store.write_project_table(lake, "annotation_tasks", project, mapping)
         summary[project] = {"created": result.created, "existing": result.existing,
-                            "selected": len(records), "tasks": mapping.num_rows}
+                            "selected": len(records), "tasks": mapping.num_rows,
+                            "retired": result.retired,
+                            "orphaned_with_annotations": result.orphaned_with_annotations}
     return summary
 
 

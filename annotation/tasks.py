@@ -138,10 +138,15 @@ class PushResult:
     created: int = 0
     existing: int = 0
     mapping: list[dict[str, Any]] = field(default_factory=list)
+    # Tasks whose document left the curated zone: deleted from the project when nobody had
+    # annotated them yet, kept there (and out of the mapping) when someone had.
+    retired: int = 0
+    orphaned_with_annotations: int = 0
 
 
 def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, dict[str, Any]]:
-    """external_key → {task_id, doc_id, corpus} for the tasks already in the project."""
+    """external_key → {task_id, doc_id, corpus, annotations} for the tasks already in the
+    project."""
     tasks = client.call_list(
         "list tasks", client.sdk.tasks.list, project=project_id, fields="task_only", page_size=500
     )
@@ -151,17 +156,26 @@ def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, dict
         key = data.get("external_key")
         if key:
             found[key] = {"task_id": int(task.id), "doc_id": data.get("doc_id"),
-                          "corpus": data.get("corpus")}
+                          "corpus": data.get("corpus"),
+                          "annotations": int(getattr(task, "total_annotations", 0) or 0)}
     return found
 
 
 def push_tasks(
-    client: LabelStudioClient, project_id: int, project: str, records: Iterable[CuratedRecord]
+    client: LabelStudioClient, project_id: int, project: str, records: Iterable[CuratedRecord],
+    documents_glob: str | None = None,
 ) -> PushResult:
-    """Import the records that have no task yet; return the mapping for all of them."""
+    """Import the records that have no task yet; return the mapping for all of them.
+
+    Given the curated documents (`documents_glob`), tasks whose document is no longer there are
+    retired first (`retire_orphans`): a rerun after a reader change re-keys documents, a deleted
+    source file takes its documents away, and annotators must not be served text that the
+    warehouse no longer holds."""
     now = datetime.now(UTC).replace(microsecond=0)
     on_server = existing_tasks(client, project_id)
     result = PushResult()
+    if documents_glob is not None:
+        retire_orphans(client, on_server, documents_glob, result)
     pending: list[dict[str, Any]] = []
     seen: set[str] = set()
     for record in records:
@@ -197,6 +211,41 @@ def push_tasks(
         for key, value in sorted(on_server.items())
     ]
     return result
+
+
+def retire_orphans(
+    client: LabelStudioClient, on_server: dict[str, dict[str, Any]], documents_glob: str,
+    result: PushResult,
+) -> None:
+    """Drop from `on_server` (and so from the mapping) every task whose document is not in the
+    curated zone; delete it from Label Studio unless it has annotations, which are kept."""
+    present = present_doc_ids(documents_glob, {t["doc_id"] for t in on_server.values()})
+    for key, task in sorted(on_server.items()):
+        if task["doc_id"] in present:
+            continue
+        del on_server[key]
+        if task["annotations"]:
+            result.orphaned_with_annotations += 1
+            continue
+        client.call(f"delete orphaned task {task['task_id']}", client.sdk.tasks.delete,
+                    str(task["task_id"]))
+        result.retired += 1
+
+
+def present_doc_ids(documents_glob: str, doc_ids: set[str]) -> set[str]:
+    """The subset of `doc_ids` that the curated documents hold (a handful of task ids against a
+    table of any size: DuckDB reads only the doc_id column)."""
+    wanted = sorted(d for d in doc_ids if d)
+    if not wanted:
+        return set()
+    con = duckdb.connect()
+    table = _read_or_empty(con, documents_glob, "doc_id")
+    if table is None:
+        return set()
+    con.register("docs", table)
+    rows = con.execute("SELECT DISTINCT doc_id FROM docs WHERE doc_id IN (SELECT unnest(?))",
+                       [wanted]).fetchall()
+    return {row[0] for row in rows}
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from annotation.projects import PROJECTS, sync_project
 from annotation.tasks import Selection, push_tasks, select_records
 from assets.lake import Lake
+from schemas.tables import DOCUMENTS
 
 from .lake_data import RAW_NAME, RAW_USERNAME, build, curated_globs
 
@@ -66,3 +70,34 @@ def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake):
     assert sorted(t.id for t in paged) == sorted(m["task_id"] for m in third.mapping)
     assert {m["task_id"] for m in second.mapping} == {m["task_id"] for m in third.mapping}
     assert {m["external_key"] for m in first.mapping} < {m["external_key"] for m in third.mapping}
+
+
+def test_when_documents_leave_the_curated_zone_then_their_tasks_are_retired(ls_client, lake):
+    # A reader change re-keys documents, a deleted source file takes them away: the project
+    # must stop serving them, but an answer already given is kept.
+    spec = dataclasses.replace(PROJECTS["big5"], title="Orphaned tasks (test)")
+    project_id = sync_project(ls_client, spec).project_id
+    documents = lake.table_glob("curated", "documents")
+    records = select_records(*curated_globs(lake), Selection(per_corpus=10))
+    first = push_tasks(ls_client, project_id, "big5", records, documents_glob=documents)
+    task_of = {m["doc_id"]: m["task_id"] for m in first.mapping}
+    ls_client.request(
+        "POST", f"/api/tasks/{task_of['scene-1']}/annotations", "annotate scene-1",
+        json={"result": [{"from_name": "EXT", "to_name": "dialogue", "type": "choices",
+                          "value": {"choices": ["1"]}}]},
+    )
+    part = next(p for p in lake.list_parts("curated", "documents") if "corpus=friends" in p)
+    scenes = [d for d in pq.read_table(part).to_pylist()
+              if d["doc_id"] not in ("scene-1", "scene-2")]
+    lake.write_part("curated", "documents", "friends", "test",
+                    pa.Table.from_pylist(scenes, DOCUMENTS))  # scene-1 and scene-2 gone
+
+    again = push_tasks(ls_client, project_id, "big5",
+                       select_records(*curated_globs(lake), Selection(per_corpus=10)),
+                       documents_glob=documents)
+
+    assert (again.retired, again.orphaned_with_annotations, again.created) == (1, 1, 0)
+    assert {m["doc_id"] for m in again.mapping} == set(task_of) - {"scene-1", "scene-2"}
+    on_server = {t.id for t in _server_tasks(ls_client, project_id)}
+    assert task_of["scene-2"] not in on_server  # unanswered: deleted
+    assert task_of["scene-1"] in on_server  # answered: kept, out of the mapping
