@@ -1,7 +1,7 @@
 """PII detection quality and speed: our stage on the shared parse vs vanilla Presidio.
 
     .venv/bin/python bench/pii_eval.py [--split dev|train] [--limit N] [--speed-texts N]
-                                       [--only wnut|synth|social] [--real N]
+                                       [--only wnut|synth|social] [--real N] [--no-person-model]
 
 Datasets (`../shared/corpora/pii/`, see its SOURCE.md, plus our own `bench/data/`):
 - WNUT-17 (real social-media text): sentences with a person or location span.
@@ -49,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from assets.privacy.anonymise import PiiEngine  # noqa: E402
 from assets.privacy.known_names import KnownNames  # noqa: E402
 from assets.privacy.offline import make_tldextract_offline  # noqa: E402
+from assets.privacy.policy import load_policy  # noqa: E402
 
 PII_DIR = REPO.parent / "shared" / "corpora" / "pii"
 SOCIAL = REPO / "bench" / "data" / "pii_social.jsonl"
@@ -379,6 +380,8 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=0,
                         help="also run on the first N documents of real corpus slices")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--no-person-model", action="store_true",
+                        help="the hand-written person rules alone (the 'before' of the model)")
     parser.add_argument("--reviewed", metavar="WAREHOUSE_DIR", default=None,
                         help="also score the spans Label Studio reviewers marked in curated text")
     args = parser.parse_args()
@@ -388,7 +391,10 @@ def main() -> None:
     make_tldextract_offline()
     nlp = spacy.load(MODEL)
     social, known = load_social()
-    ours = PiiEngine(nlp, known=KnownNames.build(known))
+    policy = load_policy()
+    if args.no_person_model:
+        policy.recognizers["person_model"] = {"enabled": False}
+    ours = PiiEngine(nlp, policy=policy, known=KnownNames.build(known))
     vanilla = vanilla_analyzer()
     datasets = {
         "wnut": (f"WNUT-17 {args.split}", load_wnut(args.split)[: args.limit],

@@ -292,6 +292,7 @@ def _personlike(name: str) -> bool:
     return True
 
 
+_PLACE_ENTS = frozenset({"GPE", "LOC", "FAC"})
 _SENTENCE_BREAKS = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "…", "|"})
 _NOT_PERSON_ENTS = frozenset({"GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "MONEY", "PERCENT",
                               "QUANTITY", "ORDINAL", "CARDINAL", "LANGUAGE", "EVENT", "LAW"})
@@ -307,8 +308,14 @@ class PersonHeuristicRecognizer(LocalRecognizer):
     tokens ("Marty Short"), and a rare word listed beside a found name is one too ("with
     mariaelena , sarah and brittany")."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], model: dict[str, Any] | None = None) -> None:
         self.s = settings
+        self.model_settings = model or {}
+        self.model = None
+        if self.model_settings.get("enabled"):
+            from assets.privacy.person_model import MODEL_PATH, cached_model
+
+            self.model = cached_model(str(self.model_settings.get("path") or MODEL_PATH))
         self.cues = [tuple(c.lower().split()) for c in settings.get("cues", [])]
         self.titles = frozenset(t.lower() for t in settings.get("titles", []))
         self.not_initials = frozenset(w.lower() for w in settings.get("not_initials", []))
@@ -328,6 +335,20 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         doc = nlp_artifacts.tokens
         if not isinstance(doc, Doc):
             return []
+        results, taken = self.rule_results(doc)
+        if self.model is not None:
+            threshold = float(self.model_settings.get("threshold", 0.5))
+            score = float(self.model_settings.get("score", self.s["propn_score"]))
+            # words of the places the NER model found are removed already
+            places = [k for e in doc.ents if e.label_ in _PLACE_ENTS for k in range(e.start, e.end)]
+            for start, end in _runs(self.model.person_tokens(doc, taken, threshold, places)):
+                results.append(RecognizerResult("PERSON", doc[start].idx,
+                                                doc[end - 1].idx + len(doc[end - 1]), score))
+        return results
+
+    def rule_results(self, doc: Doc) -> tuple[list[RecognizerResult], set[int]]:
+        """The hand-written rules' findings, and every token they or the NER model call a
+        person (the learned model scores only the others)."""
         results: list[RecognizerResult] = []
         found: list[tuple[int, int]] = []
         i, n = 0, len(doc)
@@ -347,10 +368,12 @@ class PersonHeuristicRecognizer(LocalRecognizer):
             i = end
         seeds = found + [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
         score = float(self.s.get("listed_score", self.s["propn_score"]))
+        taken = {k for s, e in seeds for k in range(s, e)}
         for k in self._listed_with(doc, seeds):
             results.append(RecognizerResult("PERSON", doc[k].idx, doc[k].idx + len(doc[k]),
                                             score))
-        return results
+            taken.add(k)
+        return results, taken
 
     def _listed_with(self, doc: Doc, seeds: list[tuple[int, int]]) -> list[int]:
         """Single rare words listed beside a name ("mariaelena , sarah , and brittany"): people
@@ -531,6 +554,17 @@ _MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "se
                      "dec"})
 
 
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Consecutive token indices as (start, end) runs: "kylie minogue" is one name."""
+    runs: list[tuple[int, int]] = []
+    for k in indices:
+        if runs and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k, k + 1))
+    return runs
+
+
 def _list_neighbour(doc: Doc, i: int, step: int) -> int | None:
     """The token across list glue (`,`, `and`, `&`; one or two of them) from token i."""
     k, glue = i + step, 0
@@ -580,7 +614,8 @@ def build_recognizers(policy: Policy, known: KnownNames | None = None) -> list[E
     recognizers: list[EntityRecognizer] = [
         SpacyRecognizer(supported_entities=["PERSON", "LOCATION"],
                         ner_strength=float(ner.get("score", 0.85))),
-        PersonHeuristicRecognizer(policy.settings("person_heuristics")),
+        PersonHeuristicRecognizer(policy.settings("person_heuristics"),
+                                  policy.settings("person_model")),
         RedditUserRecognizer(),
         HandleRecognizer(),
         SocialUrlRecognizer(),
