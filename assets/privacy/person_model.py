@@ -20,7 +20,6 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,12 +74,15 @@ def _initial(doc: Doc, i: int) -> bool:
     return prev.is_space or prev.text in _BREAKS or "\n" in prev.whitespace_
 
 
-def _neighbour(doc: Doc, k: int, tag: str, found: frozenset[int] | set[int],
-               out: list[str]) -> None:
-    if not 0 <= k < len(doc):
-        out.append(f"{tag}=none")
-        return
-    t = doc[k]
+_NEIGHBOURS = ((-1, "prev:"), (1, "next:"), (-2, "prev2:"))
+
+
+def _neighbour_features(t: Token | None, tag: str, found: bool) -> list[str]:
+    """Features of a neighbour: read only from its text, `pos_`, `ent_type_` and `found`
+    (the cache key of `PersonModel`)."""
+    if t is None:
+        return [f"{tag}=none"]
+    out = []
     low = t.lower_
     first_names, last_names = gazetteers()
     if t.is_alpha:
@@ -105,20 +107,19 @@ def _neighbour(doc: Doc, k: int, tag: str, found: frozenset[int] | set[int],
         out.append(f"{tag}other")
     out.append(f"{tag}pos={t.pos_}")
     out.append(f"{tag}ent={t.ent_type_ or 'O'}")
-    if k in found:
+    if found:
         out.append(f"{tag}found")
+    return out
 
 
-def features(doc: Doc, i: int, found: frozenset[int] | set[int]) -> list[str]:
-    """Sparse binary features of candidate token i; `found` holds the indices of tokens the
-    rules or the NER model already call a person."""
-    t = doc[i]
+def _self_features(t: Token, initial: bool, hashtag: bool) -> list[str]:
+    """Features of the candidate itself: read only from its text, `pos_`, `tag_`, `dep_`,
+    `ent_type_`, `ent_iob_` and the two flags (the cache key of `PersonModel`)."""
     low = t.lower_
     first_names, last_names = gazetteers()
     z = zipf(low)
     shape = _shape(t)
     zb = _zipf_bucket(z)
-    initial = _initial(doc, i)
     first = low in first_names
     last = low in last_names
     out = [
@@ -144,24 +145,73 @@ def features(doc: Doc, i: int, found: frozenset[int] | set[int]) -> list[str]:
         out.append(f"last_z={zb}")
     if first and last:
         out.append("first_and_last")
-    if i > 0 and doc[i - 1].text == "#" and not doc[i - 1].whitespace_:
+    if hashtag:
         out.append("hashtag_word")
-    _neighbour(doc, i - 1, "prev:", found, out)
-    _neighbour(doc, i + 1, "next:", found, out)
-    _neighbour(doc, i - 2, "prev2:", found, out)
     return out
 
 
-@dataclass(frozen=True)
-class PersonModel:
-    """Weights of the logistic regression, scored as a sum over present features."""
+def _hashtag_word(doc: Doc, i: int) -> bool:
+    return i > 0 and doc[i - 1].text == "#" and not doc[i - 1].whitespace_
 
-    weights: dict[str, float]
+
+def features(doc: Doc, i: int, found: frozenset[int] | set[int]) -> list[str]:
+    """Sparse binary features of candidate token i; `found` holds the indices of tokens the
+    rules or the NER model already call a person."""
+    out = _self_features(doc[i], _initial(doc, i), _hashtag_word(doc, i))
+    n = len(doc)
+    for step, tag in _NEIGHBOURS:
+        k = i + step
+        inside = 0 <= k < n
+        out += _neighbour_features(doc[k] if inside else None, tag, inside and k in found)
+    return out
+
+
+class PersonModel:
+    """Weights of the logistic regression, scored as a sum over present features.
+
+    At run time the sum is assembled from cached partial sums (the candidate's own features,
+    and each neighbour's) keyed on exactly the attributes those features read: texts repeat
+    words, so most candidates cost a few dictionary lookups instead of forty f-strings."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        self.weights = weights
+        self._self: dict[tuple, float] = {}
+        self._neighbour: dict[tuple, float] = {}
 
     def probability(self, feats: Iterable[str]) -> float:
         w = self.weights
-        score = sum(w.get(f, 0.0) for f in feats)
-        return 1.0 / (1.0 + math.exp(-score))
+        return _sigmoid(sum(w.get(f, 0.0) for f in feats))
+
+    def _sum(self, feats: list[str]) -> float:
+        w = self.weights
+        return sum(w.get(f, 0.0) for f in feats)
+
+    def fast_probability(self, doc: Doc, i: int, found: frozenset[int]) -> float:
+        """`probability(features(doc, i, found))`, from the caches."""
+        t = doc[i]
+        initial, hashtag = _initial(doc, i), _hashtag_word(doc, i)
+        key = (t.text, t.pos, t.tag, t.dep, t.ent_type, t.ent_iob, initial, hashtag)
+        score = self._self.get(key)
+        if score is None:
+            if len(self._self) > 200_000:
+                self._self.clear()
+            score = self._self[key] = self._sum(_self_features(t, initial, hashtag))
+        n = len(doc)
+        for step, tag in _NEIGHBOURS:
+            k = i + step
+            if 0 <= k < n:
+                nb = doc[k]
+                nkey = (tag, nb.text, nb.pos, nb.ent_type, k in found)
+            else:
+                nb, nkey = None, (tag, None)
+            part = self._neighbour.get(nkey)
+            if part is None:
+                if len(self._neighbour) > 200_000:
+                    self._neighbour.clear()
+                part = self._neighbour[nkey] = self._sum(
+                    _neighbour_features(nb, tag, k in found if nb is not None else False))
+            score += part
+        return _sigmoid(score)
 
     def person_tokens(self, doc: Doc, found: set[int], threshold: float,
                       skip: Iterable[int] = ()) -> list[int]:
@@ -170,7 +220,13 @@ class PersonModel:
         frozen = frozenset(found)
         skipped = frozen.union(skip)
         return [i for i in range(len(doc)) if i not in skipped and is_candidate(doc, i)
-                and self.probability(features(doc, i, frozen)) >= threshold]
+                and self.fast_probability(doc, i, frozen) >= threshold]
+
+
+def _sigmoid(score: float) -> float:
+    if score < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-score))
 
 
 def load_model(path: Path | str = MODEL_PATH) -> PersonModel:

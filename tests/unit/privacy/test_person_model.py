@@ -97,3 +97,17 @@ def test_when_training_script_run_twice_on_a_slice_then_same_weights(tmp_path):
     assert outputs[0] == outputs[1]
     weights = json.loads(outputs[0])["weights"]
     assert weights and load_model(tmp_path / "model_0.json").weights == weights
+
+
+def test_when_scored_through_the_caches_then_same_as_the_feature_sum(nlp):
+    model = cached_model()
+    rules = PersonHeuristicRecognizer(load_policy().settings("person_heuristics"))
+    for text in ["so was george with carmen last night ?", "#tbt with Marisol and Jo @kim",
+                 "Pizza night , then Carly , Ben & me .", "so was george with carmen again"]:
+        doc = nlp(text)
+        _, taken = rules.rule_results(doc)
+        frozen = frozenset(taken)
+        for i in range(len(doc)):
+            if is_candidate(doc, i):
+                slow = model.probability(features(doc, i, frozen))
+                assert model.fast_probability(doc, i, frozen) == pytest.approx(slow, abs=1e-12)
