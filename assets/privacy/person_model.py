@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,7 +41,7 @@ _HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
 DEITIES = frozenset({"god", "allah", "lord", "jesus", "christ", "buddha", "jehovah", "yahweh"})
 
 
-def is_candidate(doc: Doc, i: int) -> bool:
+def is_candidate(doc: Doc | Sequence[Token], i: int) -> bool:
     """Tokens worth scoring: words (not punctuation, numbers, handles or stop words), minus
     what the rules rule out for good (elongated words, the names of split HTML entities)."""
     token = doc[i]
@@ -67,7 +67,7 @@ def _zipf_bucket(value: float) -> int:
     return min(int(value * 2) // 1, 14)  # half-zipf steps, 0..14
 
 
-def _initial(doc: Doc, i: int) -> bool:
+def _initial(doc: Doc | Sequence[Token], i: int) -> bool:
     if i == 0 or doc[i].is_sent_start:
         return True
     prev = doc[i - 1]
@@ -150,7 +150,7 @@ def _self_features(t: Token, initial: bool, hashtag: bool) -> list[str]:
     return out
 
 
-def _hashtag_word(doc: Doc, i: int) -> bool:
+def _hashtag_word(doc: Doc | Sequence[Token], i: int) -> bool:
     return i > 0 and doc[i - 1].text == "#" and not doc[i - 1].whitespace_
 
 
@@ -186,8 +186,10 @@ class PersonModel:
         w = self.weights
         return sum(w.get(f, 0.0) for f in feats)
 
-    def fast_probability(self, doc: Doc, i: int, found: frozenset[int]) -> float:
-        """`probability(features(doc, i, found))`, from the caches."""
+    def fast_probability(self, doc: Doc | Sequence[Token], i: int,
+                         found: frozenset[int]) -> float:
+        """`probability(features(doc, i, found))`, from the caches (`doc` may be the Doc's
+        tokens as a list)."""
         t = doc[i]
         initial, hashtag = _initial(doc, i), _hashtag_word(doc, i)
         key = (t.text, t.pos, t.tag, t.dep, t.ent_type, t.ent_iob, initial, hashtag)
@@ -219,8 +221,9 @@ class PersonModel:
         removes) whose probability reaches the threshold."""
         frozen = frozenset(found)
         skipped = frozen.union(skip)
-        return [i for i in range(len(doc)) if i not in skipped and is_candidate(doc, i)
-                and self.fast_probability(doc, i, frozen) >= threshold]
+        tokens = list(doc)  # one Token object per position, not one per look-up
+        return [i for i in range(len(tokens)) if i not in skipped and is_candidate(tokens, i)
+                and self.fast_probability(tokens, i, frozen) >= threshold]
 
 
 def _sigmoid(score: float) -> float:

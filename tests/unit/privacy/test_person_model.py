@@ -111,3 +111,5 @@ def test_when_scored_through_the_caches_then_same_as_the_feature_sum(nlp):
             if is_candidate(doc, i):
                 slow = model.probability(features(doc, i, frozen))
                 assert model.fast_probability(doc, i, frozen) == pytest.approx(slow, abs=1e-12)
+                assert model.fast_probability(list(doc), i, frozen) == pytest.approx(slow,
+                                                                                   abs=1e-12)
