@@ -39,6 +39,8 @@ _HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
 # WNUT labels deities as persons; the policy leaves them (they identify no one), so the model
 # neither learns from them nor scores them
 DEITIES = frozenset({"god", "allah", "lord", "jesus", "christ", "buddha", "jehovah", "yahweh"})
+# Myers-Briggs types ("INFJs overthink"): the personality corpora's own vocabulary, never a name
+_MBTI = re.compile(r"^[ei][ns][tf][jp]s?$")
 
 
 def is_candidate(doc: Doc | Sequence[Token], i: int) -> bool:
@@ -48,7 +50,7 @@ def is_candidate(doc: Doc | Sequence[Token], i: int) -> bool:
     if not token.is_alpha or len(token) < 2 or token.is_stop:
         return False
     low = token.lower_
-    if low in DEITIES or _ELONGATED.search(low):
+    if low in DEITIES or _ELONGATED.search(low) or _MBTI.match(low):
         return False
     return not (low in _HTML_ENTITIES and i > 0 and doc[i - 1].text == "&")
 
@@ -177,6 +179,10 @@ class PersonModel:
         self.weights = weights
         self._self: dict[tuple, float] = {}
         self._neighbour: dict[tuple, float] = {}
+
+    def clear_caches(self) -> None:
+        self._self.clear()
+        self._neighbour.clear()
 
     def probability(self, feats: Iterable[str]) -> float:
         w = self.weights

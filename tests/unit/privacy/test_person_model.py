@@ -99,6 +99,11 @@ def test_when_training_script_run_twice_on_a_slice_then_same_weights(tmp_path):
     assert weights and load_model(tmp_path / "model_0.json").weights == weights
 
 
+def test_when_myers_briggs_type_then_model_leaves_it(nlp, engine):
+    text = "As @sam_k said in the other thread, INFJs overthink everything."
+    assert "INFJs overthink everything." in engine.anonymise(nlp(text)).text
+
+
 def test_when_scored_through_the_caches_then_same_as_the_feature_sum(nlp):
     model = cached_model()
     rules = PersonHeuristicRecognizer(load_policy().settings("person_heuristics"))
