@@ -23,6 +23,7 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, Sp
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from assets.ingest.labels import parse_mbti
 from assets.privacy.known_names import KnownNames
 from assets.privacy.offline import make_tldextract_offline
 from assets.privacy.policy import Policy, load_policy
@@ -139,7 +140,9 @@ class PiiEngine:
             entities=self.policy.entity_names,
             nlp_artifacts=self.nlp_engine.artifacts(doc),
         )
-        return resolve_overlaps(self._above_threshold(results))
+        return resolve_overlaps(
+            f for f in self._above_threshold(results) if not _personality_type(doc.text, f)
+        )
 
     def _above_threshold(self, results: Iterable[RecognizerResult]) -> Iterator[Finding]:
         for r in results:
@@ -155,6 +158,19 @@ class PiiEngine:
     def anonymise_many(self, docs: Iterable[Doc]) -> Iterator[Anonymised]:
         for doc in docs:
             yield self.anonymise(doc)
+
+
+def _personality_type(text: str, finding: Finding) -> bool:
+    """A name-like finding that is a Myers-Briggs type ("my ENFP friend", "INTJ-A", "INFJs").
+
+    The small model tags bare types as people or organisations; in a personality warehouse the
+    type is what the text is about, and it names no one, so it is never redacted."""
+    if finding.entity not in ("PERSON", "LOCATION"):
+        return False
+    surface = text[finding.start:finding.end].strip()
+    if surface[-1:] in ("s", "S") and len(surface) == 5:
+        surface = surface[:-1]
+    return parse_mbti(surface) is not None
 
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:

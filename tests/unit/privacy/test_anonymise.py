@@ -91,3 +91,17 @@ def test_when_turn_not_in_scene_then_parsed_alone_with_shared_numbering(engine, 
     out = list(_curated_utterances(rows, engine, nlp, "k" * 32, CurateResult(),
                                    SceneDocs(iter(()))))
     assert [r["text"] for r in out] == ["<PERSON_1>!", "Where is <PERSON_1>?"]
+
+
+@pytest.mark.parametrize("text", [
+    "my ENFP friend is great", "ISFP or ESFP, hard to say", "As an INTJ-A I plan everything",
+    "INFJs are rare", "she is an infp",
+])
+def test_when_a_myers_briggs_type_is_named_then_it_stays(engine, nlp, text):
+    # In a personality warehouse the type is what the text is about; it names no one.
+    assert engine.anonymise(nlp(text)).text == text
+
+
+def test_when_a_name_sits_beside_a_type_then_only_the_name_goes(engine, nlp):
+    assert engine.anonymise(nlp("Ask Jennifer, she is an INFP")).text == (
+        "Ask <PERSON_1>, she is an INFP")
