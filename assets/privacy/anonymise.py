@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 
 from assets.ingest.labels import parse_mbti
 from assets.privacy.known_names import KnownNames
+from assets.privacy.names import split_html_entity
 from assets.privacy.offline import make_tldextract_offline
 from assets.privacy.policy import Policy, load_policy
 from assets.privacy.recognizers import build_registry
@@ -59,7 +60,6 @@ class PreparsedSpacyEngine(SpacyNlpEngine):
 
 
 _RETWEET = frozenset({"rt", "via", "cc", "mt"})
-_HTML = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})  # `&quot;` split into tokens
 
 
 def trim_entity(ent: Span) -> Span | None:
@@ -71,8 +71,8 @@ def trim_entity(ent: Span) -> Span | None:
     doc = ent.doc
 
     def junk(token: Token) -> bool:
-        html_entity = token.i > 0 and doc[token.i - 1].text == "&" and token.lower_ in _HTML
-        return (token.lower_ in _RETWEET or token.text[:1] in "@#" or html_entity
+        return (token.lower_ in _RETWEET or token.text[:1] in "@#"
+                or split_html_entity(doc, token.i)
                 or not any(c.isalpha() for c in token.text) or token.text.startswith(":"))
 
     while start < end and junk(doc[start]):

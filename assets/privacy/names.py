@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from wordfreq import zipf_frequency
 
@@ -69,3 +71,15 @@ def _clean(names: Iterable[str]) -> Iterable[str]:
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of a lowercase English word (cached: texts repeat words)."""
     return zipf_frequency(word, "en")
+
+
+# Words that look like names to a model but never are, shared by the rules, the person model
+# and the entity trimming.
+HTML_ENTITY_NAMES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
+ELONGATED = re.compile(r"([a-z])\1\1")  # "Foooootball", "Shhhhh": spoken emphasis, not names
+
+
+def split_html_entity(tokens: Any, i: int) -> bool:
+    """`quot` in `&quot;`: WNUT-style text keeps HTML entities split into tokens. `tokens` is a
+    Doc or a list of its tokens."""
+    return i > 0 and tokens[i - 1].text == "&" and tokens[i].lower_ in HTML_ENTITY_NAMES

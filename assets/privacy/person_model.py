@@ -25,7 +25,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Token
 
-from assets.privacy.names import gazetteers, zipf
+from assets.privacy.names import ELONGATED, gazetteers, split_html_entity, zipf
 
 MODEL_PATH = Path(__file__).with_name("person_model.json")
 FEATURES_VERSION = 2
@@ -34,8 +34,6 @@ NEIGHBOUR_WORD_MIN_ZIPF = 4.5
 _BREAKS = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "…", "|"})
 
 
-_ELONGATED = re.compile(r"([a-z])\1\1")  # "Shhhhh", "Foooootball": emphasis, never a name
-_HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
 # WNUT labels deities as persons; the policy leaves them (they identify no one), so the model
 # neither learns from them nor scores them
 DEITIES = frozenset({"god", "allah", "lord", "jesus", "christ", "buddha", "jehovah", "yahweh"})
@@ -50,9 +48,9 @@ def is_candidate(doc: Doc | Sequence[Token], i: int) -> bool:
     if not token.is_alpha or len(token) < 2 or token.is_stop:
         return False
     low = token.lower_
-    if low in DEITIES or _ELONGATED.search(low) or _MBTI.match(low):
+    if low in DEITIES or ELONGATED.search(low) or _MBTI.match(low):
         return False
-    return not (low in _HTML_ENTITIES and i > 0 and doc[i - 1].text == "&")
+    return not split_html_entity(doc, i)
 
 
 def _shape(token: Token) -> str:
@@ -185,10 +183,9 @@ class PersonModel:
         self._neighbour.clear()
 
     def probability(self, feats: Iterable[str]) -> float:
-        w = self.weights
-        return _sigmoid(sum(w.get(f, 0.0) for f in feats))
+        return _sigmoid(self._sum(feats))
 
-    def _sum(self, feats: list[str]) -> float:
+    def _sum(self, feats: Iterable[str]) -> float:
         w = self.weights
         return sum(w.get(f, 0.0) for f in feats)
 

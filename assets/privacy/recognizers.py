@@ -30,7 +30,7 @@ from spacy.tokens import Doc, Token
 
 from assets.privacy.known_names import KnownNames
 from assets.privacy.leaks import LEAK_PATTERNS
-from assets.privacy.names import gazetteers, zipf
+from assets.privacy.names import ELONGATED, gazetteers, split_html_entity, zipf
 from assets.privacy.offline import has_public_suffix, make_tldextract_offline
 from assets.privacy.policy import Policy
 
@@ -390,7 +390,8 @@ class PersonHeuristicRecognizer(LocalRecognizer):
                     continue
                 token = doc[k]
                 if (token.is_alpha and len(token) > 1 and not token.is_stop
-                        and not _html_entity(doc, k) and token.ent_type_ not in _NOT_PERSON_ENTS
+                        and not split_html_entity(doc, k)
+                        and token.ent_type_ not in _NOT_PERSON_ENTS
                         and zipf(token.lower_) < limit):
                     taken.add(k)
                     added.append(k)
@@ -433,7 +434,7 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         token = doc[i]
         if not token.is_alpha or len(token.text) < 2 or token.is_stop and token.is_lower:
             return None
-        if _html_entity(doc, i) or _dated_month(doc, i) or _ELONGATED.search(token.lower_):
+        if split_html_entity(doc, i) or _dated_month(doc, i) or ELONGATED.search(token.lower_):
             return None
         s = self.s
         low = token.lower_
@@ -548,8 +549,6 @@ class PersonHeuristicRecognizer(LocalRecognizer):
 _NAME_LIKE_POS = frozenset({"NOUN", "PROPN", "ADJ", "VERB", "X"})
 _NOT_NAME_POS = frozenset({"VERB", "AUX", "ADP", "PRON", "DET", "CCONJ", "SCONJ", "PART"})
 _LIST_GLUE = frozenset({",", "and", "&", "n", "or", "+"})
-_HTML_ENTITIES = frozenset({"quot", "amp", "gt", "lt", "apos", "nbsp"})
-_ELONGATED = re.compile(r"([a-z])\1\1")  # "Foooootball", "Shhhhh": spoken emphasis, not names
 _MONTHS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                      "dec"})
 
@@ -571,11 +570,6 @@ def _list_neighbour(doc: Doc, i: int, step: int) -> int | None:
     while 0 <= k < len(doc) and doc[k].lower_ in _LIST_GLUE and glue < 2:
         k, glue = k + step, glue + 1
     return k if glue and 0 <= k < len(doc) else None
-
-
-def _html_entity(doc: Doc, i: int) -> bool:
-    """`quot` in `&quot;`: WNUT-style text keeps HTML entities split into tokens."""
-    return i > 0 and doc[i - 1].text == "&" and doc[i].lower_ in _HTML_ENTITIES
 
 
 def _hashtag(doc: Doc, i: int) -> bool:
