@@ -234,17 +234,16 @@ def retire_orphans(
 
 def present_doc_ids(documents_glob: str, doc_ids: set[str]) -> set[str]:
     """The subset of `doc_ids` that the curated documents hold (a handful of task ids against a
-    table of any size: DuckDB reads only the doc_id column)."""
+    table of any size: DuckDB reads only the doc_id column and filters as it scans)."""
     wanted = sorted(d for d in doc_ids if d)
     if not wanted:
         return set()
-    con = duckdb.connect()
-    table = _read_or_empty(con, documents_glob, "doc_id")
-    if table is None:
-        return set()
-    con.register("docs", table)
-    rows = con.execute("SELECT DISTINCT doc_id FROM docs WHERE doc_id IN (SELECT unnest(?))",
-                       [wanted]).fetchall()
+    try:
+        rows = duckdb.connect().execute(
+            "SELECT DISTINCT doc_id FROM read_parquet(?, hive_partitioning = false)"
+            " WHERE doc_id IN (SELECT unnest(?))", [documents_glob, wanted]).fetchall()
+    except duckdb.IOException:
+        return set()  # no part written yet
     return {row[0] for row in rows}
 
 

@@ -31,7 +31,7 @@ def is_blank(values: pa.Array) -> pa.Array:
     first = pc.utf8_slice_codeunits(values, 0, 1)
     candidates = pc.is_in(first, value_set=_FIRST_BLANK)
     picked = pc.indices_nonzero(candidates)
-    blank = pa.array([False] * len(values), pa.bool_())
+    blank = pa.repeat(pa.scalar(False), len(values))
     if len(picked):
         found = pc.match_substring_regex(pc.take(values, picked), BLANK)
         blank = pc.replace_with_mask(blank, candidates, found)

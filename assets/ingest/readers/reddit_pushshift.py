@@ -227,13 +227,19 @@ def _see_flairs(
         flairs.see(username, PLATFORM_PREFIX + username, flair_texts[i], first_line + i, lines[i])
 
 
+def _inferred(values: tuple[Any, ...]) -> pa.Array | None:
+    """The column Arrow infers from Python values, or None when they do not share a type (the
+    caller then applies its rule value by value)."""
+    try:
+        return pa.array(values)
+    except pa.ArrowException:
+        return None
+
+
 def _epochs(values: tuple[Any, ...]) -> pa.Array:
     """Epoch seconds as the exact path takes them: an int in range as is, anything else through
     `records.epoch_seconds`."""
-    try:
-        column = pa.array(values)
-    except pa.ArrowException:
-        column = None
+    column = _inferred(values)
     if column is not None and column.type == pa.int64() and not column.null_count and (
             pc.all(pc.and_(pc.greater_equal(column, 0), pc.less(column, MAX_EPOCH))).as_py()):
         return column
@@ -245,10 +251,7 @@ def _epochs(values: tuple[Any, ...]) -> pa.Array:
 
 def _subreddits(values: tuple[Any, ...]) -> pa.Array:
     """Subreddit names; a value that is not a string is dropped (None), as on the exact path."""
-    try:
-        column = pa.array(values)
-    except pa.ArrowException:
-        column = None
+    column = _inferred(values)
     if column is not None and column.type in (pa.string(), pa.null()):
         return column.cast(pa.string())
     return pa.array([v if v.__class__ is str else None for v in values], pa.string())
