@@ -59,6 +59,10 @@ class BaselineConfig:
     c_grid: tuple[float, ...] = (0.1, 1.0, 10.0)
     alpha_grid: tuple[float, ...] = (1.0, 10.0, 100.0)
     min_train_subjects: int = 10
+    # Enough for a stable baseline; beyond it the fits cost minutes per trait (twitter_mbti has
+    # no authors, so each of its tweets is a subject). Subject ids are hashes, so the first N
+    # by id are a deterministic, unbiased sample.
+    max_train_subjects: int = 20_000
 
 
 def published_for(dataset: str, trait: str, metric: str) -> str | None:
@@ -105,6 +109,7 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
     config = config or BaselineConfig()
     frame, label_cols, feature_cols = subject_frame(lake, dataset, config, export)
     parts = {s: frame[frame["split"] == s] for s in ("train", "dev", "test")}
+    parts["train"] = parts["train"].head(config.max_train_subjects)  # frame is sorted by id
     if min(len(p) for p in parts.values()) == 0:
         return []
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=config.min_df, sublinear_tf=True,
@@ -119,6 +124,10 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
         dense["train"] = scaler.fit_transform(parts["train"][feature_cols])
         for s in ("dev", "test"):
             dense[s] = scaler.transform(parts[s][feature_cols])
+    # Beside TF-IDF rows of unit length, standardised features would dominate every row's norm
+    # and leave the solver badly conditioned (200 s instead of 5 s per fit on twitter_mbti);
+    # scaled by 1/sqrt(d) the block has unit length on average too.
+    block_scale = 1.0 / math.sqrt(len(feature_cols)) if feature_cols else 1.0
     rows: list[dict[str, Any]] = []
     for trait in label_cols:
         task = task_of(frame[trait])
@@ -132,7 +141,8 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
         if dense:
             inputs["contours_lr"] = {s: dense[s][masks[s]] for s in parts}
             inputs["tfidf_contours_lr"] = {
-                s: sp.hstack([tfidf[s][masks[s]], sp.csr_matrix(dense[s][masks[s]])]).tocsr()
+                s: sp.hstack([tfidf[s][masks[s]],
+                              sp.csr_matrix(dense[s][masks[s]] * block_scale)]).tocsr()
                 for s in parts}
         scores = {"majority": _majority(task, y)}
         for model, x in inputs.items():
@@ -165,7 +175,7 @@ def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
         if task == "classification":
             if len(set(y["train"])) < 2:
                 return _majority(task, y)
-            model = LogisticRegression(C=value, max_iter=2000, solver="liblinear")
+            model = LogisticRegression(C=value, max_iter=2000, solver=_solver(x["train"]))
         else:
             model = Ridge(alpha=value)
         model.fit(x["train"], y["train"])
@@ -176,6 +186,12 @@ def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
     if task == "classification":
         return _classification_metrics(y["test"], prediction)
     return {"pearson_r": _pearson(y["test"], prediction)}
+
+
+def _solver(x: Any) -> str:
+    """liblinear for sparse TF-IDF, lbfgs for the few dense contour features, where it is 4-6x
+    faster (measured on twitter_mbti's 24k tweets x 317 features) at the same accuracy."""
+    return "liblinear" if sp.issparse(x) else "lbfgs"
 
 
 def _primary(task: str, truth: np.ndarray, prediction: np.ndarray) -> float:
