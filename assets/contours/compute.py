@@ -1,14 +1,15 @@
 """Contours of stored parses: windows × features per document, then per-document summaries.
 
-Plain Python, called by the Dagster assets. A part's Docs stream out of their DocBin chunks,
-each Doc becomes one `DocArrays`, every family computes all of that Doc's windows at once, and
-rows go to Parquet in bounded batches: memory holds one chunk of Docs plus one batch of rows.
+Plain Python, called by the Dagster assets. A part's Docs stream out of their DocBin chunks in
+batches (a few hundred Docs, or fewer when they are long); each batch becomes one `DocArrays`,
+every family computes all windows of the batch at once, and rows go to Parquet in bounded
+batches: memory holds one chunk of Docs, one batch of arrays and one batch of rows.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -21,9 +22,9 @@ from spacy.vocab import Vocab
 
 from assets.contours.features import FAMILIES, lexicon_requirements
 from assets.contours.lexicons import load_lexicons
-from assets.contours.summaries import STATS, summarize_windows
+from assets.contours.summaries import STATS, summarize_documents
 from assets.contours.tokens import Featurizer
-from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, sentence_windows, window_sums
+from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, batch_windows, window_sums
 from assets.ingest.sources import corpus_of
 from assets.lake import Lake, PartWriter
 from assets.nlp import parse
@@ -37,11 +38,17 @@ CONTOURS_VERSION = 1  # bump when a feature's definition changes
 
 @dataclass(frozen=True)
 class ContourConfig:
-    """Window geometry (in sentences) and output batching."""
+    """Window geometry (in sentences), Docs per batch of arrays, and output batching.
+
+    A batch closes at `batch_docs` Docs or `batch_tokens` tokens, whichever comes first: big
+    enough that NumPy's cost per call is shared by hundreds of tweets, small enough that a
+    batch of essays stays a few MB."""
 
     window_size: int = DEFAULT_SIZE
     stride: int = DEFAULT_STRIDE
     batch_rows: int = 20_000
+    batch_docs: int = 512
+    batch_tokens: int = 50_000
 
 
 @dataclass
@@ -65,32 +72,48 @@ def skipped_features(featurizer: Featurizer) -> dict[str, str]:
             if not featurizer.has(lex)}
 
 
+COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
 def doc_contours(doc_id: str, doc: Doc, featurizer: Featurizer,
                  config: ContourConfig | None = None) -> DocContours:
     """All features of every window of one parsed Doc (empty Doc: no windows)."""
+    return batch_contours([(doc_id, doc)], featurizer, config)[0]
+
+
+def batch_contours(items: Sequence[tuple[str, Doc]], featurizer: Featurizer,
+                   config: ContourConfig | None = None) -> list[DocContours]:
+    """`doc_contours` of many Docs (sharing one vocabulary) at once, in their order.
+
+    Windows are ranges of the batch's sentences that never cross a Doc boundary, so each Doc's
+    values are the ones it would get alone (up to float rounding of the cumulative sums)."""
     config = config or ContourConfig()
-    arr = featurizer.arrays(doc)
-    windows = sentence_windows(arr.n_sentences, config.window_size, config.stride)
+    arr = featurizer.batch_arrays([doc for _, doc in items])
+    n_sentences = np.diff(arr.doc_sentences)
+    windows, offsets = batch_windows(n_sentences, config.window_size, config.stride)
     values = np.full((windows.shape[0], len(FEATURE_NAMES)), np.nan)
     if windows.shape[0]:
-        column = {name: i for i, name in enumerate(FEATURE_NAMES)}
         for module in FAMILIES.values():
             for name, series in module.compute(arr, windows).items():
-                values[:, column[name]] = series
+                values[:, COLUMN[name]] = series
     word_counts = arr.sentence_sums(arr.words)
     bounds = arr.sentence_char_bounds()
-    return DocContours(
-        doc_id=doc_id,
-        values=values,
-        windows=windows,
-        sentence_index=np.stack([arr.content[windows[:, 0]], arr.content[windows[:, 1] - 1]],
-                                axis=1) if windows.shape[0] else windows,
-        chars=np.stack([bounds[windows[:, 0], 0], bounds[windows[:, 1] - 1, 1]], axis=1)
-        if windows.shape[0] else windows,
-        words=window_sums(word_counts, windows),
-        n_sentences=arr.n_sentences,
-        n_words=int(word_counts.sum()),
-    )
+    first, last = windows[:, 0], windows[:, 1] - 1
+    owner = np.repeat(np.arange(len(items)), np.diff(offsets))[:, None]
+    local = windows - arr.doc_sentences[owner]
+    sentence_index = np.stack([arr.content[first], arr.content[last]], axis=1)
+    sentence_index -= arr.doc_first_sentence[owner]
+    chars = np.stack([bounds[first, 0], bounds[last, 1]], axis=1)
+    words = window_sums(word_counts, windows)
+    doc_words = window_sums(word_counts, np.stack([arr.doc_sentences[:-1],
+                                                   arr.doc_sentences[1:]], axis=1))
+    return [
+        DocContours(doc_id=doc_id, values=values[a:b], windows=local[a:b],
+                    sentence_index=sentence_index[a:b], chars=chars[a:b], words=words[a:b],
+                    n_sentences=int(n), n_words=int(w))
+        for (doc_id, _), a, b, n, w in zip(items, offsets[:-1].tolist(), offsets[1:].tolist(),
+                                           n_sentences.tolist(), doc_words.tolist(), strict=True)
+    ]
 
 
 def contour_table(items: list[DocContours]) -> pa.Table:
@@ -98,16 +121,17 @@ def contour_table(items: list[DocContours]) -> pa.Table:
     rows = [c for c in items if c.values.shape[0]]
     if not rows:
         return CONTOURS.empty_table()
+    counts = np.array([c.values.shape[0] for c in rows])
     values = np.concatenate([c.values for c in rows])
+    sentence_index = np.concatenate([c.sentence_index for c in rows])
+    chars = np.concatenate([c.chars for c in rows])
     columns: dict[str, Any] = {
-        "doc_id": np.concatenate(
-            [np.full(c.values.shape[0], c.doc_id, dtype=object) for c in rows]
-        ),
-        "window_idx": np.concatenate([np.arange(c.values.shape[0]) for c in rows]),
-        "first_sentence": np.concatenate([c.sentence_index[:, 0] for c in rows]),
-        "last_sentence": np.concatenate([c.sentence_index[:, 1] for c in rows]),
-        "start_char": np.concatenate([c.chars[:, 0] for c in rows]),
-        "end_char": np.concatenate([c.chars[:, 1] for c in rows]),
+        "doc_id": np.repeat(np.array([c.doc_id for c in rows], dtype=object), counts),
+        "window_idx": np.arange(values.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts),
+        "first_sentence": sentence_index[:, 0],
+        "last_sentence": sentence_index[:, 1],
+        "start_char": chars[:, 0],
+        "end_char": chars[:, 1],
         "n_words": np.concatenate([c.words for c in rows]).astype(np.int32),
     }
     for i, name in enumerate(FEATURE_NAMES):
@@ -120,17 +144,18 @@ def document_table(items: list[DocContours]) -> pa.Table:
     rows = [c for c in items if c.values.shape[0]]
     if not rows:
         return DOCUMENT_FEATURES.empty_table()
-    summaries = [summarize_windows(c.values) for c in rows]
+    counts = [c.values.shape[0] for c in rows]
+    stats = summarize_documents(np.concatenate([c.values for c in rows]),
+                                np.concatenate([[0], np.cumsum(counts)]))
     columns: dict[str, Any] = {
         "doc_id": [c.doc_id for c in rows],
-        "n_windows": [c.values.shape[0] for c in rows],
+        "n_windows": counts,
         "n_sentences": [c.n_sentences for c in rows],
         "n_words": [c.n_words for c in rows],
     }
-    stacked = {stat: np.stack([s[stat] for s in summaries]) for stat in STATS}
     for i, name in enumerate(FEATURE_NAMES):
         for stat in STATS:
-            columns[f"{name}__{stat}"] = stacked[stat][:, i]
+            columns[f"{name}__{stat}"] = stats[stat][:, i]
     return _table(columns, DOCUMENT_FEATURES)
 
 
@@ -149,8 +174,21 @@ def _table(columns: dict[str, Any], schema: pa.Schema) -> pa.Table:
 
 def iter_contours(docs: Iterable[tuple[str, Doc]], featurizer: Featurizer,
                   config: ContourConfig | None = None) -> Iterator[DocContours]:
+    """`DocContours` of a stream of Docs, in order, computed in batches (see `ContourConfig`)."""
+    config = config or ContourConfig()
+    batch: list[tuple[str, Doc]] = []
+    tokens = 0
     for doc_id, doc in docs:
-        yield doc_contours(doc_id, doc, featurizer, config)
+        if batch and doc.vocab is not batch[0][1].vocab:
+            yield from batch_contours(batch, featurizer, config)
+            batch, tokens = [], 0
+        batch.append((doc_id, doc))
+        tokens += len(doc)
+        if len(batch) >= config.batch_docs or tokens >= config.batch_tokens:
+            yield from batch_contours(batch, featurizer, config)
+            batch, tokens = [], 0
+    if batch:
+        yield from batch_contours(batch, featurizer, config)
 
 
 @dataclass

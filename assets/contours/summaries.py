@@ -23,23 +23,46 @@ def summarize_windows(values: np.ndarray) -> dict[str, np.ndarray]:
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError("expected a (windows, features) matrix")
-    n_windows, n_features = values.shape
+    stats = summarize_documents(values, np.array([0, values.shape[0]]))
+    return {stat: column[0] for stat, column in stats.items()}
+
+
+def summarize_documents(values: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """`summarize_windows` of many documents at once: rows `offsets[i]:offsets[i + 1]` are
+    document i's windows; each stat is an (n_documents, n_features) matrix.
+
+    Segmented sums (`reduceat`) replace a loop over documents, where NumPy's cost per call,
+    not the arithmetic, is what a batch of one-window tweets would pay."""
+    values = np.asarray(values, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n_docs, n_features = lengths.shape[0], values.shape[1]
+    owner = np.repeat(np.arange(n_docs), lengths)
+    filled_docs = lengths > 0
+    starts = offsets[:-1][filled_docs]
+
+    def per_doc(ufunc: np.ufunc, rows: np.ndarray, empty: float) -> np.ndarray:
+        out = np.full((n_docs, n_features), empty, dtype=rows.dtype)
+        if starts.size:
+            out[filled_docs] = ufunc.reduceat(rows, starts, axis=0)
+        return out
+
     valid = ~np.isnan(values)
-    count = valid.sum(axis=0)
-    filled = np.where(valid, values, 0.0)
+    count = per_doc(np.add, valid.astype(np.int64), 0)
     has = count > 0
     safe = np.maximum(count, 1)
-    mean = np.where(has, filled.sum(axis=0) / safe, np.nan)
-    deviation = np.where(valid, values - mean, 0.0)
-    sd = np.where(has, np.sqrt((deviation**2).sum(axis=0) / safe), np.nan)
-    low = np.where(has, np.where(valid, values, np.inf).min(axis=0, initial=np.inf), np.nan)
-    high = np.where(has, np.where(valid, values, -np.inf).max(axis=0, initial=-np.inf), np.nan)
-    x = np.arange(n_windows, dtype=np.float64) / max(n_windows - 1, 1)
-    xs = np.where(valid, x[:, None], 0.0)
-    x_mean = xs.sum(axis=0) / safe
-    sxx = (np.where(valid, x[:, None] - x_mean, 0.0) ** 2).sum(axis=0)
-    sxy = (np.where(valid, x[:, None] - x_mean, 0.0) * deviation).sum(axis=0)
-    slope = np.full(n_features, np.nan)
+    mean = np.where(has, per_doc(np.add, np.where(valid, values, 0.0), 0.0) / safe, np.nan)
+    deviation = np.where(valid, values - mean[owner], 0.0)
+    sd = np.where(has, np.sqrt(per_doc(np.add, deviation**2, 0.0) / safe), np.nan)
+    low = np.where(has, per_doc(np.minimum, np.where(valid, values, np.inf), np.inf), np.nan)
+    high = np.where(has, per_doc(np.maximum, np.where(valid, values, -np.inf), -np.inf), np.nan)
+    position = np.arange(values.shape[0]) - offsets[:-1][owner]
+    x = (position / np.maximum(lengths - 1, 1)[owner])[:, None]
+    x_mean = per_doc(np.add, np.where(valid, x, 0.0), 0.0) / safe
+    dx = np.where(valid, x - x_mean[owner], 0.0)
+    sxx = per_doc(np.add, dx**2, 0.0)
+    sxy = per_doc(np.add, dx * deviation, 0.0)
+    slope = np.full((n_docs, n_features), np.nan)
     np.divide(sxy, sxx, out=slope, where=(count >= 2) & (sxx > 0))
     return {"mean": mean, "sd": sd, "min": low, "max": high, "slope": slope}
 

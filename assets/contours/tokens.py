@@ -1,28 +1,44 @@
-"""Token-level arrays, computed once per Doc, from which every feature family reads.
+"""Token-level arrays, computed once per batch of Docs, from which every feature family reads.
 
-Speed comes from two things. First, whatever depends only on a word's form (is it a word, its
+Speed comes from three things. First, whatever depends only on a word's form (is it a word, its
 length, syllables, Zipf frequency, every lexicon value) is looked up once per distinct lower-cased
-form and kept in a process-wide cache keyed by spaCy's string hash, so a corpus pays the lookups
+form and kept in a process-wide table keyed by spaCy's string hash, so a corpus pays the lookups
 once per vocabulary item, not once per token. Second, the attributes of a Doc come out as numpy
 arrays (`Doc.to_array`) rather than through Python `Token` objects, so families aggregate with
-vectorised sums per sentence and windows are differences of cumulative sums.
-"""
+vectorised sums per sentence and windows are differences of cumulative sums. Third, many Docs
+are laid end to end in one `DocArrays`, so a 9-token tweet does not pay NumPy's fixed cost per
+call on its own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pyphen
-from spacy.attrs import DEP, HEAD, IDX, LEMMA, LENGTH, LOWER, MORPH, POS, SENT_START, TAG
+from spacy.attrs import (
+    DEP,
+    HEAD,
+    IDX,
+    LEMMA,
+    LENGTH,
+    LOWER,
+    MORPH,
+    ORTH,
+    POS,
+    SENT_START,
+    SPACY,
+    TAG,
+)
 from spacy.lang.en.lex_attrs import like_num
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc, Span
 from wordfreq import zipf_frequency
 
 from assets.contours.lexicons import Lexicons
 
-ATTRS = [LOWER, LEMMA, POS, TAG, DEP, HEAD, MORPH, SENT_START, IDX, LENGTH]
+ATTRS = [LOWER, LEMMA, POS, TAG, DEP, HEAD, MORPH, SENT_START, IDX, LENGTH, ORTH, SPACY]
 RARE_ZIPF = 3.0  # below 1 occurrence per million words
 
 # Columns of the per-form table (`Featurizer.form_columns` adds one per lexicon value after these).
@@ -71,13 +87,16 @@ def is_word(form: str) -> bool:
 
 @dataclass
 class DocArrays:
-    """Everything the families need about one Doc, as arrays.
+    """Everything the families need about a batch of Docs, as arrays over their tokens laid
+    end to end.
 
-    Sentences here are the Doc's sentences that hold at least one non-space token ("content
-    sentences"); `sent_index` maps them back to the Doc's sentence numbers.
+    Sentences here are the Docs' sentences that hold at least one non-space token ("content
+    sentences"). Token, head and sentence indices run across the whole batch; a window is a
+    range of one Doc's content sentences, so sums over windows never mix two Docs, and a batch
+    of thousands of tweets costs a few dozen NumPy calls instead of a few dozen per tweet.
+    Character offsets (`idx`) stay relative to each Doc's own text.
     """
 
-    doc: Doc
     pos: np.ndarray  # universal POS symbol ids
     tag: np.ndarray
     dep: np.ndarray  # dependency label ids (vocab.strings)
@@ -85,11 +104,16 @@ class DocArrays:
     lower: np.ndarray  # hash of the lower-cased form: type identity
     form: np.ndarray  # (n_tokens, n_form_columns) per-form values, see Featurizer
     morph: np.ndarray  # (n_tokens, N_MORPH_COLUMNS) bool
-    starts: np.ndarray  # token start of every Doc sentence
+    starts: np.ndarray  # token start of every sentence of every Doc
     content: np.ndarray  # indices of the content sentences among all sentences
-    idx: np.ndarray  # char offset of each token
+    idx: np.ndarray  # char offset of each token in its Doc
     length: np.ndarray  # char length of each token
+    orth: np.ndarray  # hash of each token's verbatim text
+    space: np.ndarray  # whether a space follows the token
+    strings: StringStore | None  # names the hashes (None for an empty batch)
     columns: dict[str, int]  # lexicon value name -> column of `form`
+    doc_sentences: np.ndarray  # (n_docs + 1,) offset of each Doc's first content sentence
+    doc_first_sentence: np.ndarray  # (n_docs,) number of sentences (of any kind) before a Doc
 
     @property
     def n_tokens(self) -> int:
@@ -122,11 +146,28 @@ class DocArrays:
         return np.stack([self.starts, self.ends], axis=1)[self.content]
 
     def sentence_char_bounds(self) -> np.ndarray:
+        """(n_content_sentences, 2) character `[start, end)` of each content sentence in its
+        own Doc's text."""
         bounds = self.sentence_token_bounds()
         if bounds.shape[0] == 0:
             return bounds
         last = bounds[:, 1] - 1
         return np.stack([self.idx[bounds[:, 0]], self.idx[last] + self.length[last]], axis=1)
+
+    def sentence_texts(self) -> list[str]:
+        """Each content sentence's text, as its Doc's `text[start_char:end_char]` would give it.
+
+        Built from the tokens' strings and trailing spaces (spaCy's own definition of
+        `Doc.text`), since `Doc.text` walks Python `Token` objects: most of the cost of a
+        tweet."""
+        bounds = self.sentence_token_bounds().tolist()
+        if not bounds:
+            return []
+        strings = self.strings
+        assert strings is not None
+        tokens = [strings[h] for h in self.orth.tolist()]
+        spaced = [t + " " if s else t for t, s in zip(tokens, self.space.tolist(), strict=True)]
+        return ["".join(spaced[a:b - 1]) + tokens[b - 1] for a, b in bounds]
 
     def lexicon(self, name: str) -> np.ndarray | None:
         """Per-token values of one lexicon column (NaN where the word is not listed)."""
@@ -136,6 +177,33 @@ class DocArrays:
     @property
     def words(self) -> np.ndarray:
         return self.form[:, IS_WORD] > 0
+
+
+class RowCache:
+    """One row of values per distinct string hash, made on first sight and kept for the run.
+
+    Rows live in one growing matrix (capacity doubles), so a batch's rows come out with a
+    single fancy index instead of stacking one small array per distinct form."""
+
+    def __init__(self, width: int, make: Callable[[str], np.ndarray],
+                 dtype: type = np.float64) -> None:
+        self.make = make
+        self.index: dict[int, int] = {}
+        self.table = np.zeros((64, width), dtype=dtype)
+
+    def rows(self, hashes: np.ndarray, strings: StringStore | None) -> np.ndarray:
+        """The rows of these hashes, in order; `strings` names the hashes not seen before."""
+        unique, inverse = np.unique(hashes, return_inverse=True)
+        where = np.empty(unique.shape[0], dtype=np.int64)
+        for i, h in enumerate(unique.tolist()):
+            j = self.index.get(h)
+            if j is None:
+                j = self.index[h] = len(self.index)
+                if j == self.table.shape[0]:
+                    self.table = np.concatenate([self.table, np.zeros_like(self.table)])
+                self.table[j] = self.make(strings[h])
+            where[i] = j
+        return self.table[where[inverse.reshape(-1)]]
 
 
 class Featurizer:
@@ -152,9 +220,10 @@ class Featurizer:
                 self.columns[f"{name}.{value}"] = col
                 col += 1
         self.n_columns = col
-        self._form_cache: dict[int, np.ndarray] = {}
-        self._lemma_cache: dict[int, np.ndarray] = {}
-        self._morph_cache: dict[int, np.ndarray] = {}
+        self._forms = RowCache(self.n_columns, self._form_row)
+        self._lemmas = RowCache(self.n_columns - N_BASE_COLUMNS,
+                                lambda s: self._lexicon_values(s.lower()))
+        self._morphs = RowCache(N_MORPH_COLUMNS, self._morph_row, dtype=bool)
         zipf("the"), syllables("the")  # load wordfreq's and pyphen's data now, not mid-run
 
     def has(self, lexicon: str) -> bool:
@@ -210,62 +279,55 @@ class Featurizer:
             dtype=bool,
         )
 
-    def _rows(
-        self, hashes: np.ndarray, cache: dict[int, np.ndarray], make, strings
-    ) -> np.ndarray:
-        unique, inverse = np.unique(hashes, return_inverse=True)
-        rows = []
-        for h in unique.tolist():
-            row = cache.get(h)
-            if row is None:
-                row = cache[h] = make(strings[h])
-            rows.append(row)
-        return np.stack(rows)[inverse.reshape(-1)]
-
     def arrays(self, doc: Doc) -> DocArrays:
         """The arrays of one Doc (which must have been parsed: sentences, POS, dependencies)."""
-        n = len(doc)
-        if n == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return DocArrays(
-                doc, empty, empty, empty, empty, empty, np.zeros((0, self.n_columns)),
-                np.zeros((0, N_MORPH_COLUMNS), dtype=bool), empty, empty, empty, empty,
-                self.columns,
-            )
-        raw = doc.to_array(ATTRS)  # uint64: hashes must be looked up unsigned
+        return self.batch_arrays([doc])
+
+    def batch_arrays(self, docs: Sequence[Doc]) -> DocArrays:
+        """The arrays of parsed Docs that share one vocabulary, laid end to end."""
+        vocabs = {id(doc.vocab) for doc in docs}
+        if len(vocabs) > 1:
+            raise ValueError("a batch of Docs must share one vocabulary (string hashes)")
+        strings = docs[0].vocab.strings if docs else None
+        lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
+        doc_tokens = np.concatenate([[0], np.cumsum(lengths)])
+        n = int(doc_tokens[-1])
+        raw = (np.concatenate([doc.to_array(ATTRS) for doc in docs if len(doc)]) if n
+               else np.zeros((0, len(ATTRS)), dtype=np.uint64))  # uint64: hashes are unsigned
         values = raw.astype(np.int64)  # relative heads and sentence starts are signed
-        strings = doc.vocab.strings
-        form = self._rows(raw[:, 0], self._form_cache, self._form_row, strings)
+        form = self._forms.rows(raw[:, 0], strings)
         if self._lookups:
-            lemma_lex = self._rows(
-                raw[:, 1], self._lemma_cache, lambda s: self._lexicon_values(s.lower()), strings
-            )
+            lemma_lex = self._lemmas.rows(raw[:, 1], strings)
             lex = form[:, N_BASE_COLUMNS:]
             missing = np.isnan(lex) & (form[:, IS_WORD:IS_WORD + 1] > 0)
-            form = form.copy()
             form[:, N_BASE_COLUMNS:] = np.where(missing, lemma_lex, lex)
-        morph = self._rows(raw[:, 6], self._morph_cache, self._morph_row, strings)
-        head = np.arange(n, dtype=np.int64) + values[:, 5]
-        sent_start = values[:, 7]
-        starts = np.flatnonzero(sent_start == 1)
-        if starts.size == 0 or starts[0] != 0:
-            starts = np.insert(starts, 0, 0)
-        non_space = np.add.reduceat(1.0 - form[:, IS_SPACE], starts)
+        # Every Doc's first token starts a sentence, whatever its parse says.
+        is_start = values[:, 7] == 1
+        is_start[doc_tokens[:-1][lengths > 0]] = True
+        starts = np.flatnonzero(is_start)
+        non_space = (np.add.reduceat(1.0 - form[:, IS_SPACE], starts) if n
+                     else np.zeros(0))
         content = np.flatnonzero(non_space > 0)
+        content_doc = np.searchsorted(doc_tokens, starts[content], side="right") - 1
+        per_doc = np.bincount(content_doc, minlength=len(docs))
         return DocArrays(
-            doc=doc,
             pos=values[:, 2],
             tag=values[:, 3],
             dep=raw[:, 4],
-            head=head,
+            head=np.arange(n, dtype=np.int64) + values[:, 5],
             lower=raw[:, 0],
             form=form,
-            morph=morph,
+            morph=self._morphs.rows(raw[:, 6], strings),
             starts=starts,
             content=content,
             idx=values[:, 8],
             length=values[:, 9],
+            orth=raw[:, 10],
+            space=values[:, 11] > 0,
+            strings=strings,
             columns=self.columns,
+            doc_sentences=np.concatenate([[0], np.cumsum(per_doc)]),
+            doc_first_sentence=np.searchsorted(starts, doc_tokens[:-1]),
         )
 
 
@@ -286,18 +348,15 @@ def window_doc(window: Window) -> Doc:
     return doc[window[0].start : window[-1].end].as_doc()
 
 
-def label_ids(doc: Doc, labels: tuple[str, ...]) -> np.ndarray:
-    """The ids under which `doc`'s vocabulary stores these labels (as in `Doc.to_array`).
+def label_ids(labels: tuple[str, ...]) -> np.ndarray:
+    """The ids under which every vocabulary stores these labels (as in `Doc.to_array`).
 
     Ids are symbol numbers or string hashes, the same in every vocabulary, so they are cached."""
-    return _label_ids(labels, doc.vocab.strings)
+    ids = _LABEL_IDS.get(labels)
+    if ids is None:
+        ids = _LABEL_IDS[labels] = np.array([get_string_id(label) for label in labels],
+                                            dtype=np.uint64)
+    return ids
 
 
 _LABEL_IDS: dict[tuple[str, ...], np.ndarray] = {}
-
-
-def _label_ids(labels: tuple[str, ...], strings) -> np.ndarray:
-    ids = _LABEL_IDS.get(labels)
-    if ids is None:
-        ids = _LABEL_IDS[labels] = np.array([strings[label] for label in labels], dtype=np.uint64)
-    return ids

@@ -22,16 +22,34 @@ def sentence_windows(
     contour point); an empty text gives none. When the stride does not land on the end, a
     last window is aligned to the end so the tail of the text is never dropped.
     """
+    return batch_windows(np.array([n_sentences]), size, stride)[0]
+
+
+def batch_windows(
+    n_sentences: np.ndarray, size: int = DEFAULT_SIZE, stride: int = DEFAULT_STRIDE
+) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of many texts at once, with the geometry of `sentence_windows`.
+
+    The texts' sentences are numbered one after another (text k's first sentence follows text
+    k-1's last), so a window is a global sentence range that never crosses a text boundary.
+    Returns the (n_windows, 2) bounds in that numbering and the (n_texts + 1,) offsets of each
+    text's windows; built without a Python loop, since a batch holds thousands of tweets.
+    """
     if size < 1 or stride < 1:
         raise ValueError(f"window size and stride must be >= 1 (got {size}, {stride})")
-    if n_sentences <= 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if n_sentences <= size:
-        return np.array([[0, n_sentences]], dtype=np.int64)
-    firsts = np.arange(0, n_sentences - size + 1, stride, dtype=np.int64)
-    if firsts[-1] + size < n_sentences:
-        firsts = np.append(firsts, n_sentences - size)
-    return np.stack([firsts, firsts + size], axis=1)
+    n = np.maximum(np.asarray(n_sentences, dtype=np.int64), 0)
+    long = n > size
+    regular = (n - size) // stride + 1  # starts 0, stride, ... up to n - size
+    tail = long & ((regular - 1) * stride + size < n)  # a last window aligned to the end
+    counts = np.where(long, regular + tail, (n > 0).astype(np.int64))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    owner = np.repeat(np.arange(n.shape[0]), counts)
+    k = np.arange(offsets[-1], dtype=np.int64) - offsets[owner]
+    length = n[owner]
+    first = np.where(long[owner], np.minimum(k * stride, length - size), 0)
+    end = np.where(long[owner], first + size, length)
+    sentence_offset = np.cumsum(n) - n
+    return np.stack([first, end], axis=1) + sentence_offset[owner][:, None], offsets
 
 
 def window_sums(per_sentence: np.ndarray, windows: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Feature families: one module per family, each exposing `FAMILY`, `FEATURES`,
-`compute(arrays, windows)` (all windows of a Doc at once) and `features(window)` (one window).
+`compute(arrays, windows)` (all windows of a batch of Docs at once) and `features(window)`
+(one window).
 
 A new family is one module here plus its rows in `schemas/feature_catalog.py`.
 """

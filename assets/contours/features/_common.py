@@ -42,8 +42,8 @@ def evaluate(
 ) -> dict[str, float]:
     """One family's features for one window (a Doc, a Doc slice or a list of sentence Spans).
 
-    The pipeline computes all windows of a Doc at once; this is the readable entry point for
-    tests and notebooks, and goes through the very same code."""
+    The pipeline computes all windows of a batch of Docs at once; this is the readable entry
+    point for tests and notebooks, and goes through the very same code."""
     global _DEFAULT_FEATURIZER
     if featurizer is None:
         _DEFAULT_FEATURIZER = _DEFAULT_FEATURIZER or Featurizer()

@@ -53,9 +53,7 @@ def compound(sentence: str) -> float:
 def sentence_sentiment(arr: DocArrays) -> np.ndarray:
     """VADER compound score of each content sentence (VADER reads the sentence's own text, so
     capitals, `!!!` and emoticons count as VADER intends)."""
-    text = arr.doc.text
-    return np.array([compound(text[a:b]) for a, b in arr.sentence_char_bounds().tolist()],
-                    dtype=np.float64)
+    return np.array([compound(text) for text in arr.sentence_texts()], dtype=np.float64)
 
 
 def _present(arr: DocArrays, features: dict[str, tuple[str, str]]) -> tuple[list[str], list[int]]:
@@ -69,7 +67,7 @@ def _present(arr: DocArrays, features: dict[str, tuple[str, str]]) -> tuple[list
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
-    """Affect features for every window of one Doc.
+    """Affect features for every window of a batch of Docs.
 
     All lexicon columns go through one matrix: found flags, values where found, and emotion
     flags are summed per window in a single cumulative sum."""

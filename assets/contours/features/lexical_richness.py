@@ -80,11 +80,10 @@ def mtld(previous: list[int], nxt: list[int], start: int, end: int) -> float:
     """Mean of the forward and backward MTLD; NaN when no factor forms (all words distinct),
     where the measure is undefined rather than infinite."""
     n = end - start
-    values = []
-    for factors in (mtld_forward(previous, start, end), mtld_backward(nxt, start, end)):
-        if factors > 0:
-            values.append(n / factors)
-    return float(np.mean(values)) if len(values) == 2 else float("nan")
+    forward, backward = mtld_forward(previous, start, end), mtld_backward(nxt, start, end)
+    if forward > 0 and backward > 0:
+        return (n / forward + n / backward) / 2  # what np.mean of the two gives, without NumPy
+    return float("nan")
 
 
 def mattr(previous: np.ndarray, start: int, end: int, segment: int = MATTR_SEGMENT) -> float:
@@ -94,15 +93,16 @@ def mattr(previous: np.ndarray, start: int, end: int, segment: int = MATTR_SEGME
 
 
 def window_ttr(previous: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """TTR of many word ranges at once: one padded (ranges x longest) comparison."""
+    """TTR of many word ranges at once: every word of every range is one comparison, and new
+    types are counted per range with `bincount` (memory is the ranges' total length, however
+    long the longest range of a batch)."""
     lengths = ends - starts
     out = np.full(starts.shape[0], np.nan)
-    if previous.shape[0] == 0 or lengths.max(initial=0) == 0:
-        return out
-    index = starts[:, None] + np.arange(lengths.max())
-    inside = index < ends[:, None]
-    new = (previous[np.minimum(index, previous.shape[0] - 1)] < starts[:, None]) & inside
-    np.divide(new.sum(axis=1), lengths, out=out, where=lengths > 0)
+    owner = np.repeat(np.arange(starts.shape[0]), lengths)
+    first = starts[owner]
+    position = first + np.arange(owner.shape[0]) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    new = np.bincount(owner, weights=previous[position] < first, minlength=starts.shape[0])
+    np.divide(new, lengths, out=out, where=lengths > 0)
     return out
 
 
@@ -126,7 +126,10 @@ def window_mattr(previous: np.ndarray, starts: np.ndarray, ends: np.ndarray,
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
-    """All lexical richness features for every window of one Doc."""
+    """All lexical richness features for every window of a batch of Docs.
+
+    Types repeat across Docs, but a previous occurrence in an earlier Doc lies before any
+    window of this one, so it counts as new exactly as no previous occurrence would."""
     words = arr.words
     types = arr.lower[words]
     previous = previous_occurrence(types)

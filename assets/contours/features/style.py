@@ -62,11 +62,11 @@ def trailing_punctuation(arr: DocArrays) -> np.ndarray:
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
-    """Style features for every window of one Doc."""
+    """Style features for every window of a batch of Docs."""
     m, f = arr.morph, arr.form
-    md = label_ids(arr.doc, ("MD",))[0]
+    md = label_ids(("MD",))[0]
     modal = arr.tag.astype(np.uint64) == md
-    negation = (arr.dep == label_ids(arr.doc, ("neg",))[0]) | m[:, POLARITY_NEG] | (
+    negation = (arr.dep == label_ids(("neg",))[0]) | m[:, POLARITY_NEG] | (
         f[:, NEGATION_WORD] > 0
     )
     finite = m[:, FINITE] | modal

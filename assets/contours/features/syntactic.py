@@ -70,23 +70,23 @@ def tree_depth(head: np.ndarray) -> np.ndarray:
 
 def clause_masks(arr: DocArrays) -> tuple[np.ndarray, np.ndarray]:
     """(clause heads, verb-phrase heads) as boolean token masks."""
-    doc, dep = arr.doc, arr.dep
+    dep = arr.dep
     is_root = arr.head == np.arange(arr.n_tokens)
-    verbish = (arr.pos == VERB) | ((arr.pos == AUX) & ~np.isin(dep, label_ids(doc, AUX_DEPS)))
-    has_subject = _heads_having(arr, np.isin(dep, label_ids(doc, SUBJECT_DEPS)))
+    verbish = (arr.pos == VERB) | ((arr.pos == AUX) & ~np.isin(dep, label_ids(AUX_DEPS)))
+    has_subject = _heads_having(arr, np.isin(dep, label_ids(SUBJECT_DEPS)))
     return verbish & (has_subject | is_root), verbish
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:
-    """All syntactic features for every window of one Doc."""
-    doc, dep, n = arr.doc, arr.dep, arr.n_tokens
+    """All syntactic features for every window of a batch of Docs."""
+    dep, n = arr.dep, arr.n_tokens
     clause, verb_phrase = clause_masks(arr)
-    dependent = clause & np.isin(dep, label_ids(doc, DEPENDENT_CLAUSE_DEPS))
-    coordinate = (dep == label_ids(doc, ("conj",))[0]) & ~clause
+    dependent = clause & np.isin(dep, label_ids(DEPENDENT_CLAUSE_DEPS))
+    coordinate = (dep == label_ids(("conj",))[0]) & ~clause
     noun = (arr.pos == NOUN) | (arr.pos == PROPN)
-    modified = _heads_having(arr, np.isin(dep, label_ids(doc, NOMINAL_MODIFIER_DEPS)))
-    nominal_clause = np.isin(dep, label_ids(doc, CLAUSAL_SUBJECT_DEPS)) | (
-        clause & (dep == label_ids(doc, ("ccomp",))[0])
+    modified = _heads_having(arr, np.isin(dep, label_ids(NOMINAL_MODIFIER_DEPS)))
+    nominal_clause = np.isin(dep, label_ids(CLAUSAL_SUBJECT_DEPS)) | (
+        clause & (dep == label_ids(("ccomp",))[0])
     )
     complex_nominal = (noun & modified) | nominal_clause
     arcs = (arr.head != np.arange(n)) & (arr.pos != PUNCT) & (arr.pos != SPACE)

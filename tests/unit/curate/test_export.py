@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from assets.curate.baselines import run_baselines
+from assets.curate.baselines import BaselineConfig, run_baselines
 from assets.curate.export import export_dataset, rechunk
 from assets.curate.splits import build_splits
 from assets.lake import Lake
@@ -85,6 +85,13 @@ def test_when_baselines_run_on_cue_words_then_tfidf_beats_majority(curated: Lake
     majority = scores[("big5_EXT", "majority", "accuracy")]
     assert scores[("big5_EXT", "tfidf_lr", "accuracy")] > majority
     assert ("big5_EXT", "contours_lr", "accuracy") not in scores  # no features yet
+
+
+def test_when_train_exceeds_the_cap_then_the_same_first_subjects_by_id_train(curated: Lake):
+    capped = BaselineConfig(max_train_subjects=40)
+    rows = run_baselines(curated, "essays", capped)
+    assert rows and {r["n_train"] for r in rows} == {40}
+    assert rows == run_baselines(curated, "essays", capped)
 
 
 def test_when_jsonl_read_then_it_equals_the_parquet_rows(curated: Lake):
