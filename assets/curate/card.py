@@ -35,7 +35,11 @@ CORPUS_NOTES = {
                "demographics.",
     "friends": "Scenes of the TV series Friends (FriendsPersona) with Big Five labels of the "
                "main speaker, annotated by third parties.",
-    "twitter_mbti": "Tweets of users with a self-reported MBTI type.",
+    "twitter_mbti": "Tweets labelled with their account's MBTI type (in the shared copy: public "
+                    "figures typed by personality-database / IDRlabs, not self-reports). The "
+                    "pipe-separated form (`label|text`) names no account, so tweets of one "
+                    "account can fall into different splits: scores on it overstate how well a "
+                    "model generalises to unseen people.",
     "reddit_pushshift": "Reddit comment and submission dumps (Pushshift); labels only where an "
                         "author's flair declares a type.",
 }
