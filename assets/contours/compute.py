@@ -34,6 +34,7 @@ ZONE = "curated"
 CONTOURS_TABLE = "contours"
 DOCUMENT_FEATURES_TABLE = "document_features"
 CONTOURS_VERSION = 1  # bump when a feature's definition changes
+COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}  # feature -> column of `values`
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class ContourConfig:
     """Window geometry (in sentences), Docs per batch of arrays, and output batching.
 
     A batch closes at `batch_docs` Docs or `batch_tokens` tokens, whichever comes first: big
-    enough that NumPy's cost per call is shared by hundreds of tweets, small enough that a
-    batch of essays stays a few MB."""
+    enough that NumPy's cost per call is shared by hundreds of tweets, small enough that the
+    arrays of a batch of essays stay in the tens of MB."""
 
     window_size: int = DEFAULT_SIZE
     stride: int = DEFAULT_STRIDE
@@ -70,9 +71,6 @@ def skipped_features(featurizer: Featurizer) -> dict[str, str]:
     missing = featurizer.lexicons.missing
     return {f: missing.get(lex, "not loaded") for f, lex in lexicon_requirements().items()
             if not featurizer.has(lex)}
-
-
-COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
 def doc_contours(doc_id: str, doc: Doc, featurizer: Featurizer,

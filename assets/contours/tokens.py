@@ -110,7 +110,7 @@ class DocArrays:
     length: np.ndarray  # char length of each token
     orth: np.ndarray  # hash of each token's verbatim text
     space: np.ndarray  # whether a space follows the token
-    strings: StringStore | None  # names the hashes (None for an empty batch)
+    strings: StringStore  # names the hashes (the Docs' shared vocabulary)
     columns: dict[str, int]  # lexicon value name -> column of `form`
     doc_sentences: np.ndarray  # (n_docs + 1,) offset of each Doc's first content sentence
     doc_first_sentence: np.ndarray  # (n_docs,) number of sentences (of any kind) before a Doc
@@ -163,9 +163,7 @@ class DocArrays:
         bounds = self.sentence_token_bounds().tolist()
         if not bounds:
             return []
-        strings = self.strings
-        assert strings is not None
-        tokens = [strings[h] for h in self.orth.tolist()]
+        tokens = [self.strings[h] for h in self.orth.tolist()]
         spaced = [t + " " if s else t for t, s in zip(tokens, self.space.tolist(), strict=True)]
         return ["".join(spaced[a:b - 1]) + tokens[b - 1] for a, b in bounds]
 
@@ -191,7 +189,7 @@ class RowCache:
         self.index: dict[int, int] = {}
         self.table = np.zeros((64, width), dtype=dtype)
 
-    def rows(self, hashes: np.ndarray, strings: StringStore | None) -> np.ndarray:
+    def rows(self, hashes: np.ndarray, strings: StringStore) -> np.ndarray:
         """The rows of these hashes, in order; `strings` names the hashes not seen before."""
         unique, inverse = np.unique(hashes, return_inverse=True)
         where = np.empty(unique.shape[0], dtype=np.int64)
@@ -288,7 +286,7 @@ class Featurizer:
         vocabs = {id(doc.vocab) for doc in docs}
         if len(vocabs) > 1:
             raise ValueError("a batch of Docs must share one vocabulary (string hashes)")
-        strings = docs[0].vocab.strings if docs else None
+        strings = docs[0].vocab.strings if docs else StringStore()
         lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
         doc_tokens = np.concatenate([[0], np.cumsum(lengths)])
         n = int(doc_tokens[-1])

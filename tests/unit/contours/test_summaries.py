@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from assets.contours.summaries import summarize_windows, weighted_means
+from assets.contours.summaries import summarize_documents, summarize_windows, weighted_means
 
 
 def test_when_three_windows_then_mean_sd_min_max_slope():
@@ -46,3 +46,20 @@ def test_when_authors_weighted_then_long_documents_count_more():
     means = weighted_means(np.array([[1.0, np.nan], [4.0, 2.0]]), np.array([100, 300]))
     assert means[0] == pytest.approx(3.25)
     assert means[1] == pytest.approx(2.0)  # A has no value: B's alone
+
+
+def test_when_documents_summarized_together_then_each_equals_its_own_summary():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(12, 3))
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[5:7, 1] = np.nan  # a document whose column 1 is all missing
+    offsets = np.array([0, 1, 5, 5, 7, 12])  # one window, four, none, two, five
+    with np.errstate(all="raise"):
+        together = summarize_documents(values, offsets)
+    for i in range(len(offsets) - 1):
+        if offsets[i] == offsets[i + 1]:
+            assert all(np.isnan(together[s][i]).all() for s in together)
+            continue
+        alone = summarize_windows(values[offsets[i]:offsets[i + 1]])
+        for stat, column in alone.items():
+            np.testing.assert_allclose(together[stat][i], column, rtol=1e-12, equal_nan=True)
