@@ -62,9 +62,10 @@ class BaselineConfig:
     dense_c_grid: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0)
     alpha_grid: tuple[float, ...] = (1.0, 10.0, 100.0)
     min_train_subjects: int = 10
-    # Enough for a stable baseline; beyond it the fits cost minutes per trait (twitter_mbti has
-    # no authors, so each of its tweets is a subject). Subject ids are hashes, so the first N
-    # by id are a deterministic, unbiased sample.
+    # Labelled training subjects per trait: enough for a stable baseline; beyond it the fits
+    # cost minutes per trait (twitter_mbti has no authors, so each tweet is a subject). Subject
+    # ids are hashes and the frame is sorted by them, so the first N are a deterministic,
+    # unbiased sample.
     max_train_subjects: int = 20_000
 
 
@@ -112,7 +113,6 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
     config = config or BaselineConfig()
     frame, label_cols, feature_cols = subject_frame(lake, dataset, config, export)
     parts = {s: frame[frame["split"] == s] for s in ("train", "dev", "test")}
-    parts["train"] = parts["train"].head(config.max_train_subjects)  # frame is sorted by id
     if min(len(p) for p in parts.values()) == 0:
         return []
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=config.min_df, sublinear_tf=True,
@@ -136,7 +136,9 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
         task = task_of(frame[trait])
         if task is None:
             continue
-        masks = {s: parts[s][trait].notna().to_numpy() for s in parts}
+        masks = {s: parts[s][trait].notna().to_numpy(copy=True) for s in parts}
+        # per trait, so a cap drawn over a pooled corpus of tweets keeps every Big Five essay
+        masks["train"] &= np.cumsum(masks["train"]) <= config.max_train_subjects
         if masks["train"].sum() < config.min_train_subjects or masks["test"].sum() == 0:
             continue
         y = {s: parts[s][trait].to_numpy()[masks[s]] for s in parts}
