@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pyphen
@@ -346,15 +346,9 @@ def window_doc(window: Window) -> Doc:
     return doc[window[0].start : window[-1].end].as_doc()
 
 
+@cache
 def label_ids(labels: tuple[str, ...]) -> np.ndarray:
     """The ids under which every vocabulary stores these labels (as in `Doc.to_array`).
 
     Ids are symbol numbers or string hashes, the same in every vocabulary, so they are cached."""
-    ids = _LABEL_IDS.get(labels)
-    if ids is None:
-        ids = _LABEL_IDS[labels] = np.array([get_string_id(label) for label in labels],
-                                            dtype=np.uint64)
-    return ids
-
-
-_LABEL_IDS: dict[tuple[str, ...], np.ndarray] = {}
+    return np.array([get_string_id(label) for label in labels], dtype=np.uint64)
