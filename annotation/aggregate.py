@@ -64,7 +64,11 @@ def votes(annotations: pd.DataFrame, project: str, field: str) -> pd.DataFrame:
     if kind is None:
         raise ValueError(f"{project}/{field} is not aggregated")
     rows = annotations[(annotations["project"] == project) & (annotations["field"] == field)]
-    rows = rows[rows["value"].notna() & (rows["value"] != NO_VOTE)]
+    # Only the stored forms count. The pull maps every legal form to them and quarantines the
+    # rest, but a snapshot stored before that (or written by hand) may hold anything, and one
+    # odd value must not stop the agreement of every other vote (or the exports that report it).
+    legal = {str(v) for v in kind.domain} - {NO_VOTE}
+    rows = rows[rows["value"].isin(legal)]
     label = rows["value"].astype(int) if kind.level == "ordinal" else rows["value"].astype(str)
     out = pd.DataFrame({"task": rows["doc_id"].to_numpy(), "worker": rows["annotator"].to_numpy(),
                         "label": label.to_numpy()})

@@ -71,7 +71,8 @@ def pull_all(
     """Replace each project's annotation and skip snapshots with the server's current state.
 
     Every project is fetched before anything is written, so a failure leaves all stored
-    snapshots as they were."""
+    snapshots as they were. Answers that fit no legal form of the config go to
+    `annotation_quarantine` (with the reason), never to `annotations`."""
     ids = project_ids(client, projects)
     pulled = {key: pull_project(client, pid, key, pseudonym_key) for key, pid in ids.items()}
     summary: dict[str, dict[str, int]] = {}
@@ -82,7 +83,9 @@ def pull_all(
         diff = diff_versions(before, result.versions())
         store.write_project_table(lake, "annotations", key, result.annotations_table())
         store.write_project_table(lake, "annotation_skips", key, result.skips_table())
+        store.write_project_table(lake, "annotation_quarantine", key, result.quarantine_table())
         summary[key] = {"rows": len(result.rows), "skips": len(result.skips),
+                        "quarantined": len(result.quarantine),
                         "tasks": result.tasks, "added": diff.added, "updated": diff.updated,
                         "deleted": diff.deleted}
     return summary

@@ -7,6 +7,10 @@ disappears. If the server fails mid-pull, nothing is written and the stored snap
 was. Cancelled (skipped) annotations are kept apart, in their own rows, and never counted as
 ratings.
 
+Answers are read against the project's label config (`annotation.answers`): a choice stored as
+its alias, its value, or either with other spacing or case is the same answer; one that fits no
+legal form goes to `annotation_quarantine` with its reason instead of the ratings.
+
 Annotators appear only as keyed pseudonyms (HMAC-SHA256 of the Label Studio user id): the
 pulled rows never hold a username or e-mail address (the API's `created_username` is ignored).
 PII spans keep offsets and entity type only, not the marked text, which is the very identifier
@@ -25,15 +29,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from annotation.answers import Control, project_controls, read_answers
 from annotation.client import LabelStudioClient
-from schemas.annotation import ANNOTATION_SKIPS, ANNOTATIONS
-
-# Control names in the label configs → field names in the tables (MBTI axes as in the labels
-# contract, `I/E`; the XML names cannot hold a slash).
-FIELD_NAMES = {"IE": "I/E", "NS": "N/S", "TF": "T/F", "JP": "J/P"}
+from schemas.annotation import ANNOTATION_QUARANTINE, ANNOTATION_SKIPS, ANNOTATIONS
 
 ANNOTATIONS_SCHEMA = ANNOTATIONS
 SKIPS_SCHEMA = ANNOTATION_SKIPS
+QUARANTINE_SCHEMA = ANNOTATION_QUARANTINE
 
 
 def annotator_pseudonym(user_id: int | None, key: str) -> str:
@@ -43,28 +45,6 @@ def annotator_pseudonym(user_id: int | None, key: str) -> str:
         raise ValueError("a pseudonym key is required")
     message = f"labelstudio-annotator:{user_id}".encode()
     return "ann_" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:16]
-
-
-def result_fields(result: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
-    """(field, value) pairs of one annotation's result: a choice gives its value (the alias),
-    a span gives a JSON object with start, end and entity (one pair per span and entity)."""
-    pairs: list[tuple[str, str | None]] = []
-    for item in result:
-        name = FIELD_NAMES.get(item.get("from_name", ""), item.get("from_name", ""))
-        value = item.get("value") or {}
-        if "choices" in value:
-            pairs.extend((name, str(choice)) for choice in value["choices"])
-        elif "labels" in value:
-            for label in value["labels"]:
-                span = {"start": value.get("start"), "end": value.get("end"), "entity": label}
-                pairs.append((name, json.dumps(span, sort_keys=True)))
-        elif "rating" in value:
-            pairs.append((name, str(value["rating"])))
-        elif "number" in value:
-            pairs.append((name, str(value["number"])))
-        elif "text" in value:
-            pairs.extend((name, str(t)) for t in value["text"])
-    return pairs
 
 
 def locate_in_turn(span_json: str, turn_offsets: Sequence[Sequence[int]]) -> str:
@@ -85,12 +65,14 @@ class PullResult:
     project: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     skips: list[dict[str, Any]] = field(default_factory=list)
+    # Answers that fit no legal form of the project's config, with the reason.
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
     tasks: int = 0
 
     def versions(self) -> dict[int, str]:
         """annotation id → updated_at, for diffs against a stored snapshot."""
         out: dict[int, str] = {}
-        for row in (*self.rows, *self.skips):
+        for row in (*self.rows, *self.skips, *self.quarantine):
             out[row["annotation_id"]] = str(row["updated_at"])
         return out
 
@@ -99,6 +81,9 @@ class PullResult:
 
     def skips_table(self) -> pa.Table:
         return pa.Table.from_pylist(self.skips, schema=SKIPS_SCHEMA)
+
+    def quarantine_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.quarantine, schema=QUARANTINE_SCHEMA)
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -111,8 +96,16 @@ def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
-def rows_from_tasks(tasks: Iterable[Any], project: str, pseudonym_key: str) -> PullResult:
-    """Turn tasks with their annotations (SDK objects or dicts) into rows. Pure: tested alone."""
+def rows_from_tasks(
+    tasks: Iterable[Any], project: str, pseudonym_key: str,
+    controls: Mapping[str, Control] | None = None,
+) -> PullResult:
+    """Turn tasks with their annotations (SDK objects or dicts) into rows. Pure: tested alone.
+
+    Answers are read against the project's label config (`controls`, default the config in
+    `annotation/configs/`): every legal form is stored as the alias; what fits none goes to
+    `quarantine` with its reason, so the other answers of the same annotation still count."""
+    controls = project_controls(project) if controls is None else controls
     result = PullResult(project)
     for task in tasks:
         result.tasks += 1
@@ -132,12 +125,17 @@ def rows_from_tasks(tasks: Iterable[Any], project: str, pseudonym_key: str) -> P
                 result.skips.append(row)
                 continue
             offsets = data.get("turn_offsets") or []
-            for name, value in result_fields(_get(annotation, "result") or []):
+            pairs, problems = read_answers(_get(annotation, "result") or [], controls)
+            for name, value in pairs:
                 if offsets and name == "pii" and value:
                     value = locate_in_turn(value, offsets)
                 result.rows.append({**row, "field": name, "value": value})
+            result.quarantine.extend(
+                {**row, "field": p.field, "value": p.value, "reason": p.reason} for p in problems
+            )
     result.rows.sort(key=lambda r: (r["annotation_id"], r["field"], r["value"] or ""))
     result.skips.sort(key=lambda r: r["annotation_id"])
+    result.quarantine.sort(key=lambda r: (r["annotation_id"], r["field"], r["value"] or ""))
     return result
 
 

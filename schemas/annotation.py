@@ -51,6 +51,18 @@ ANNOTATIONS = pa.schema(
 
 ANNOTATION_SKIPS = pa.schema([*_ANNOTATION_BASE, *_ANNOTATION_TIMES])
 
+ANNOTATION_QUARANTINE = pa.schema(
+    [
+        *_ANNOTATION_BASE,
+        _field("field", pa.string(), "The answer's field (control name in the label config).",
+               False),
+        _field("value", pa.string(), "The answer as given (cut to 80 characters); null when "
+               "the whole control is unknown or malformed."),
+        _field("reason", pa.string(), "Why no legal form of the label config fits it.", False),
+        *_ANNOTATION_TIMES,
+    ]
+)
+
 PII_REVIEW_SPANS = pa.schema(
     [
         _DOC, _CORPUS,
@@ -72,6 +84,9 @@ ANNOTATION_TABLES: dict[str, TableContract] = {
         "annotations", ANNOTATIONS, ("annotation_id", "field", "value")
     ),
     "annotation_skips": TableContract("annotation_skips", ANNOTATION_SKIPS, ("annotation_id",)),
+    "annotation_quarantine": TableContract(
+        "annotation_quarantine", ANNOTATION_QUARANTINE, ("annotation_id", "field", "value")
+    ),
     "pii_review_spans": TableContract(
         "pii_review_spans", PII_REVIEW_SPANS, ("doc_id", "start", "end", "entity")
     ),

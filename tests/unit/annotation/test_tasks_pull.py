@@ -10,9 +10,10 @@ import pytest
 from label_studio_sdk.core.api_error import ApiError
 
 from annotation import server
+from annotation.answers import project_controls, read_answers
 from annotation.client import LabelStudioUnavailable, RetryPolicy, is_retryable, with_retries
 from annotation.projects import PROJECTS
-from annotation.pull import annotator_pseudonym, diff_versions, result_fields, rows_from_tasks
+from annotation.pull import annotator_pseudonym, diff_versions, rows_from_tasks
 from annotation.tasks import CuratedRecord, Turn, build_task, speaker_letters, transcript
 
 SCENE = CuratedRecord(
@@ -65,11 +66,14 @@ def test_when_pseudonymised_then_stable_keyed_and_not_the_id():
 
 
 def test_when_results_are_read_then_choices_spans_and_axes_are_named():
-    pairs = result_fields([
+    controls = {**project_controls("mbti"), **project_controls("pii_review"),
+                **project_controls("big5")}
+    pairs, problems = read_answers([
         {"from_name": "IE", "value": {"choices": ["I"]}},
         {"from_name": "pii", "value": {"start": 1, "end": 3, "text": "Jo", "labels": ["PERSON"]}},
         {"from_name": "EXT", "value": {"choices": ["-1"]}},
-    ])
+    ], controls)
+    assert problems == []
     assert pairs[0] == ("I/E", "I") and pairs[2] == ("EXT", "-1")
     assert json.loads(pairs[1][1]) == {"start": 1, "end": 3, "entity": "PERSON"}
 
