@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
 from assets.ingest.labels import mbti_axes
@@ -20,6 +21,12 @@ Row = tuple[str, dict[str, Any]]
 Batch = pa.RecordBatch | pa.Table
 Item = tuple[str, dict[str, Any] | Batch]
 EXCERPT_CHARS = 200
+# The longest text ingested, in characters. Longer texts are quarantined at ingest (reason
+# `text too long: N characters > MAX_TEXT_CHARS`, naming file and line), so no later check has to
+# block a partition on length. 25 times the longest text Reddit allows (40,000 characters), and
+# spaCy's default `max_length`: a longer text is a parsing accident or a dump of a whole file,
+# and would also stop the NLP stage. See warehouse/README.md, "Long texts".
+MAX_TEXT_CHARS = 1_000_000
 EPOCH_SECONDS = pa.timestamp("s", tz="UTC")
 
 
@@ -201,6 +208,44 @@ def mbti_labels(
             )
         )
     return rows
+
+
+def too_long(source: SourceFile, *, line: int, text: str, excerpt: str | bytes = "") -> Row | None:
+    """The quarantine row of a text longer than MAX_TEXT_CHARS, or None for one that fits.
+
+    Readers call it before emitting anything for the record, so a too-long text leaves no
+    utterances or labels pointing at a document that is not there."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return None
+    return quarantine(source, line=line, reason=too_long_reason(source, line, len(text)),
+                      excerpt=excerpt or text)
+
+
+def too_long_reason(source: SourceFile, line: int, chars: int) -> str:
+    return (f"text too long: {chars} characters > {MAX_TEXT_CHARS} "
+            f"({source.relpath} line {line})")
+
+
+def without_long_texts(source: SourceFile, batch: pa.RecordBatch) -> Iterator[Item]:
+    """A documents batch as `too_long` would leave it: a quarantine row per text longer than
+    MAX_TEXT_CHARS, then the batch without them."""
+    lengths = pc.utf8_length(batch.column("text"))
+    long = pc.greater(lengths, MAX_TEXT_CHARS)
+    if not pc.any(long).as_py():
+        yield "documents", batch
+        return
+    picked = pc.indices_nonzero(long)
+    for line, chars, text in zip(
+        pc.take(batch.column("source_line"), picked).to_pylist(),
+        pc.take(lengths, picked).to_pylist(),
+        pc.take(batch.column("text"), picked).to_pylist(),
+        strict=True,
+    ):
+        yield quarantine(source, line=line, reason=too_long_reason(source, line, chars),
+                         excerpt=text)
+    kept = batch.filter(pc.invert(long))
+    if kept.num_rows:
+        yield "documents", kept
 
 
 def quarantine(source: SourceFile, *, line: int, reason: str, excerpt: str | bytes = "") -> Row:

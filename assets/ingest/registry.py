@@ -39,24 +39,24 @@ class CorpusFamily:
 FAMILIES: dict[str, CorpusFamily] = {
     f.name: f
     for f in (
-        CorpusFamily("essays", essays.read, 2, "Pennebaker-King stream-of-consciousness essays"),
-        CorpusFamily("mbti_kaggle", mbti_kaggle.read, 2, "Kaggle MBTI PersonalityCafe posts"),
-        CorpusFamily("twitter_mbti", twitter_mbti.read, 2, "Tweets of MBTI-typed accounts"),
+        CorpusFamily("essays", essays.read, 3, "Pennebaker-King stream-of-consciousness essays"),
+        CorpusFamily("mbti_kaggle", mbti_kaggle.read, 3, "Kaggle MBTI PersonalityCafe posts"),
+        CorpusFamily("twitter_mbti", twitter_mbti.read, 3, "Tweets of MBTI-typed accounts"),
         CorpusFamily(
             "pandora",
             pandora.read_batches,
-            2,
+            3,
             "PANDORA Reddit profiles and comments",
             split_by_file=pandora.is_comments_file,
         ),
         CorpusFamily(
             "reddit_pushshift",
             reddit_pushshift.read_batches,
-            2,
+            3,
             "Pushshift Reddit comment and submission dumps",
             split_by_file=lambda source: True,
         ),
-        CorpusFamily("friends", friends.read, 2, "FriendsPersona TV dialogue scenes"),
+        CorpusFamily("friends", friends.read, 3, "FriendsPersona TV dialogue scenes"),
     )
 }
 

@@ -7,7 +7,7 @@ import pytest
 from assets.ingest.ids import stable_id
 from assets.ingest.io import SourceUnreadable
 from assets.ingest.readers import pandora
-from assets.ingest.records import document_id
+from assets.ingest.records import MAX_TEXT_CHARS, document_id
 from assets.ingest.runner import ingest_partition
 from tests.conftest import rows_of
 
@@ -140,11 +140,15 @@ def test_when_comments_then_keys_authors_and_skips(make_source):
     ]
 
 
-def test_when_comment_is_1mb_then_kept_whole(make_source):
-    text = "x" * 1_048_576
-    source = make_source(CORPUS, "comments.csv", f"author,body\nfern,{text}\n")
-    (doc,) = rows_of(pandora.read(source), "documents")
-    assert len(doc["text"]) == 1_048_576
+def test_when_comment_is_at_the_length_limit_then_kept_and_one_over_quarantined(make_source):
+    fits, over = "x" * MAX_TEXT_CHARS, "y" * 1_048_576
+    source = make_source(CORPUS, "comments.csv", f"author,body\nfern,{fits}\nfern,{over}\n")
+    out = list(pandora.read(source))
+    (doc,) = rows_of(out, "documents")
+    assert len(doc["text"]) == MAX_TEXT_CHARS
+    (q,) = rows_of(out, "quarantine")
+    assert (q["source_line"], q["reason"]) == (
+        3, "text too long: 1048576 characters > 1000000 (comments.csv line 3)")
 
 
 def test_when_file_name_has_author_profiles_then_not_a_comments_partition(make_source):

@@ -10,7 +10,7 @@ import pytest
 
 from assets.ingest.labels import mbti_from_flair
 from assets.ingest.readers import reddit_pushshift
-from assets.ingest.records import document_id
+from assets.ingest.records import MAX_TEXT_CHARS, document_id
 from assets.ingest.runner import ingest_partition
 from assets.ingest.sample import zstd_long_window
 from assets.ingest.sources import list_family_files
@@ -169,11 +169,17 @@ def test_when_gzip_or_zstd_long_window_then_same_documents(make_source):
     assert [d["doc_id"] for d in plain] == [d["doc_id"] for d in gz] == [d["doc_id"] for d in zst]
 
 
-def test_when_text_is_1mb_then_kept_whole(make_source):
-    body = ("a very long comment " * 52_429)[:1_048_576]
-    source = make_source(CORPUS, "RC.ndjson", _ndjson(_comment(1, body=body)))
-    (doc,) = rows_of(reddit_pushshift.read(source), "documents")
-    assert len(doc["text"]) == 1_048_576
+def test_when_text_is_at_the_length_limit_then_kept_and_2mb_quarantined(make_source):
+    fits = ("a very long comment " * 52_429)[:MAX_TEXT_CHARS]
+    over = ("a very long comment " * 104_858)[:2_097_152]
+    source = make_source(CORPUS, "RC.ndjson",
+                         _ndjson(_comment(1, body=fits), _comment(2, body=over)))
+    out = list(reddit_pushshift.read(source))
+    (doc,) = rows_of(out, "documents")
+    assert len(doc["text"]) == MAX_TEXT_CHARS
+    (q,) = rows_of(out, "quarantine")
+    assert (q["source_line"], q["reason"]) == (
+        2, "text too long: 2097152 characters > 1000000 (RC.ndjson line 2)")
 
 
 def test_when_zst_truncated_then_rows_before_cut_survive_through_runner(

@@ -41,6 +41,9 @@ def read(source: SourceFile) -> Iterator[Row]:
                 excerpt=excerpt,
             )
             continue
+        if (long := records.too_long(source, line=line, text=text, excerpt=excerpt)) is not None:
+            yield long
+            continue
         values = {trait: parse_yes_no(record[col]) for col, trait in TRAIT_COLUMNS.items()}
         bad = [f"{col}={record[col]!r}" for col, t in TRAIT_COLUMNS.items() if values[t] is None]
         if bad:

@@ -140,6 +140,10 @@ def _read_record(
         )
         return
 
+    text = scene_text(turns, names)
+    if (long := records.too_long(source, line=line, text=text, excerpt=excerpt)) is not None:
+        yield long
+        return
     main = names.normalise(character)
     main_id = author_id(PLATFORM, main)
     natural_key = f"{scene}({scene_segment(record['text'])})|{main}"
@@ -149,7 +153,7 @@ def _read_record(
         natural_key=natural_key,
         line=line,
         kind="dialogue",
-        text=scene_text(turns, names),
+        text=text,
         author_id=main_id,
         context=scene,
     )

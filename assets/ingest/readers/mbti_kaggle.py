@@ -63,6 +63,9 @@ def read(source: SourceFile) -> Iterator[Row]:
         author = author_id(PLATFORM, username)
         yield records.author(source, author_id=author, platform=PLATFORM, username=username)
         for index, text in posts:
+            if (long := records.too_long(source, line=line, text=text)) is not None:
+                yield long
+                continue
             yield records.document(
                 source, natural_key=f"{author}|{index}", line=line, kind="post", text=text,
                 author_id=author,

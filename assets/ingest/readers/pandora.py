@@ -273,6 +273,9 @@ def _comment_row(
                                   excerpt=csv_excerpt(values))
     username = values[at.author].strip()
     created = values[at.created_utc] if at.created_utc is not None else ""
+    if (long := records.too_long(source, line=line, text=body,
+                                 excerpt=csv_excerpt(values))) is not None:
+        return long
     comment_id = values[at.id].strip() if at.id is not None else ""
     if comment_id:
         key = comment_id if comment_id.startswith("t1_") else "t1_" + comment_id
@@ -323,7 +326,7 @@ def _block_items(
     else:
         subreddit = py_strip(table.column(at.subreddit).chunk(0))
         contexts = pc.if_else(pc.equal(subreddit, ""), pa.scalar(None, pa.string()), subreddit)
-    yield "documents", records.documents_batch(
+    yield from records.without_long_texts(source, records.documents_batch(
         source,
         natural_keys=_block_keys(table, at, username, raw_created, body, seen),
         lines=lines,
@@ -332,7 +335,7 @@ def _block_items(
         author_ids=authors,
         created_epochs=epoch_column(raw_created),
         contexts=contexts,
-    )
+    ))
 
 
 def _block_keys(

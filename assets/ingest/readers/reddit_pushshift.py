@@ -2,8 +2,10 @@
 
 One JSON object per line, zstd (2 GiB window), gzip or plain; read in chunks of lines, in constant
 memory apart from one small dict of flaired authors, and written as Arrow batches. Files open
-through `open_binary`, which notices a zstd file cut off mid-frame. A line is a comment when it
-has a string `body`, a submission when it has a string `title`.
+through `open_text`, which notices a zstd file cut off mid-frame and hands out valid UTF-8 (a
+stray invalid byte becomes U+FFFD and a NUL byte is dropped, both counted in one quarantine note
+per file, instead of costing the whole line). A file without a single record is unreadable.
+A line is a comment when it has a string `body`, a submission when it has a string `title`.
 
 Decisions:
 - Bodies `[deleted]`/`[removed]` are Reddit's normal deleted content, not bad input: they are
@@ -33,7 +35,7 @@ import pyarrow.compute as pc
 from assets.ingest import records
 from assets.ingest.columns import is_blank
 from assets.ingest.ids import author_id
-from assets.ingest.io import TruncatedSource, open_binary
+from assets.ingest.io import EMPTY_FILE, SourceUnreadable, TruncatedSource, open_text
 from assets.ingest.labels import mbti_from_flair
 from assets.ingest.prefetch import prefetched
 from assets.ingest.records import Item, Row
@@ -65,16 +67,23 @@ def read_batches(source: SourceFile) -> Iterator[Item]:
     release the GIL), so on two cores they overlap the JSON parsing."""
     flairs = _FlairTypes()
     first_line = 1
+    records_seen = False
     try:
-        with open_binary(source) as stream, closing(prefetched(_line_chunks(stream))) as chunks:
+        with open_text(source) as (stream, stats), \
+                closing(prefetched(_line_chunks(stream))) as chunks:
             for lines in chunks:
+                records_seen = records_seen or any(line.strip() for line in lines)
                 yield from _chunk_items(source, first_line, lines, flairs)
                 first_line += len(lines)
     except TruncatedSource:
         # The rows before the cut are good; so are the labels learnt from them.
         yield from flairs.rows(source)
         raise
+    if not records_seen:
+        raise SourceUnreadable(source, EMPTY_FILE)
     yield from flairs.rows(source)
+    for line, reason in stats.repair_notes():
+        yield records.quarantine(source, line=line, reason=reason)
 
 
 def _line_chunks(stream: IO[bytes]) -> Iterator[list[bytes]]:
@@ -189,7 +198,7 @@ def _comment_chunk_items(
     if len(kept) == 0:
         return items
     record_id, username, deleted = (pc.take(a, kept) for a in (record_id, username, deleted))
-    items.append(("documents", records.documents_batch(
+    items.extend(records.without_long_texts(source, records.documents_batch(
         source,
         natural_keys=pc.if_else(
             pc.starts_with(record_id, "t1_"), record_id,
@@ -326,10 +335,10 @@ def _exact_chunk_items(
         ))
     if docs:
         keys, line_nos, kinds, texts, authors, created_at, contexts = zip(*docs, strict=True)
-        yield "documents", records.documents_batch(
+        yield from records.without_long_texts(source, records.documents_batch(
             source, natural_keys=keys, lines=line_nos, kinds=kinds, texts=texts,
             author_ids=authors, created_epochs=created_at, contexts=contexts,
-        )
+        ))
 
 
 def _submission_text(title: str, selftext: Any) -> str:

@@ -42,11 +42,10 @@ import orjson
 from assets.ingest import records
 from assets.ingest.ids import author_id, content_hash
 from assets.ingest.io import (
+    EMPTY_FILE,
+    HEADER_ONLY,
     SourceUnreadable,
-    decode_line,
     iter_csv_records,
-    iter_lines,
-    open_binary,
     open_text_lines,
 )
 from assets.ingest.labels import parse_mbti
@@ -88,17 +87,15 @@ def file_role(source: SourceFile) -> str:
     """`users_csv`, `users_jsonl`, `tweets_jsonl` or `psv`, from the name and the first line."""
     name = _bare_name(source.name)
     first = _first_line(source)
+    if first == "":
+        raise SourceUnreadable(source, EMPTY_FILE)
     is_json = first.lstrip().startswith("{")
     if USERS_MARKER in name:
-        if first == "":
-            raise SourceUnreadable(source, "empty users file")
         return "users_jsonl" if is_json else "users_csv"
-    if is_json or (first == "" and name.endswith(JSONL_SUFFIXES)):
+    if is_json:
         return "tweets_jsonl"
     if "|" in first:
         return "psv"
-    if first == "":
-        raise SourceUnreadable(source, "empty file: no header row")
     raise SourceUnreadable(
         source,
         "cannot tell the file's role: not a users file, first line is neither a JSON object nor "
@@ -116,7 +113,7 @@ def _bare_name(name: str) -> str:
 
 def _first_line(source: SourceFile) -> str:
     """First non-blank line, decoded, without its line ending; `""` for an empty file."""
-    with open_text_lines(source) as lines:
+    with open_text_lines(source) as (lines, _):
         for line in lines:
             if line.strip():
                 return line.rstrip("\r\n")
@@ -128,14 +125,25 @@ def _first_line(source: SourceFile) -> str:
 
 def _read_psv(source: SourceFile) -> Iterator[Row]:
     occurrences: dict[str, int] = {}
-    with open_text_lines(source) as lines:
+    tweets = 0
+    with open_text_lines(source) as (lines, stats):
         for number, raw in enumerate(lines, start=1):
             line = raw.rstrip("\r\n")
             if number == 1 and _is_psv_header(source, line):
                 continue
             if not line.strip():
                 continue
+            tweets += 1
             yield from _psv_tweet(source, number, line, occurrences)
+    if not tweets:
+        raise SourceUnreadable(source, HEADER_ONLY)
+    yield from _repair_notes(source, stats.repair_notes())
+
+
+def _repair_notes(source: SourceFile, notes: list[tuple[int, str]]) -> Iterator[Row]:
+    """One quarantine note per kind of repair the file's decoding made (its rows are kept)."""
+    for line, reason in notes:
+        yield records.quarantine(source, line=line, reason=reason)
 
 
 def _is_psv_header(source: SourceFile, line: str) -> bool:
@@ -202,12 +210,9 @@ def _read_tweets_jsonl(source: SourceFile) -> Iterator[Row]:
 
 def _json_lines(source: SourceFile) -> Iterator[tuple[int, dict[str, Any], str, str | None]]:
     """(line number, object, excerpt, error) for each non-blank line; error set when the line is
-    not a JSON object."""
-    with open_binary(source) as stream:
-        for number, raw in enumerate(iter_lines(stream), start=1):
-            text, _ = decode_line(raw)
-            if number == 1:
-                text = text.lstrip("\ufeff")
+    not a JSON object, and for each repair note of the file's decoding, after the last line."""
+    with open_text_lines(source) as (lines, stats):
+        for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
             try:
@@ -219,6 +224,8 @@ def _json_lines(source: SourceFile) -> Iterator[tuple[int, dict[str, Any], str, 
                 yield number, {}, text, f"JSON line is not an object but {type(obj).__name__}"
                 continue
             yield number, obj, text, None
+    for line, reason in stats.repair_notes():
+        yield line, {}, "", reason
 
 
 def tweets_of(obj: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
@@ -406,10 +413,10 @@ def _users_from_csv(source: SourceFile) -> Iterator[UserRow]:
 
 
 def _csv_header(source: SourceFile) -> list[str]:
-    with open_text_lines(source) as lines:
+    with open_text_lines(source) as (lines, _):
         try:
             return next(csv.reader(lines))
         except StopIteration:
-            raise SourceUnreadable(source, "empty file: no header row") from None
+            raise SourceUnreadable(source, EMPTY_FILE) from None
         except csv.Error as error:
             raise SourceUnreadable(source, f"unparseable header: {error}") from None
