@@ -278,8 +278,10 @@ def _mostly_undecodable(text: str) -> bool:
 def guess_legacy_encoding(data: bytes) -> str | None:
     """The legacy encoding charset-normalizer finds for `data` (None when none decodes it).
 
-    Only the lines holding non-ASCII bytes are shown to it: they are the evidence, and
-    charset-normalizer samples a few chunks of its input, which could miss them."""
+    Only the lines holding non-ASCII bytes are shown to it, without NUL bytes (which make it
+    take the text for binary): they are the evidence, and charset-normalizer samples a few
+    chunks of its input, which could miss them."""
+    data = data.replace(b"\x00", b"")
     evidence = b"\n".join(line for line in data.split(b"\n") if not line.isascii())[:65536]
     matches = list(from_bytes(evidence or data, cp_isolation=list(LEGACY_ENCODINGS)))
     if not matches:
@@ -630,7 +632,7 @@ def _first_row(source: SourceFile, lines: NumberedLines, delimiter: str) -> list
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header: list[str] = []
-        while not header:
+        while not any(name.strip() for name in header):
             header = next(reader)
     except StopIteration:
         raise SourceUnreadable(source, EMPTY_FILE) from None
