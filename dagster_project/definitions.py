@@ -47,7 +47,8 @@ load_settings()
 def _resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(
-            warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=os.environ.get("DUCKDB_DIR", "")
+            warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=os.environ.get("DUCKDB_DIR", ""),
+            export_retain_versions=int(os.environ.get("EXPORT_RETAIN_VERSIONS") or 5),
         ),
         "corpora": CorporaResource(corpora_dir=EnvVar("CORPORA_DIR")),
         "spacy": SpacyResource(

@@ -19,6 +19,8 @@ class WarehouseResource(ConfigurableResource):
 
     warehouse_dir: str = "warehouse"
     duckdb_dir: str = ""
+    # Dataset export versions kept per dataset (the current one always); 0 keeps them all.
+    export_retain_versions: int = 5
 
     def lake(self) -> Lake:
         return Lake.at(self.warehouse_dir)

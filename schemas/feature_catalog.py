@@ -335,7 +335,14 @@ AUTHOR_FEATURES = pa.schema(
         _field(
             "author_id",
             pa.string(),
-            "Author id (raw until the privacy stage provides pseudonyms).",
+            "Keyed pseudonym of the author (a_ + 20 hex), from the curated documents.",
+            False,
+        ),
+        _field(
+            "corpus",
+            pa.string(),
+            "Corpus the features describe: one row per author and corpus (a pseudonym is per "
+            "platform, so one person can appear in two corpora).",
             False,
         ),
         _field("n_documents", pa.int32(), "Documents of the author with contours.", False),
@@ -357,7 +364,9 @@ AUTHOR_FEATURES = pa.schema(
 CURATED_TABLES: dict[str, TableContract] = {
     "contours": TableContract("contours", CONTOURS, ("doc_id", "window_idx")),
     "document_features": TableContract("document_features", DOCUMENT_FEATURES, ("doc_id",)),
-    "author_features": TableContract("author_features", AUTHOR_FEATURES, ("author_id",)),
+    "author_features": TableContract(
+        "author_features", AUTHOR_FEATURES, ("author_id", "corpus")
+    ),
 }
 
 

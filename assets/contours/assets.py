@@ -72,7 +72,7 @@ def author_features(warehouse: WarehouseResource) -> MaterializeResult:
         if not curated_docs:
             continue
         mapping = ds.dataset(curated_docs, filesystem=lake.fs,
-                             format="parquet").to_table(columns=["doc_id", "author_id"])
+                             format="parquet").to_table(columns=["doc_id", "author_id", "corpus"])
         table = authors.author_features(features, mapping)
         lake.write_part("curated", "author_features", corpus, "authors", table,
                         {"corpus": corpus, "author_id_source": "curated.documents.author_id"})

@@ -1,9 +1,14 @@
 """Author-level features: each author's document means, weighted by the documents' word counts.
 
-The doc → author mapping is an input, not a lookup: today it is the raw `documents` table's
-`author_id`; once the privacy stage publishes pseudonymous ids, the asset passes that mapping
-instead and nothing here changes. DuckDB does the grouping, so a corpus of millions of
-documents is aggregated out of core.
+The grain is one row per author and corpus, `(author_id, corpus)`: pseudonyms are per platform,
+so one Reddit user in PANDORA and in Pushshift has one author_id in two corpora, and each corpus
+gets its own row (its own documents' means). Every consumer joins on both columns.
+
+The doc → author mapping is an input, not a lookup: the curated `documents` table's `doc_id`,
+`author_id` and `corpus`. DuckDB does the grouping, so a corpus of millions of documents is
+aggregated out of core. Every floating-point sum names its order (`ORDER BY doc_id`): a parallel
+hash aggregate adds partial sums in whatever order its threads finish, and the last bits of a
+mean would then change from run to run with no change in the input.
 """
 
 from __future__ import annotations
@@ -18,35 +23,43 @@ from schemas.feature_catalog import AUTHOR_FEATURES, FEATURE_NAMES
 
 def author_query(document_features: str = "document_features", mapping: str = "doc_authors"
                  ) -> str:
-    """SQL averaging each feature's document mean, weighted by words, per author.
+    """SQL averaging each feature's document mean, weighted by words, per author and corpus.
 
     A document whose mean is NULL for a feature (no valued window) carries no weight for it."""
     weighted = ",\n  ".join(
-        f'sum(d."{name}__mean" * d.n_words) FILTER (WHERE d."{name}__mean" IS NOT NULL) '
+        f'sum(d."{name}__mean" * d.n_words ORDER BY d.doc_id) '
+        f'FILTER (WHERE d."{name}__mean" IS NOT NULL) '
         f'/ nullif(sum(d.n_words) FILTER (WHERE d."{name}__mean" IS NOT NULL), 0) '
         f'AS "{name}__mean"'
         for name in FEATURE_NAMES
     )
     return (
-        f"SELECT m.author_id, count(*)::INTEGER AS n_documents, "
+        f"SELECT m.author_id, m.corpus, count(*)::INTEGER AS n_documents, "
         f"sum(d.n_words)::BIGINT AS n_words,\n  {weighted}\n"
         f"FROM {document_features} d JOIN {mapping} m ON d.doc_id = m.doc_id\n"
-        f"WHERE m.author_id IS NOT NULL\nGROUP BY m.author_id ORDER BY m.author_id"
+        f"WHERE m.author_id IS NOT NULL\nGROUP BY m.author_id, m.corpus "
+        f"ORDER BY m.author_id, m.corpus"
     )
 
 
 def author_features(document_features: Any, doc_authors: Any) -> pa.Table:
-    """Token-weighted author features.
+    """Token-weighted author features, one row per `(author_id, corpus)`.
 
     Args:
         document_features: rows of the `document_features` table (anything DuckDB scans: an
             Arrow table or dataset).
-        doc_authors: a `doc_id` → `author_id` mapping (same kinds of input).
+        doc_authors: the `doc_id` → `(author_id, corpus)` mapping (same kinds of input); a
+            mapping without a `corpus` column is refused, since it cannot give the grain.
     """
     con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
     try:
         con.register("document_features", document_features)
         con.register("doc_authors", doc_authors)
+        columns = {name for name, *_ in con.execute("DESCRIBE doc_authors").fetchall()}
+        missing = {"doc_id", "author_id", "corpus"} - columns
+        if missing:
+            raise ValueError(f"doc_authors lacks {sorted(missing)}: author features are keyed "
+                             "by (author_id, corpus)")
         table = con.sql(author_query()).to_arrow_table()
     finally:
         con.close()

@@ -81,7 +81,7 @@ def plot_contours(contours: pa.Table, features: tuple[str, ...] = DEFAULT_FEATUR
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})  # no version
     plt.close(fig)
     return buffer.getvalue()
 

@@ -23,7 +23,8 @@ from assets.lake import Lake
 from dagster_project.resources import WarehouseResource
 from schemas.splits import BASELINE_SCORES
 
-CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "labels")]
+# authors too: the splits suite checks the foreign keys between these three tables
+CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "labels", "authors")]
 FEATURE_INPUTS = [AssetKey(["curated", t])
                   for t in ("document_features", "author_features", "contours")]
 
@@ -94,9 +95,11 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
     versions = {}
     for dataset in dataset_names(lake):
         scores = _read_scores(lake, dataset)
-        result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores)
+        result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores,
+                                retain_versions=warehouse.export_retain_versions)
         versions[dataset] = {"version": result.version, "rows": result.rows,
-                             "unchanged": result.reused, "path": result.path}
+                             "unchanged": result.reused, "path": result.path,
+                             "pruned_versions": result.pruned}
     return MaterializeResult(metadata={"exports": MetadataValue.json(versions)})
 
 

@@ -89,7 +89,8 @@ def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
         unit = "doc_id" if doc_level else "coalesce(author_id, doc_id)"
         label_cols = [c for c in query.label_columns if not c.startswith("demographic_")]
         aggs = [f'max("{c}") AS "{c}"' for c in label_cols]
-        aggs += [f'avg("{c}") AS "{c}"' for c in query.feature_columns]
+        # summed in doc_id order: a parallel sum's last bits would vary from run to run
+        aggs += [f'avg("{c}" ORDER BY doc_id) AS "{c}"' for c in query.feature_columns]
         sql = f"""SELECT split, {unit} AS subject,
                   left(string_agg(text, ' ' ORDER BY doc_id), {config.max_chars_per_subject})
                       AS text {''.join(', ' + a for a in aggs)}
@@ -187,7 +188,8 @@ def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
         if task == "classification":
             if len(set(y["train"])) < 2:
                 return _majority(task, y)
-            model = LogisticRegression(C=value, max_iter=2000, solver=solver)
+            # liblinear shuffles with numpy's global generator unless given a seed
+            model = LogisticRegression(C=value, max_iter=2000, solver=solver, random_state=0)
         else:
             model = Ridge(alpha=value)
         model.fit(x["train"], y["train"])

@@ -101,7 +101,7 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> di
     stats: dict[str, dict] = {}
     for column in columns:
         q = f'"{column}"'
-        kind_row = con.execute(f"""SELECT typeof(any_value({q})), count({q}),
+        kind_row = con.execute(f"""SELECT typeof(min({q})), count({q}),
             count(DISTINCT {q}), bool_and({q}::VARCHAR IN ('0.0', '1.0', '0', '1'))
             FROM exported""").fetchall()[0]
         ctype, n, distinct, is_binary = kind_row
@@ -109,12 +109,10 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> di
             continue
         if is_binary:
             kind = "binary"
-            per_split = dict(con.execute(
-                f"SELECT split, avg({q}) FROM exported_split GROUP BY 1").fetchall())
+            per_split = _split_means(con, q)
         elif ctype in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
             kind = "numeric"
-            per_split = dict(con.execute(
-                f"SELECT split, avg({q}) FROM exported_split GROUP BY 1").fetchall())
+            per_split = _split_means(con, q)
         else:
             kind = "categorical"
             per_split = dict(con.execute(f"""SELECT split, string_agg(v || ' ' || n, ', '
@@ -126,12 +124,19 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> di
     return stats
 
 
+def _split_means(con: duckdb.DuckDBPyConnection, quoted: str) -> dict[str, float]:
+    """Mean per split, summed in doc_id order: a parallel sum's last bits vary between runs."""
+    return dict(con.execute(f"SELECT split, avg({quoted} ORDER BY doc_id) FROM exported_split "
+                            "GROUP BY 1").fetchall())
+
+
 def _plot_label_balance(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
                         columns: list[str]) -> str:
     fig, ax = plt.subplots(figsize=(max(4.0, 1.0 + 0.9 * len(columns)), 3.2))
     width = 0.8 / len(SPLIT_NAMES)
     for k, split in enumerate(SPLIT_NAMES):
-        shares = [con.execute(f'SELECT avg("{c}") FROM exported_split WHERE split = $1',
+        shares = [con.execute(f'SELECT avg("{c}" ORDER BY doc_id) FROM exported_split '
+                              'WHERE split = $1',
                               [split]).fetchall()[0][0] for c in columns]
         ax.bar([i + k * width for i in range(len(columns))],
                [s if s is not None else 0 for s in shares], width, label=split)

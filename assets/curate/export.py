@@ -37,8 +37,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.curate.grain import ExportGrainError, check_export
 from assets.curate.splits import SplitConfig
 from assets.lake import Lake
+from assets.privacy.exports import assert_export_clean
 from assets.warehouse.views import table_relation
 from schemas.registry import table_schema
 from schemas.splits import SPLIT_NAMES
@@ -50,6 +52,12 @@ SOURCE_PRIORITY = ("test_result", "self_report", "crowd_aggregate", "annotator",
                    "third_party")
 DOC_COLUMNS = ("doc_id", "corpus", "author_id", "kind", "text")
 FEATURE_KEYS = {"doc_id", "author_id", "corpus", "source_file", "part"}
+# Feature tables joined to documents on their full primary key: document features per doc_id,
+# author features per (author_id, corpus), since one pseudonym can write in two corpora.
+FEATURE_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("document_features", ("doc_id",), "feat_"),
+    ("author_features", ("author_id", "corpus"), "author_feat_"),
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     reused: bool = False
+    pruned: list[str] = field(default_factory=list)  # older versions removed by retention
 
 
 def code_version() -> str:
@@ -180,14 +189,14 @@ def dataset_query(
     ]
     feature_cols: list[str] = []
     if config.include_features:
-        for table, key, prefix in (("document_features", "doc_id", "feat_"),
-                                   ("author_features", "author_id", "author_feat_")):
-            numeric = _numeric_columns(lake, con, config.zone, table, key)
+        for table, keys, prefix in FEATURE_TABLES:
+            numeric = _numeric_columns(lake, con, config.zone, table, keys)
             if not numeric:
                 continue
             alias = prefix.rstrip("_")
+            on = " AND ".join(f"{alias}.{k} = d.{k}" for k in keys)
             joins.append(f"LEFT JOIN {table_relation(lake, config.zone, table, table_schema)} "
-                         f"{alias} ON {alias}.{key} = d.{key}")
+                         f"{alias} ON {on}")
             for column in numeric:
                 name = f"{prefix}{column}"
                 select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
@@ -198,16 +207,21 @@ def dataset_query(
 
 
 def _numeric_columns(
-    lake: Lake, con: duckdb.DuckDBPyConnection, zone: str, table: str, key: str
+    lake: Lake, con: duckdb.DuckDBPyConnection, zone: str, table: str, keys: tuple[str, ...]
 ) -> list[str]:
-    """Numeric columns of a feature table (one row per key), or [] if it has no part yet."""
+    """Numeric columns of a feature table (one row per key), or [] if it has no part yet.
+
+    A table whose parts lack a key column (written before the key existed) is refused rather
+    than joined on part of its key, which would repeat documents."""
     if not lake.list_parts(zone, table):
         return []
     described = con.execute(
         f"DESCRIBE SELECT * FROM {table_relation(lake, zone, table, table_schema)}").fetchall()
     names = [name for name, *_ in described]
-    if key not in names:
-        return []
+    missing = [k for k in keys if k not in names]
+    if missing:
+        raise ExportGrainError(f"{zone}/{table} has no {missing} column: rebuild it before "
+                               "exporting (its rows cannot be matched to one document each)")
     numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "DECIMAL", "HUGEINT")
     return [name for name, ctype, *_ in described
             if name not in FEATURE_KEYS and str(ctype).startswith(numeric)]
@@ -285,8 +299,12 @@ def export_dataset(
     split_config: SplitConfig | None = None,
     baselines: list[dict[str, Any]] | None = None,
     exports_root: str | None = None,
+    retain_versions: int = 0,
 ) -> ExportResult:
-    """Export one dataset into a new version folder (or find the identical one already there)."""
+    """Export one dataset into a new version folder (or find the identical one already there).
+
+    `retain_versions` > 0 keeps that many most recently published versions of the dataset
+    (the current one always among them) and removes the older ones; 0 keeps every version."""
     from assets.curate.card import write_card  # matplotlib is only needed here
 
     config = config or ExportConfig()
@@ -320,13 +338,15 @@ def export_dataset(
         }
         with lake.fs.open(posixpath.join(staging, "manifest.json"), "wb") as handle:
             handle.write(json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n")
+        result = publish(lake, con, root, dataset, version, staging, rows, files, config.zone)
     except BaseException:
         if lake.fs.exists(staging):
             lake.fs.rm(staging, recursive=True)
         raise
     finally:
         con.close()
-    return _publish(lake, root, dataset, version, staging, rows, files)
+    result.pruned = prune_versions(lake, root, dataset, retain_versions)
+    return result
 
 
 def _hash_tree(lake: Lake, folder: str) -> dict[str, str]:
@@ -334,9 +354,20 @@ def _hash_tree(lake: Lake, folder: str) -> dict[str, str]:
     return {posixpath.relpath(p, folder): sha256_file(lake, p) for p in paths}
 
 
-def _publish(lake: Lake, root: str, dataset: str, version: str, staging: str,
-             rows: dict[str, int], files: dict[str, str]) -> ExportResult:
-    """Rename the staging folder into place; an identical existing version is kept as is."""
+# --- publishing and retention -------------------------------------------------------------------
+
+HISTORY = "HISTORY"  # published versions of a dataset, oldest first, one per line
+
+
+def publish(lake: Lake, con: duckdb.DuckDBPyConnection, root: str, dataset: str, version: str,
+            staging: str, rows: dict[str, int], files: dict[str, str], zone: str
+            ) -> ExportResult:
+    """The one place a staged export becomes a version: every blocking check of the staged
+    files runs here first, and a failure raises before anything is renamed (the caller drops
+    the staging folder). Then the staging folder is renamed into place; an identical existing
+    version is kept as is."""
+    check_export(lake, con, staging, dataset, None if dataset == POOLED else dataset, zone)
+    assert_export_clean(lake, staging, dataset)  # the curated tables' leak scan (privacy)
     final = posixpath.join(root, dataset, version)
     reused = False
     if lake.fs.exists(final):
@@ -349,7 +380,69 @@ def _publish(lake: Lake, root: str, dataset: str, version: str, staging: str,
         lake.fs.mv(staging, final, recursive=True)
     with lake.fs.open(posixpath.join(root, dataset, "LATEST"), "wb") as handle:
         handle.write(version.encode() + b"\n")
+    _record_history(lake, posixpath.join(root, dataset, HISTORY), version)
     return ExportResult(dataset, version, final, rows, files, reused)
+
+
+def _record_history(lake: Lake, path: str, version: str) -> None:
+    """Move `version` to the end of the dataset's history (written whole, then renamed)."""
+    history = [v for v in read_history(lake, path) if v != version] + [version]
+    tmp = f"{path}.tmp"
+    with lake.fs.open(tmp, "wb") as handle:
+        handle.write("".join(f"{v}\n" for v in history).encode())
+    lake.fs.mv(tmp, path)
+
+
+def read_history(lake: Lake, path: str) -> list[str]:
+    if not lake.fs.exists(path):
+        return []
+    with lake.fs.open(path, "rb") as handle:
+        return [line for line in handle.read().decode().splitlines() if line]
+
+
+def version_folders(lake: Lake, root: str, dataset: str) -> list[str]:
+    """Names of the dataset's published version folders (not staging folders or files)."""
+    folder = posixpath.join(root, dataset)
+    if not lake.fs.exists(folder):
+        return []
+    return sorted(posixpath.basename(p.rstrip("/")) for p in lake.fs.ls(folder, detail=False)
+                  if posixpath.basename(p.rstrip("/")).startswith("v-") and lake.fs.isdir(p))
+
+
+def prune_versions(lake: Lake, root: str, dataset: str, keep: int) -> list[str]:
+    """Remove all but the `keep` most recently published versions; returns the removed ones.
+
+    Recency is the order of the dataset's HISTORY (the current version, named in LATEST, is
+    last there and is never removed). Folders missing from the history (left by older code)
+    count as older than every recorded one, newest modification time first."""
+    if keep <= 0:
+        return []
+    folder = posixpath.join(root, dataset)
+    history = read_history(lake, posixpath.join(folder, HISTORY))
+    current = history[-1] if history else None
+    on_disk = version_folders(lake, root, dataset)
+    unrecorded = sorted((v for v in on_disk if v not in history),
+                        key=lambda v: (_modified(lake, posixpath.join(folder, v)), v),
+                        reverse=True)
+    newest_first = [v for v in reversed(history) if v in on_disk] + unrecorded
+    removed = [v for v in newest_first[keep:] if v != current]
+    for version in removed:
+        lake.fs.rm(posixpath.join(folder, version), recursive=True)
+    if removed:
+        kept = [v for v in history if v not in removed]
+        tmp = posixpath.join(folder, f"{HISTORY}.tmp")
+        with lake.fs.open(tmp, "wb") as handle:
+            handle.write("".join(f"{v}\n" for v in kept).encode())
+        lake.fs.mv(tmp, posixpath.join(folder, HISTORY))
+    return removed
+
+
+def _modified(lake: Lake, path: str) -> float:
+    manifest = posixpath.join(path, "manifest.json")
+    try:
+        return lake.fs.modified(manifest).timestamp()
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return 0.0
 
 
 def _same_file(lake: Lake, a: str, b: str, name: str) -> bool:

@@ -22,11 +22,13 @@ def test_when_author_has_two_documents_then_means_weighted_by_words():
          "mtld__mean": 80.0, "nrc_valence__mean": 0.6},
         {"doc_id": "c", "n_windows": 1, "n_sentences": 1, "n_words": 50, "mtld__mean": 10.0},
     ])
-    mapping = pa.table({"doc_id": ["a", "b", "c"], "author_id": ["x", "x", None]})
+    mapping = pa.table({"doc_id": ["a", "b", "c"], "author_id": ["x", "x", None],
+                        "corpus": ["pandora"] * 3})
     rows = author_features(docs, mapping).to_pylist()
     assert len(rows) == 1  # c has no author
     x = rows[0]
-    assert (x["author_id"], x["n_documents"], x["n_words"]) == ("x", 2, 400)
+    assert (x["author_id"], x["corpus"], x["n_documents"], x["n_words"]) == ("x", "pandora", 2,
+                                                                            400)
     # (40 * 100 + 80 * 300) / 400 = 70
     assert x["mtld__mean"] == pytest.approx(70.0)
     assert x["nrc_valence__mean"] == pytest.approx(0.6)  # a has none: b alone
@@ -36,5 +38,23 @@ def test_when_author_has_two_documents_then_means_weighted_by_words():
 def test_when_no_documents_then_empty_typed_table():
     table = author_features(DOCUMENT_FEATURES.empty_table(),
                             pa.table({"doc_id": pa.array([], pa.string()),
-                                      "author_id": pa.array([], pa.string())}))
+                                      "author_id": pa.array([], pa.string()),
+                                      "corpus": pa.array([], pa.string())}))
     assert table.num_rows == 0 and table.schema.equals(AUTHOR_FEATURES, check_metadata=False)
+
+
+def test_when_author_writes_in_two_corpora_then_one_row_per_corpus_from_its_own_documents():
+    docs = _docs([{"doc_id": d, "n_windows": 1, "n_sentences": 1, "n_words": 10,
+                   "mtld__mean": m} for d, m in (("p1", 20.0), ("p2", 40.0), ("r1", 90.0))])
+    mapping = pa.table({"doc_id": ["p1", "p2", "r1"], "author_id": ["x", "x", "x"],
+                        "corpus": ["pandora", "pandora", "reddit_pushshift"]})
+    rows = author_features(docs, mapping).to_pylist()
+    assert [(r["author_id"], r["corpus"], r["n_documents"], r["mtld__mean"]) for r in rows] == [
+        ("x", "pandora", 2, 30.0), ("x", "reddit_pushshift", 1, 90.0)]
+
+
+def test_when_mapping_has_no_corpus_then_refused():
+    with pytest.raises(ValueError, match=r"lacks \['corpus'\]"):
+        author_features(DOCUMENT_FEATURES.empty_table(),
+                        pa.table({"doc_id": pa.array([], pa.string()),
+                                  "author_id": pa.array([], pa.string())}))

@@ -137,7 +137,8 @@ GOOD: dict[str, list[dict[str, Any]]] = {
         for i in range(3)
     ],
     "curated.author_features": [
-        features(AUTHOR_FEATURES, author_id=f"a_{i:020x}", flesch_reading_ease__mean=-80.0)
+        features(AUTHOR_FEATURES, author_id=f"a_{i:020x}", corpus="pandora",
+                 flesch_reading_ease__mean=-80.0)
         for i in range(3)
     ],
 }
@@ -396,7 +397,7 @@ CASES: list[tuple[str, str, Callable[[], pd.DataFrame]]] = [
      lambda: with_row("curated.document_features", gunning_fog__mean=float("-inf"))),
     ("curated.author_features", "expect_column_values_to_not_be_null(author_id)",
      lambda: with_row("curated.author_features", author_id=None)),
-    ("curated.author_features", "expect_column_values_to_be_unique(author_id)",
+    ("curated.author_features", "expect_compound_columns_to_be_unique(author_id,corpus)",
      lambda: duplicated("curated.author_features")),
     ("curated.author_features", "expect_column_values_to_match_regex(author_id)",
      lambda: with_row("curated.author_features", author_id="essays:1997_504851.txt")),
