@@ -17,15 +17,25 @@ import pyarrow as pa
 
 from annotation import aggregate, store
 from annotation.client import LabelStudioClient
+from annotation.ownership import warehouse_id, warehouse_lock
 from annotation.projects import PROJECTS, find_project, sync_project
 from annotation.pull import (
     ANNOTATIONS_SCHEMA,
+    QUARANTINE_SCHEMA,
     SKIPS_SCHEMA,
+    PullResult,
     diff_versions,
     pull_project,
     versions_of,
 )
-from annotation.tasks import TASK_MAP_SCHEMA, Selection, push_tasks, requeue_tasks, select_records
+from annotation.tasks import (
+    TASK_MAP_SCHEMA,
+    Selection,
+    claim_tasks,
+    push_tasks,
+    requeue_tasks,
+    select_records,
+)
 from assets.lake import Lake
 from schemas.annotation import PII_REVIEW_SPANS
 from schemas.tables import LABELS
@@ -39,29 +49,64 @@ def push_round(
 ) -> dict[str, dict[str, int]]:
     """Sync the projects, pick curated documents and push the missing tasks; write the mapping.
 
-    Returns per project: tasks created now, already present, selected, in the mapping, and
-    retired because their document left the curated zone (see `tasks.retire_orphans`)."""
+    Returns per project: tasks created now, already present, selected, in the mapping,
+    retired because their document left the curated zone (see `tasks.retire_orphans`), and
+    tasks of other warehouses in the project (left alone). Only this warehouse's projects and
+    tasks are touched, under its lock, so another warehouse on the server or a second run of
+    this one cannot race it."""
+    owner = warehouse_id(lake)
     records = select_records(
         lake.table_glob("curated", "documents"), lake.table_glob("curated", "utterances"),
         lake.table_glob("curated", "labels"), selection,
     )
     summary: dict[str, dict[str, int]] = {}
-    for project in projects:
-        project_id = sync_project(client, PROJECTS[project]).project_id
-        result = push_tasks(client, project_id, project, records,
-                            documents_glob=lake.table_glob("curated", "documents"))
-        mapping = pa.Table.from_pylist(result.mapping, schema=TASK_MAP_SCHEMA)
-        store.write_project_table(lake, "annotation_tasks", project, mapping)
-        summary[project] = {"created": result.created, "existing": result.existing,
-                            "selected": len(records), "tasks": mapping.num_rows,
-                            "retired": result.retired,
-                            "orphaned_with_annotations": result.orphaned_with_annotations}
+    with warehouse_lock(lake):
+        for project in projects:
+            adopted = adopt_legacy_project(client, lake, project, owner)
+            project_id = sync_project(client, PROJECTS[project], owner).project_id
+            result = push_tasks(client, project_id, project, records, owner,
+                                documents_glob=lake.table_glob("curated", "documents"))
+            mapping = pa.Table.from_pylist(result.mapping, schema=TASK_MAP_SCHEMA)
+            store.write_project_table(lake, "annotation_tasks", project, mapping)
+            summary[project] = {"created": result.created, "existing": result.existing,
+                                "selected": len(records), "tasks": mapping.num_rows,
+                                "retired": result.retired,
+                                "already_deleted": result.already_deleted,
+                                "orphaned_with_annotations": result.orphaned_with_annotations,
+                                "other_warehouses_tasks": result.foreign,
+                                "adopted_legacy_tasks": adopted}
     return summary
 
 
-def project_ids(client: LabelStudioClient, projects: Sequence[str]) -> dict[str, int]:
-    """Ids of the projects that exist on the server (a project not created yet is left out)."""
-    found = {key: find_project(client, PROJECTS[key].title) for key in projects}
+def adopt_legacy_project(client: LabelStudioClient, lake: Lake, project: str, owner: str) -> int:
+    """Take over this warehouse's project from before identities existed, so an upgrade loses
+    no annotation; returns how many of its tasks were claimed.
+
+    Such a project has the plain title and tasks without `warehouse_id`. It is ours only if the
+    stored task mapping (`annotation_tasks` in this lake) names its id: another warehouse's
+    plain-titled project is never touched. Only the tasks that mapping lists are stamped with
+    our identity (another warehouse may have pushed into the same project); then the project
+    is renamed, so a crash in between leaves it to be adopted again next run."""
+    spec = PROJECTS[project]
+    if find_project(client, spec, owner) is not None:
+        return 0
+    mapping = store.read_project_table(lake, "annotation_tasks", project, TASK_MAP_SCHEMA)
+    ours = set(mapping.column("project_id").to_pylist())
+    found = client.call_list("list projects", client.sdk.projects.list, title=spec.title)
+    legacy = [p for p in found if p.title == spec.title and int(p.id) in ours]
+    if len(legacy) != 1:
+        return 0
+    project_id = int(legacy[0].id)
+    claimed = claim_tasks(client, project_id, set(mapping.column("task_id").to_pylist()), owner)
+    sync_project(client, spec, owner, project_id=project_id)
+    return claimed
+
+
+def project_ids(
+    client: LabelStudioClient, projects: Sequence[str], owner: str
+) -> dict[str, int]:
+    """Ids of this warehouse's projects on the server (one not created yet is left out)."""
+    found = {key: find_project(client, PROJECTS[key], owner) for key in projects}
     return {key: int(p.id) for key, p in found.items() if p is not None}
 
 
@@ -73,26 +118,41 @@ def pull_all(
     Every project is fetched before anything is written, so a failure leaves all stored
     snapshots as they were. Answers that fit no legal form of the config go to
     `annotation_quarantine` (with the reason), never to `annotations`."""
-    ids = project_ids(client, projects)
-    pulled = {key: pull_project(client, pid, key, pseudonym_key) for key, pid in ids.items()}
-    summary: dict[str, dict[str, int]] = {}
-    for key, result in pulled.items():
-        before = versions_of(store.read_project_table(lake, "annotations", key, ANNOTATIONS_SCHEMA))
-        before |= versions_of(store.read_project_table(lake, "annotation_skips", key,
-                                                       SKIPS_SCHEMA))
-        diff = diff_versions(before, result.versions())
-        store.write_project_table(lake, "annotations", key, result.annotations_table())
-        store.write_project_table(lake, "annotation_skips", key, result.skips_table())
-        store.write_project_table(lake, "annotation_quarantine", key, result.quarantine_table())
-        summary[key] = {"rows": len(result.rows), "skips": len(result.skips),
-                        "quarantined": len(result.quarantine),
-                        "tasks": result.tasks, "added": diff.added, "updated": diff.updated,
-                        "deleted": diff.deleted}
-    return summary
+    owner = warehouse_id(lake)
+    with warehouse_lock(lake):
+        ids = project_ids(client, projects, owner)
+        pulled = {key: pull_project(client, pid, key, pseudonym_key, owner)
+                  for key, pid in ids.items()}
+        return {key: _store_pull(lake, key, result) for key, result in pulled.items()}
+
+
+def _store_pull(lake: Lake, key: str, result: PullResult) -> dict[str, int]:
+    """Replace one project's stored snapshots; returns its counts and the diff."""
+    before: dict[int, str] = {}
+    for table, schema in (("annotations", ANNOTATIONS_SCHEMA), ("annotation_skips", SKIPS_SCHEMA),
+                          ("annotation_quarantine", QUARANTINE_SCHEMA)):
+        before |= versions_of(store.read_project_table(lake, table, key, schema))
+    diff = diff_versions(before, result.versions())
+    store.write_project_table(lake, "annotations", key, result.annotations_table())
+    store.write_project_table(lake, "annotation_skips", key, result.skips_table())
+    store.write_project_table(lake, "annotation_quarantine", key, result.quarantine_table())
+    return {"rows": len(result.rows), "skips": len(result.skips),
+            "quarantined": len(result.quarantine), "tasks": result.tasks,
+            "added": diff.added, "updated": diff.updated, "deleted": diff.deleted}
 
 
 def stored_annotations(lake: Lake, projects: Sequence[str] = tuple(PROJECTS)) -> pd.DataFrame:
     return store.read_table(lake, "annotations", ANNOTATIONS_SCHEMA, projects).to_pandas()
+
+
+def quarantine_reasons(lake: Lake, projects: Sequence[str] = tuple(PROJECTS)) -> dict[str, int]:
+    """How many stored answers fit no legal form, per project and reason (for the check)."""
+    table = store.read_table(lake, "annotation_quarantine", QUARANTINE_SCHEMA, projects)
+    counts: dict[str, int] = {}
+    for project, reason in zip(table.column("project").to_pylist(),
+                               table.column("reason").to_pylist(), strict=True):
+        counts[f"{project}: {reason}"] = counts.get(f"{project}: {reason}", 0) + 1
+    return dict(sorted(counts.items()))
 
 
 @dataclass
@@ -131,7 +191,8 @@ def crowd_labels(
         task_of = {(p, d): t for p, d, t in
                    frame[["project", "doc_id", "task_id"]].itertuples(index=False)}
         ids = [int(task_of[(p, d)]) for p, docs in out.low_agreement.items() for d in docs]
-        done = requeue_tasks(client, ids, extra=extra, cap=cap)
+        with warehouse_lock(lake):
+            done = requeue_tasks(client, ids, extra=extra, cap=cap)
         out.requeued, out.at_cap = len(done.requeued), len(done.at_cap)
     return out
 

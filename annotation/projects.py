@@ -3,7 +3,9 @@
 A project is one XML label config (`configs/`), one guideline (`guidelines/`, Markdown, shown to
 annotators as Label Studio's instructions) and an overlap setting. `sync_project` creates it or
 brings the server's copy in line with the files, so running it twice changes nothing and editing
-a file is the only way to change a project (edits made in the UI are overwritten).
+a file is the only way to change a project (edits made in the UI are overwritten). Each
+warehouse has its own copy of each project, its identity in the title and description
+(`annotation.ownership`).
 
 Overlap: every task asks for `maximum_annotations` (3 by default, as in FriendsPersona)
 annotations from distinct annotators, for 100% of tasks; Label Studio Community serves a task to
@@ -20,9 +22,11 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from annotation.client import LabelStudioClient
+from annotation.ownership import short_id
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OVERLAP = 3
+TITLE_MAX = 50  # Label Studio's limit
 MANAGED_NOTE = (
     "Managed by personality-warehouse (annotation/projects.py): edit the files in annotation/, "
     "not this project's settings."
@@ -47,11 +51,19 @@ class ProjectSpec:
     def instructions_html(self) -> str:
         return guideline_html(HERE / "guidelines" / self.guidelines)
 
-    def settings(self) -> dict[str, Any]:
+    def owned_title(self, owner: str) -> str:
+        """The title on the server: the project's title and its warehouse's short id, so two
+        warehouses sharing a server have a project each, and annotators can tell them apart."""
+        title = f"{self.title} ({short_id(owner)})"
+        if len(title) > TITLE_MAX:
+            raise ValueError(f"project title {title!r} is longer than {TITLE_MAX} characters")
+        return title
+
+    def settings(self, owner: str) -> dict[str, Any]:
         """Everything `sync_project` keeps in line on the server."""
         return {
-            "title": self.title,
-            "description": f"{self.description} {MANAGED_NOTE}".strip(),
+            "title": self.owned_title(owner),
+            "description": f"{self.description} {MANAGED_NOTE} {owner_note(owner)}".strip(),
             "label_config": self.label_config(),
             "expert_instruction": self.instructions_html(),
             "show_instruction": True,
@@ -83,6 +95,10 @@ PROJECTS: dict[str, ProjectSpec] = {
 }
 
 
+def owner_note(owner: str) -> str:
+    return f"warehouse_id: {owner}"
+
+
 @cache
 def _markdown() -> MarkdownIt:
     # Raw HTML in a guideline is escaped, not passed through: the instructions are shown inside
@@ -103,21 +119,34 @@ class SyncResult:
     changed: tuple[str, ...]
 
 
-def find_project(client: LabelStudioClient, title: str) -> Any | None:
-    """The one project with exactly this title, or None; two with the same title is an error,
-    because the title is the project's identity here."""
+def find_project(client: LabelStudioClient, spec: ProjectSpec, owner: str) -> Any | None:
+    """This warehouse's project for `spec`, or None. The title (with the short warehouse id) is
+    the project's identity, and the description must name the same full id: a project of
+    another warehouse whose id shares the short form is an error, never taken over, and so
+    are two projects with the same title."""
+    title = spec.owned_title(owner)
     found = client.call_list("list projects", client.sdk.projects.list, title=title)
     exact = [p for p in found if p.title == title]
     if len(exact) > 1:
         ids = ", ".join(str(p.id) for p in exact)
         raise RuntimeError(f"several Label Studio projects are titled {title!r} (ids {ids})")
+    if exact and owner_note(owner) not in (exact[0].description or ""):
+        raise RuntimeError(
+            f"Label Studio project {exact[0].id} is titled {title!r} but its description does "
+            f"not name {owner_note(owner)!r}: it belongs to another warehouse"
+        )
     return exact[0] if exact else None
 
 
-def sync_project(client: LabelStudioClient, spec: ProjectSpec) -> SyncResult:
-    """Create the project from its files, or update the fields that differ from them."""
-    wanted = spec.settings()
-    existing = find_project(client, spec.title)
+def sync_project(
+    client: LabelStudioClient, spec: ProjectSpec, owner: str, project_id: int | None = None
+) -> SyncResult:
+    """Create this warehouse's project from its files, or update the fields that differ.
+    `project_id` names the project to bring in line instead of looking it up by title (a
+    project being adopted, whose title is not ours yet)."""
+    wanted = spec.settings(owner)
+    existing = (find_project(client, spec, owner) if project_id is None
+                else client.call("get project", client.sdk.projects.get, project_id))
     if existing is None:
         created = client.call(f"create project {spec.key}", client.sdk.projects.create, **wanted)
         return SyncResult(spec.key, int(created.id), True, tuple(wanted))
@@ -137,6 +166,8 @@ def _normalise(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def sync_all(client: LabelStudioClient, keys: list[str] | None = None) -> dict[str, SyncResult]:
+def sync_all(
+    client: LabelStudioClient, owner: str, keys: list[str] | None = None
+) -> dict[str, SyncResult]:
     """Sync every project (or the named ones); returns each one's id and what changed."""
-    return {key: sync_project(client, PROJECTS[key]) for key in (keys or list(PROJECTS))}
+    return {key: sync_project(client, PROJECTS[key], owner) for key in (keys or list(PROJECTS))}

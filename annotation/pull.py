@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from annotation.answers import Control, project_controls, read_answers
 from annotation.client import LabelStudioClient
+from annotation.tasks import is_owned
 from schemas.annotation import ANNOTATION_QUARANTINE, ANNOTATION_SKIPS, ANNOTATIONS
 
 ANNOTATIONS_SCHEMA = ANNOTATIONS
@@ -140,15 +141,17 @@ def rows_from_tasks(
 
 
 def pull_project(
-    client: LabelStudioClient, project_id: int, project: str, pseudonym_key: str
+    client: LabelStudioClient, project_id: int, project: str, pseudonym_key: str, owner: str
 ) -> PullResult:
-    """Every current annotation of one project. Raises (after retries) rather than return a
-    partial listing, so a caller never stores half a snapshot."""
+    """Every current annotation of this warehouse's tasks in one project (tasks of another
+    warehouse are left out). Raises (after retries) rather than return a partial listing, so a
+    caller never stores half a snapshot."""
     tasks = client.call_list(
         f"list annotations of {project}", client.sdk.tasks.list,
         project=project_id, fields="all", page_size=200,
     )
-    return rows_from_tasks(tasks, project, pseudonym_key)
+    return rows_from_tasks([t for t in tasks if is_owned(_get(t, "data"), owner)], project,
+                           pseudonym_key)
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,12 @@ def versions_of(table: pa.Table) -> dict[int, str]:
     return {int(a): str(u) for a, u in zip(ids, stamps, strict=True)}
 
 
-def state_fingerprint(client: LabelStudioClient, project_ids: Mapping[str, int]) -> str:
-    """A digest of every annotation id and update time across projects: the sensor's cursor.
-    It changes when an annotation is added, edited, skipped or deleted."""
+def state_fingerprint(
+    client: LabelStudioClient, project_ids: Mapping[str, int], owner: str
+) -> str:
+    """A digest of every annotation id and update time of this warehouse's tasks across
+    projects: the sensor's cursor. It changes when an annotation is added, edited, skipped or
+    deleted."""
     digest = hashlib.sha256()
     for project, project_id in sorted(project_ids.items()):
         tasks = client.call_list(
@@ -188,6 +194,8 @@ def state_fingerprint(client: LabelStudioClient, project_ids: Mapping[str, int])
             project=project_id, fields="all", page_size=200,
         )
         for task in tasks:
+            if not is_owned(_get(task, "data"), owner):
+                continue
             for annotation in _get(task, "annotations") or []:
                 stamp = _get(annotation, "updated_at")
                 digest.update(f"{project}:{_get(annotation, 'id')}:{stamp}\n".encode())

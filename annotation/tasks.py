@@ -5,14 +5,17 @@ utterances (anonymised text, keyed pseudonyms) and nothing else, and the task bu
 records as they are. Within a scene, speakers are shown by per-scene letters (A, B, ...) in order
 of appearance, which are easier to follow than keyed pseudonyms and say even less.
 
-Every task carries its `doc_id` and a stable `external_key` (project and document), so a rerun
-never duplicates it: before importing, `push_tasks` lists the keys already on the server (the
-authority, which survives a lost mapping table) and imports only the missing ones. The mapping
-rows (key → task id) it returns are what the `annotation_tasks` asset writes to the lake.
+Every task carries its warehouse's identity (`warehouse_id`, see `annotation.ownership`), its
+`doc_id` and a stable `external_key` (project and document); only tasks with this warehouse's
+identity are listed, mapped or retired, and a rerun never duplicates one: before importing,
+`push_tasks` lists the keys already on the server (the authority, which survives a lost mapping
+table) and imports only the missing ones. The mapping rows (key → task id) it returns are what
+the `annotation_tasks` asset writes to the lake.
 """
 
 from __future__ import annotations
 
+import logging
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +24,12 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from label_studio_sdk.core.api_error import ApiError
 
 from annotation.client import LabelStudioClient
 from schemas.annotation import ANNOTATION_TASKS
 
+log = logging.getLogger(__name__)
 IMPORT_BATCH = 500
 MULTIPLE_SPEAKERS = "(several)"
 TASK_MAP_SCHEMA = ANNOTATION_TASKS
@@ -108,10 +113,12 @@ def transcript(
     return "\n".join(parts), offsets
 
 
-def build_task(record: CuratedRecord, project: str) -> dict[str, Any]:
-    """The task for one record in one project (`big5`, `mbti` or `pii_review`)."""
+def build_task(record: CuratedRecord, project: str, owner: str) -> dict[str, Any]:
+    """The task for one record in one project (`big5`, `mbti` or `pii_review`), owned by the
+    warehouse `owner` (`annotation.ownership`)."""
     lines, target = dialogue_lines(record)
     data: dict[str, Any] = {
+        "warehouse_id": owner,
         "doc_id": record.doc_id,
         "corpus": record.corpus,
         "kind": record.kind,
@@ -142,38 +149,75 @@ class PushResult:
     # annotated them yet, kept there (and out of the mapping) when someone had.
     retired: int = 0
     orphaned_with_annotations: int = 0
+    # Orphans someone else deleted between our listing and our delete (a person in the UI):
+    # the goal is reached, so they are counted, logged and skipped.
+    already_deleted: int = 0
+    # Tasks in the project that carry another warehouse's id (or none): never touched.
+    foreign: int = 0
 
 
-def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, dict[str, Any]]:
-    """external_key → {task_id, doc_id, corpus, annotations} for the tasks already in the
-    project."""
+def is_owned(data: dict[str, Any] | None, owner: str) -> bool:
+    """A task belongs to the warehouse named in its data, and to no other."""
+    return bool(data) and data.get("warehouse_id") == owner
+
+
+def existing_tasks(
+    client: LabelStudioClient, project_id: int, owner: str
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """external_key → {task_id, doc_id, corpus, annotations} for this warehouse's tasks already
+    in the project, and how many other tasks the project holds (never touched)."""
     tasks = client.call_list(
         "list tasks", client.sdk.tasks.list, project=project_id, fields="task_only", page_size=500
     )
     found: dict[str, dict[str, Any]] = {}
+    foreign = 0
     for task in tasks:
         data = task.data or {}
         key = data.get("external_key")
-        if key:
+        if not is_owned(data, owner):
+            foreign += 1
+        elif key:
             found[key] = {"task_id": int(task.id), "doc_id": data.get("doc_id"),
                           "corpus": data.get("corpus"),
                           "annotations": int(getattr(task, "total_annotations", 0) or 0)}
-    return found
+    return found, foreign
+
+
+def claim_tasks(
+    client: LabelStudioClient, project_id: int, task_ids: set[int], owner: str
+) -> int:
+    """Stamp `owner` on those of `task_ids` in the project that carry no warehouse yet (tasks
+    from before identities existed); returns how many were claimed. A task with another
+    warehouse's id is never claimed."""
+    tasks = client.call_list(
+        "list tasks", client.sdk.tasks.list, project=project_id, fields="task_only", page_size=500
+    )
+    claimed = 0
+    for task in tasks:
+        data = dict(task.data or {})
+        if int(task.id) not in task_ids or data.get("warehouse_id"):
+            continue
+        client.call(f"claim task {task.id}", client.sdk.tasks.update, str(task.id),
+                    data={**data, "warehouse_id": owner})
+        claimed += 1
+    return claimed
 
 
 def push_tasks(
     client: LabelStudioClient, project_id: int, project: str, records: Iterable[CuratedRecord],
-    documents_glob: str | None = None,
+    owner: str, documents_glob: str | None = None,
 ) -> PushResult:
-    """Import the records that have no task yet; return the mapping for all of them.
+    """Import the records that have no task of `owner` yet; return the mapping for all of them.
 
-    Given the curated documents (`documents_glob`), tasks whose document is no longer there are
-    retired first (`retire_orphans`): a rerun after a reader change re-keys documents, a deleted
-    source file takes its documents away, and annotators must not be served text that the
-    warehouse no longer holds."""
+    Given the curated documents (`documents_glob`), this warehouse's tasks whose document is no
+    longer there are retired first (`retire_orphans`): a rerun after a reader change re-keys
+    documents, a deleted source file takes its documents away, and annotators must not be
+    served text that the warehouse no longer holds. Tasks of other warehouses are never looked
+    at: their documents are not in this curated zone. Callers hold the warehouse's lock
+    (`ownership.warehouse_lock`), so two runs never import or retire the same task."""
     now = datetime.now(UTC).replace(microsecond=0)
-    on_server = existing_tasks(client, project_id)
-    result = PushResult()
+    on_server, foreign = existing_tasks(client, project_id, owner)
+    result = PushResult(foreign=foreign)
     if documents_glob is not None:
         retire_orphans(client, on_server, documents_glob, result)
     pending: list[dict[str, Any]] = []
@@ -186,7 +230,7 @@ def push_tasks(
         if key in on_server:
             result.existing += 1
         else:
-            pending.append(build_task(record, project))
+            pending.append(build_task(record, project, owner))
     for start in range(0, len(pending), IMPORT_BATCH):
         batch = pending[start : start + IMPORT_BATCH]
         # Not retried blindly: a timeout after the server stored the batch would duplicate it.
@@ -227,9 +271,22 @@ def retire_orphans(
         if task["annotations"]:
             result.orphaned_with_annotations += 1
             continue
-        client.call(f"delete orphaned task {task['task_id']}", client.sdk.tasks.delete,
-                    str(task["task_id"]))
-        result.retired += 1
+        if delete_task(client, task["task_id"]):
+            result.retired += 1
+        else:
+            result.already_deleted += 1
+
+
+def delete_task(client: LabelStudioClient, task_id: int) -> bool:
+    """Delete a task; False (logged) when it was already gone (404), which is what we wanted."""
+    try:
+        client.call(f"delete orphaned task {task_id}", client.sdk.tasks.delete, str(task_id))
+    except ApiError as error:
+        if error.status_code != 404:
+            raise
+        log.warning("task %s was already deleted (by a person or another run); skipped", task_id)
+        return False
+    return True
 
 
 def present_doc_ids(documents_glob: str, doc_ids: set[str]) -> set[str]:
@@ -360,6 +417,7 @@ class Requeue:
 
     requeued: dict[int, int]
     at_cap: list[int]
+    gone: list[int] = field(default_factory=list)  # deleted since the pull: skipped
 
 
 def requeue_tasks(
@@ -370,8 +428,16 @@ def requeue_tasks(
     task that never reaches agreement stops coming back."""
     requeued: dict[int, int] = {}
     at_cap: list[int] = []
+    gone: list[int] = []
     for task_id in sorted(set(task_ids)):
-        task = client.call(f"get task {task_id}", client.sdk.tasks.get, str(task_id))
+        try:
+            task = client.call(f"get task {task_id}", client.sdk.tasks.get, str(task_id))
+        except ApiError as error:
+            if error.status_code != 404:
+                raise
+            log.warning("task %s was deleted since the last pull; not re-queued", task_id)
+            gone.append(task_id)
+            continue
         done = int(task.total_annotations or 0)
         wanted = min(done + extra, cap)
         if wanted <= max(done, int(task.overlap or 0)):
@@ -382,4 +448,4 @@ def requeue_tasks(
         client.call(f"requeue task {task_id}", client.sdk.tasks.update, str(task_id),
                     overlap=wanted, is_labeled=False)
         requeued[task_id] = wanted
-    return Requeue(requeued, at_cap)
+    return Requeue(requeued, at_cap, gone)

@@ -72,6 +72,7 @@ def annotations(
     return MaterializeResult(metadata={
         "rows": sum(s["rows"] for s in summary.values()),
         "skips": sum(s["skips"] for s in summary.values()),
+        "quarantined": sum(s["quarantined"] for s in summary.values()),
         "projects": MetadataValue.json(summary),
     })
 
@@ -108,5 +109,16 @@ def crowd_agreement(warehouse: WarehouseResource) -> AssetCheckResult:
     )
 
 
+@asset_check(asset=annotations, blocking=False)
+def answers_mapped(warehouse: WarehouseResource) -> AssetCheckResult:
+    """Every answer fits a legal form of its label config; the others are kept apart in
+    `annotation_quarantine` with their reason (a warning: nothing downstream is blocked)."""
+    reasons = loop.quarantine_reasons(warehouse.lake())
+    return AssetCheckResult(
+        passed=not reasons, severity=AssetCheckSeverity.WARN,
+        metadata={"quarantined": sum(reasons.values()), "reasons": MetadataValue.json(reasons)},
+    )
+
+
 ASSETS = [annotation_tasks, annotations, crowd_labels]
-CHECKS = [crowd_agreement]
+CHECKS = [crowd_agreement, answers_mapped]

@@ -15,10 +15,11 @@ from dagster import (
 
 from annotation.client import LabelStudioUnavailable
 from annotation.loop import project_ids
+from annotation.ownership import warehouse_id
 from annotation.projects import PROJECTS
 from annotation.pull import state_fingerprint
 from assets.annotate.assets import annotations, crowd_labels
-from dagster_project.resources import LabelStudioResource
+from dagster_project.resources import LabelStudioResource, WarehouseResource
 
 
 @sensor(
@@ -27,13 +28,15 @@ from dagster_project.resources import LabelStudioResource
     default_status=DefaultSensorStatus.STOPPED,
 )
 def labelstudio_annotations_sensor(
-    context: SensorEvaluationContext, labelstudio: LabelStudioResource
+    context: SensorEvaluationContext, labelstudio: LabelStudioResource,
+    warehouse: WarehouseResource,
 ):
-    """Pull annotations and re-aggregate when the server's annotations changed."""
+    """Pull annotations and re-aggregate when this warehouse's annotations changed."""
     client = labelstudio.client()
+    owner = warehouse_id(warehouse.lake())
     try:
-        ids = project_ids(client, list(PROJECTS))
-        fingerprint = state_fingerprint(client, ids)
+        ids = project_ids(client, list(PROJECTS), owner)
+        fingerprint = state_fingerprint(client, ids, owner)
     except LabelStudioUnavailable as error:
         return SkipReason(str(error))
     if not ids:

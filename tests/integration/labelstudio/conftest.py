@@ -70,5 +70,11 @@ def pseudonym_key() -> str:
 
 
 @pytest.fixture(scope="session")
+def owner() -> str:
+    """The warehouse identity the tests' projects and tasks carry (`annotation.ownership`)."""
+    return "wh_" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="session")
 def session_lake_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("warehouse")

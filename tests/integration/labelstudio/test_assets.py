@@ -31,13 +31,15 @@ def test_when_the_loop_runs_as_assets_then_tables_labels_and_agreement_appear(
     pushed = materialize([annotation_tasks], resources=resources)
     assert pushed.success
     from annotation.loop import project_ids
+    from annotation.ownership import warehouse_id
 
-    big5 = project_ids(ls_client, ["big5"])["big5"]
+    big5 = project_ids(ls_client, ["big5"], warehouse_id(Lake.at(warehouse)))["big5"]
     for n, person in enumerate(annotators):
         _walk(ls_server.url, person.token, big5,
               lambda task, n=n: {"result": _result((1, 0, n - 1, 0, 1)), "lead_time": 2.0})
 
-    sensor_resources = {"labelstudio": resources["labelstudio"]}
+    sensor_resources = {"labelstudio": resources["labelstudio"],
+                        "warehouse": resources["warehouse"]}
     with build_sensor_context(resources=sensor_resources) as context:
         first = labelstudio_annotations_sensor(context)
         assert isinstance(first, RunRequest)
@@ -57,10 +59,11 @@ def test_when_the_loop_runs_as_assets_then_tables_labels_and_agreement_appear(
     assert checks and checks[0].metadata["big5_AGR"].value["alpha"] is not None
 
 
-def test_when_the_server_is_down_then_the_sensor_skips_with_the_reason(ls_server):
+def test_when_the_server_is_down_then_the_sensor_skips_with_the_reason(ls_server, tmp_path):
     dead = LabelStudioResource(url=f"http://127.0.0.1:{free_port()}", api_key=ls_server.token,
                                attempts=2, base_delay=0.05)
-    with build_sensor_context(resources={"labelstudio": dead}) as context:
+    warehouse = WarehouseResource(warehouse_dir=str(tmp_path / "warehouse"))
+    with build_sensor_context(resources={"labelstudio": dead, "warehouse": warehouse}) as context:
         result = labelstudio_annotations_sensor(context)
     assert isinstance(result, SkipReason) and "failed" in result.skip_message
     assert ls_server.token not in result.skip_message

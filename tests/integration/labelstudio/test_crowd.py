@@ -65,13 +65,14 @@ def _walk(url: str, token: str, project_id: int, answer) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def crowd(ls_server, ls_client, annotators, tmp_path_factory):
+def crowd(ls_server, ls_client, annotators, owner, tmp_path_factory):
     """A Big Five round: six tasks, each answered by the three annotators."""
     lake = Lake.at(str(tmp_path_factory.mktemp("crowd") / "warehouse"))
     build(lake)
     spec = dataclasses.replace(PROJECTS["big5"], title="Big Five crowd round (test)")
-    project_id = sync_project(ls_client, spec).project_id
-    push_tasks(ls_client, project_id, "big5", select_records(*curated_globs(lake), Selection()))
+    project_id = sync_project(ls_client, spec, owner).project_id
+    push_tasks(ls_client, project_id, "big5", select_records(*curated_globs(lake), Selection()),
+               owner)
     for n, person in enumerate(annotators):
         _walk(ls_server.url, person.token, project_id, lambda task, n=n: {
             "result": _result(RATINGS[n][task["data"]["doc_id"]]), "lead_time": 12.5 + n})
@@ -91,10 +92,10 @@ def test_when_three_annotators_walk_the_stream_then_every_task_has_three_people(
 
 
 def test_when_pulled_twice_then_same_rows_and_annotators_are_pseudonyms(
-    ls_client, crowd, annotators, pseudonym_key
+    ls_client, crowd, annotators, pseudonym_key, owner
 ):
-    first = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key)
-    second = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key)
+    first = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key, owner)
+    second = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key, owner)
     assert first.annotations_table().equals(second.annotations_table())
     table = first.annotations_table()
     assert table.num_rows == 6 * 3 * 5 and first.skips == []
@@ -106,25 +107,25 @@ def test_when_pulled_twice_then_same_rows_and_annotators_are_pseudonyms(
 
 
 def test_when_an_annotation_is_edited_or_deleted_then_the_pull_follows(
-    ls_server, ls_client, crowd, annotators, pseudonym_key
+    ls_server, ls_client, crowd, annotators, pseudonym_key, owner
 ):
     lake, project_id = crowd["lake"], crowd["project_id"]
-    before = pull_project(ls_client, project_id, "big5", pseudonym_key)
+    before = pull_project(ls_client, project_id, "big5", pseudonym_key, owner)
     write_project_table(lake, "annotations", "big5", before.annotations_table())
     rows = before.annotations_table().to_pylist()
     edited = next(r["annotation_id"] for r in rows
                   if r["doc_id"] == "scene-3" and r["field"] == "EXT" and r["value"] == "0")
     deleted = next(r["annotation_id"] for r in rows if r["doc_id"] == "essay-3")
-    owner = next(a for a in annotators
+    author = next(a for a in annotators
                  if a.email == ls_client.sdk.users.get(
                      ls_client.sdk.annotations.get(edited).completed_by).email)
     time.sleep(1)  # updated_at has sub-second precision, but make the change unmistakable
     httpx.patch(f"{ls_server.url}/api/annotations/{edited}",
-                headers={"Authorization": f"Token {owner.token}"},
+                headers={"Authorization": f"Token {author.token}"},
                 json={"result": _result((1, 0, -1, 0, 0))}).raise_for_status()
     ls_client.call("delete", ls_client.sdk.annotations.delete, deleted)
 
-    after = pull_project(ls_client, project_id, "big5", pseudonym_key)
+    after = pull_project(ls_client, project_id, "big5", pseudonym_key, owner)
     stored = read_project_table(lake, "annotations", "big5", ANNOTATIONS_SCHEMA)
     diff = diff_versions(versions_of(stored), after.versions())
     assert (diff.added, diff.updated, diff.deleted) == (0, 1, 1)
@@ -140,9 +141,10 @@ def test_when_an_annotation_is_edited_or_deleted_then_the_pull_follows(
         after.annotations_table().sort_by("annotation_id"))
 
 
-def test_when_aggregated_then_alpha_matches_the_hand_table(ls_client, crowd, pseudonym_key):
+def test_when_aggregated_then_alpha_matches_the_hand_table(ls_client, crowd, pseudonym_key,
+                                                           owner):
     # Ratings straight from the table above: what the server returned must give the same alpha.
-    pulled = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key)
+    pulled = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key, owner)
     frame = pulled.annotations_table().to_pandas()
     results = {r.field: r for r in aggregate.aggregate(frame)}
     hand = pd.DataFrame([
@@ -169,8 +171,8 @@ def test_when_aggregated_then_alpha_matches_the_hand_table(ls_client, crowd, pse
 
 
 def test_when_items_disagree_then_they_are_served_again(ls_server, ls_client, crowd,
-                                                       pseudonym_key):
-    pulled = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key)
+                                                       pseudonym_key, owner):
+    pulled = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key, owner)
     results = aggregate.aggregate(pulled.annotations_table().to_pandas())
     low = aggregate.items_to_requeue(results, threshold=0.75)["big5"]
     task_of = {r["doc_id"]: r["task_id"] for r in pulled.rows}
@@ -193,13 +195,14 @@ def test_when_items_disagree_then_they_are_served_again(ls_server, ls_client, cr
 
 
 def test_when_a_skip_is_submitted_then_it_is_kept_apart(ls_server, ls_client, annotators,
-                                                        pseudonym_key, tmp_path):
+                                                        pseudonym_key, owner, tmp_path):
     lake = Lake.at(str(tmp_path / "warehouse"))
     build(lake)
     spec = dataclasses.replace(PROJECTS["pii_review"], title="PII review skip round (test)")
-    project_id = sync_project(ls_client, spec).project_id
+    project_id = sync_project(ls_client, spec, owner).project_id
     push_tasks(ls_client, project_id, "pii_review",
-               select_records(*curated_globs(lake), Selection(sizes={"friends": 0}, per_corpus=1)))
+               select_records(*curated_globs(lake), Selection(sizes={"friends": 0}, per_corpus=1)),
+               owner)
     _walk(ls_server.url, annotators[0].token, project_id,
           lambda task: {"result": [], "was_cancelled": True})
     _walk(ls_server.url, annotators[1].token, project_id, lambda task: {"result": [
@@ -207,7 +210,7 @@ def test_when_a_skip_is_submitted_then_it_is_kept_apart(ls_server, ls_client, an
          "value": {"start": 11, "end": 21, "text": "<PERSON_1>", "labels": ["PERSON"]}},
         {"from_name": "review", "to_name": "text", "type": "choices",
          "value": {"choices": ["found"]}}]})
-    pulled = pull_project(ls_client, project_id, "pii_review", pseudonym_key)
+    pulled = pull_project(ls_client, project_id, "pii_review", pseudonym_key, owner)
     assert len(pulled.skips) == 1 and {r["field"] for r in pulled.rows} == {"pii", "review"}
     span = json.loads(next(r["value"] for r in pulled.rows if r["field"] == "pii"))
     assert span == {"start": 11, "end": 21, "entity": "PERSON"}  # offsets only, never the text
@@ -216,20 +219,20 @@ def test_when_a_skip_is_submitted_then_it_is_kept_apart(ls_server, ls_client, an
 
 
 def test_when_the_server_is_down_then_bounded_retries_a_clear_error_and_nothing_lost(
-    ls_client, crowd, pseudonym_key
+    ls_client, crowd, pseudonym_key, owner
 ):
     lake = crowd["lake"]
-    good = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key)
+    good = pull_project(ls_client, crowd["project_id"], "big5", pseudonym_key, owner)
     write_project_table(lake, "annotations", "big5", good.annotations_table())
     stored = read_project_table(lake, "annotations", "big5", ANNOTATIONS_SCHEMA)
     dead = LabelStudioClient(f"http://127.0.0.1:{free_port()}", ls_client.token,
                              RetryPolicy(attempts=3, base_delay=0.1))
     began = time.monotonic()
     with pytest.raises(LabelStudioUnavailable) as failure:
-        pull = pull_project(dead, crowd["project_id"], "big5", pseudonym_key)
+        pull = pull_project(dead, crowd["project_id"], "big5", pseudonym_key, owner)
         write_project_table(lake, "annotations", "big5", pull.annotations_table())
     assert 0.3 <= time.monotonic() - began < 10  # 0.1 + 0.2 s of backoff, then give up
     assert "3 times" in str(failure.value) and ls_client.token not in str(failure.value)
     with pytest.raises(LabelStudioUnavailable):
-        state_fingerprint(dead, {"big5": crowd["project_id"]})
+        state_fingerprint(dead, {"big5": crowd["project_id"]}, owner)
     assert read_project_table(lake, "annotations", "big5", ANNOTATIONS_SCHEMA).equals(stored)

@@ -18,12 +18,12 @@ def _titles(ls_client) -> list[str]:
     return [p.title for p in ls_client.call_list("list", ls_client.sdk.projects.list)]
 
 
-def test_when_projects_synced_twice_then_one_project_each_and_nothing_changes(ls_client):
-    first = sync_all(ls_client)
-    second = sync_all(ls_client)
+def test_when_projects_synced_twice_then_one_project_each_and_nothing_changes(ls_client, owner):
+    first = sync_all(ls_client, owner)
+    second = sync_all(ls_client, owner)
     titles = _titles(ls_client)
     for key, spec in PROJECTS.items():
-        assert titles.count(spec.title) == 1
+        assert titles.count(spec.owned_title(owner)) == 1
         assert second[key].project_id == first[key].project_id
         assert not second[key].created and second[key].changed == ()
         project = ls_client.sdk.projects.get(first[key].project_id)
@@ -32,12 +32,12 @@ def test_when_projects_synced_twice_then_one_project_each_and_nothing_changes(ls
         assert project.show_instruction and "<h1>" in (project.expert_instruction or "")
 
 
-def test_when_a_file_changes_then_only_that_setting_is_updated(ls_client):
+def test_when_a_file_changes_then_only_that_setting_is_updated(ls_client, owner):
     spec = dataclasses.replace(PROJECTS["mbti"], maximum_annotations=4)
-    result = sync_project(ls_client, spec)
+    result = sync_project(ls_client, spec, owner)
     assert result.changed == ("maximum_annotations",)
     assert ls_client.sdk.projects.get(result.project_id).maximum_annotations == 4
-    assert sync_project(ls_client, PROJECTS["mbti"]).changed == ("maximum_annotations",)
+    assert sync_project(ls_client, PROJECTS["mbti"], owner).changed == ("maximum_annotations",)
 
 
 def test_when_someone_signs_up_without_an_invite_then_it_is_refused(ls_server):

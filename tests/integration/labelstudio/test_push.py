@@ -31,15 +31,15 @@ def _server_tasks(ls_client, project_id: int) -> list:
 
 
 @pytest.mark.parametrize("project", ["big5", "pii_review"])
-def test_when_tasks_pushed_then_no_raw_name_reaches_the_server(ls_client, lake, project):
+def test_when_tasks_pushed_then_no_raw_name_reaches_the_server(ls_client, lake, project, owner):
     # The raw zone holds the real name; it must not matter what it holds.
     raw_docs = lake.list_parts("raw", "documents")
     assert raw_docs and RAW_NAME in open(raw_docs[0], "rb").read().decode("latin-1")
-    project_id = sync_project(ls_client, PROJECTS[project]).project_id
+    project_id = sync_project(ls_client, PROJECTS[project], owner).project_id
     records = select_records(*curated_globs(lake), Selection(per_corpus=10))
     assert {r.corpus for r in records} == {"friends", "essays"} and len(records) == 6
 
-    push_tasks(ls_client, project_id, project, records)
+    push_tasks(ls_client, project_id, project, records, owner)
 
     payload = json.dumps([t.data for t in _server_tasks(ls_client, project_id)])
     assert RAW_NAME.split()[1] not in payload and RAW_USERNAME not in payload
@@ -54,13 +54,13 @@ def test_when_tasks_pushed_then_no_raw_name_reaches_the_server(ls_client, lake, 
         assert scene["text"][start:end] == "Checked it three times. I hate surprises."
 
 
-def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake):
-    project_id = sync_project(ls_client, PROJECTS["mbti"]).project_id
+def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake, owner):
+    project_id = sync_project(ls_client, PROJECTS["mbti"], owner).project_id
     records = select_records(*curated_globs(lake), Selection(per_corpus=2))
-    first = push_tasks(ls_client, project_id, "mbti", records)
+    first = push_tasks(ls_client, project_id, "mbti", records, owner)
     more = select_records(*curated_globs(lake), Selection(per_corpus=3))
-    second = push_tasks(ls_client, project_id, "mbti", more)
-    third = push_tasks(ls_client, project_id, "mbti", more)
+    second = push_tasks(ls_client, project_id, "mbti", more, owner)
+    third = push_tasks(ls_client, project_id, "mbti", more, owner)
 
     assert (first.created, second.created, second.existing, third.created) == (4, 2, 4, 0)
     keys = [t.data["external_key"] for t in _server_tasks(ls_client, project_id)]
@@ -72,14 +72,16 @@ def test_when_pushed_twice_then_no_task_is_duplicated(ls_client, lake):
     assert {m["external_key"] for m in first.mapping} < {m["external_key"] for m in third.mapping}
 
 
-def test_when_documents_leave_the_curated_zone_then_their_tasks_are_retired(ls_client, lake):
+def test_when_documents_leave_the_curated_zone_then_their_tasks_are_retired(
+    ls_client, lake, owner
+):
     # A reader change re-keys documents, a deleted source file takes them away: the project
     # must stop serving them, but an answer already given is kept.
     spec = dataclasses.replace(PROJECTS["big5"], title="Orphaned tasks (test)")
-    project_id = sync_project(ls_client, spec).project_id
+    project_id = sync_project(ls_client, spec, owner).project_id
     documents = lake.table_glob("curated", "documents")
     records = select_records(*curated_globs(lake), Selection(per_corpus=10))
-    first = push_tasks(ls_client, project_id, "big5", records, documents_glob=documents)
+    first = push_tasks(ls_client, project_id, "big5", records, owner, documents_glob=documents)
     task_of = {m["doc_id"]: m["task_id"] for m in first.mapping}
     ls_client.request(
         "POST", f"/api/tasks/{task_of['scene-1']}/annotations", "annotate scene-1",
@@ -93,7 +95,7 @@ def test_when_documents_leave_the_curated_zone_then_their_tasks_are_retired(ls_c
                     pa.Table.from_pylist(scenes, DOCUMENTS))  # scene-1 and scene-2 gone
 
     again = push_tasks(ls_client, project_id, "big5",
-                       select_records(*curated_globs(lake), Selection(per_corpus=10)),
+                       select_records(*curated_globs(lake), Selection(per_corpus=10)), owner,
                        documents_glob=documents)
 
     assert (again.retired, again.orphaned_with_annotations, again.created) == (1, 1, 0)

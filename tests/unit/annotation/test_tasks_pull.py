@@ -16,6 +16,7 @@ from annotation.projects import PROJECTS
 from annotation.pull import annotator_pseudonym, diff_versions, rows_from_tasks
 from annotation.tasks import CuratedRecord, Turn, build_task, speaker_letters, transcript
 
+OWNER = "wh_0123456789abcdef"
 SCENE = CuratedRecord(
     doc_id="d1", corpus="friends", kind="dialogue", text="unused", author_id="a_main",
     turns=(Turn(0, "a_other", "Hi."), Turn(1, None, ""), Turn(2, "a_main", "Hello <PERSON_1>."),
@@ -24,7 +25,7 @@ SCENE = CuratedRecord(
 
 
 def test_when_a_scene_is_built_then_turns_show_letters_and_the_main_speaker_is_named():
-    task = build_task(SCENE, "big5")["data"]
+    task = build_task(SCENE, "big5", OWNER)["data"]
     assert task["dialogue"] == [
         {"speaker": "A", "text": "Hi."}, {"speaker": "B", "text": "Hello <PERSON_1>."},
         {"speaker": "(several)", "text": "Both: hey!"}, {"speaker": "A", "text": "Bye."}]
@@ -35,13 +36,13 @@ def test_when_a_scene_is_built_then_turns_show_letters_and_the_main_speaker_is_n
 
 def test_when_a_document_is_built_then_it_is_one_paragraph_by_the_author():
     doc = CuratedRecord(doc_id="e1", corpus="essays", kind="essay", text="I plan.")
-    task = build_task(doc, "mbti")["data"]
+    task = build_task(doc, "mbti", OWNER)["data"]
     assert task["dialogue"] == [{"speaker": "Author", "text": "I plan."}]
-    assert build_task(doc, "pii_review")["data"]["text"] == "I plan."
+    assert build_task(doc, "pii_review", OWNER)["data"]["text"] == "I plan."
 
 
 def test_when_pii_review_of_a_scene_then_offsets_map_spans_to_turns():
-    task = build_task(SCENE, "pii_review")["data"]
+    task = build_task(SCENE, "pii_review", OWNER)["data"]
     turns = {t.turn: t.text for t in SCENE.turns}
     assert [n for n, _, _ in task["turn_offsets"]] == [0, 2, 3, 4]
     for n, start, end in task["turn_offsets"]:
@@ -195,7 +196,7 @@ def test_when_guidelines_hold_html_then_it_is_escaped(tmp_path):
 
 
 def test_when_a_span_is_in_a_transcript_then_it_gets_its_turn():
-    task = build_task(SCENE, "pii_review")["data"]
+    task = build_task(SCENE, "pii_review", OWNER)["data"]
     start = task["text"].index("<PERSON_1>")
     tasks = [{"id": 1, "data": task, "annotations": [
         {"id": 9, "completed_by": 1, "was_cancelled": False,
