@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from assets.permissions import restrict_tree
+
 LABEL_STUDIO_VERSION = "1.23.2"
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_VENV = REPO / ".venv-labelstudio"
@@ -315,31 +317,45 @@ def start(settings: ServerSettings, timeout: float = 240.0) -> int:
         raise ServerError(
             f"{settings.executable} missing: run `python -m annotation.server install` first"
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings)
     database = settings.data_dir / DATABASE_FILE
     template = template_database(settings.venv)
     if not database.exists() and template.exists():
         shutil.copyfile(template, database)
+        database.chmod(0o600)
     log = open(settings.data_dir / LOG_FILE, "ab")  # noqa: SIM115 - handed to the child
+    (settings.data_dir / LOG_FILE).chmod(0o600)
     cmd = [
         str(settings.executable), "start", "--no-browser", "--enable-legacy-api-token",
         "--internal-host", settings.host, "--port", str(settings.port),
         "--data-dir", str(settings.data_dir), "--log-level", "WARNING",
     ]
+    # umask 077: whatever the server creates (database, journals, uploads, exports) is the
+    # owner's alone.
     process = subprocess.Popen(
         cmd, env=settings.child_env(), stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.data_dir,
+        stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.data_dir, umask=0o077,
     )
     log.close()
-    (settings.data_dir / PID_FILE).write_text(
-        json.dumps({"pid": process.pid, "url": settings.url})
-    )
+    pid_file = settings.data_dir / PID_FILE
+    pid_file.write_text(json.dumps({"pid": process.pid, "url": settings.url}))
+    pid_file.chmod(0o600)
     try:
         wait_until_healthy(settings, timeout=timeout, pid=process.pid)
     except ServerError:
         stop(settings)
         raise
+    secure_data_dir(settings)
     return process.pid
+
+
+def secure_data_dir(settings: ServerSettings) -> int:
+    """Create the data folder if needed and make it and everything in it owner-only (0700
+    folders, 0600 files): the SQLite database holds the admin's API token in plain text.
+    Run on every start and ensure, so permissions loosened since are repaired. Returns how many
+    paths had to change."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return restrict_tree(settings.data_dir)
 
 
 def stop(settings: ServerSettings, timeout: float = 20.0) -> bool:
@@ -385,9 +401,13 @@ def status(settings: ServerSettings) -> dict[str, object]:
 
 
 def ensure(settings: ServerSettings, timeout: float = 240.0) -> str:
-    """Install if needed and start unless the server already answers; returns where to log in."""
+    """Install if needed and start unless the server already answers; returns where to log in.
+
+    A server already running from this data folder has the folder's permissions repaired."""
     if is_healthy(settings.url):
         wait_until_healthy(settings, timeout=30)
+        if (settings.data_dir / DATABASE_FILE).exists():
+            secure_data_dir(settings)
         return settings.url
     install(settings.venv)
     start(settings, timeout=timeout)

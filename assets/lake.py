@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from assets.permissions import restrict_to_owner
+
 ZONES = ("raw", "curated")
 METADATA_KEY = b"personality_warehouse"
 TMP_SUFFIX = ".parquet.tmp"
@@ -136,6 +138,8 @@ class PartWriter:
 
     def __enter__(self) -> PartWriter:
         self.lake.fs.makedirs(posixpath.dirname(self.tmp_path), exist_ok=True)
+        if self.zone == "raw" and self.lake.is_local:  # raw text and real names: owner only
+            restrict_to_owner(self.lake.path("lake", "raw"))
         self._handle = self.lake.fs.open(self.tmp_path, "wb")
         self._writer = pq.ParquetWriter(
             self._handle, self.schema, compression="zstd", write_statistics=True

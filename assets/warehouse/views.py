@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.lake import Lake
+from assets.permissions import restrict_to_owner
 from schemas.registry import table_schema
 
 VIEWS_ROOT = Path(__file__).resolve().parents[2] / "warehouse" / "views"
@@ -32,10 +33,11 @@ class Database:
 
     name: str  # file name, e.g. warehouse.duckdb
     views_dir: Path
+    owner_only: bool = False  # 0600, for a database whose views reach raw text
 
 
 ANALYST_DB = Database("warehouse.duckdb", VIEWS_ROOT / "analyst")
-RAW_DB = Database("raw.duckdb", VIEWS_ROOT / "raw")
+RAW_DB = Database("raw.duckdb", VIEWS_ROOT / "raw", owner_only=True)
 
 
 def view_files(views_dir: Path) -> list[Path]:
@@ -91,6 +93,8 @@ def build_database(
         ).fetchall():
             counts[view] = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()[0]
         con.close()
+        if database.owner_only:  # before it takes the final name, so it is never readable
+            restrict_to_owner(tmp)
         os.replace(tmp, final)
     finally:
         for leftover in (tmp, tmp + ".wal"):
