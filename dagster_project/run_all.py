@@ -42,15 +42,7 @@ def run(only: list[str] | None = None) -> int:
     keys = [k for k in all_partition_keys(corpora) if not only or k in only]
     known = set(instance.get_dynamic_partitions(source_partitions.name))
     instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
-    failed: list[str] = []
-    partition_job = defs.resolve_job_def("partition_job")
-    for key in keys:
-        print(f"[run] partition {key}", flush=True)
-        result = partition_job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET
-        )
-        if not result.success:
-            failed.append(key)
+    failed = run_partitions(defs, instance, keys)
     # Crowd labels join the labels table before the splits and exports are drawn.
     if not run_annotation(defs, instance):
         failed.append("annotation_job")
@@ -62,6 +54,44 @@ def run(only: list[str] | None = None) -> int:
         failed.append("warehouse_job")
     print_summary(corpora, sample, failed)
     return 1 if failed else 0
+
+
+def run_partitions(defs, instance, keys: list[str]) -> list[str]:
+    """Run the partition job for each key; returns the keys that failed.
+
+    Every partition is ingested before any is anonymised, so the known-name set (usernames and
+    speakers from all raw partitions) is complete when the first text is anonymised: a name
+    seen only in a later partition's authors is redacted in an earlier partition's text on the
+    first run. Partitions whose curated text was anonymised with an older name set (a previous
+    run with fewer files, or `--partition`) are anonymised again."""
+    from dagster import AssetKey
+
+    from assets.ingest.assets import RAW_KEYS
+    from assets.privacy.curate import current_known_names, stale_partitions
+    from dagster_project.resources import WarehouseResource
+
+    partition_job = defs.resolve_job_def("partition_job")
+    failed: list[str] = []
+
+    def execute(key: str, selection: list | None = None) -> None:
+        result = partition_job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET,
+            asset_selection=selection,
+        )
+        if not result.success and key not in failed:
+            failed.append(key)
+
+    for key in keys:
+        print(f"[run] ingest {key}", flush=True)
+        execute(key, list(RAW_KEYS.values()))
+    for key in keys:
+        print(f"[run] partition {key}", flush=True)
+        execute(key)
+    lake = WarehouseResource(warehouse_dir=os.environ["WAREHOUSE_DIR"]).lake()
+    for key in stale_partitions(lake, current_known_names(lake)):
+        print(f"[run] anonymise again (new known names) {key}", flush=True)
+        execute(key, [AssetKey(["curated", "documents"]), AssetKey(["curated", "utterances"])])
+    return failed
 
 
 def run_annotation(defs, instance) -> bool:

@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 
 from dagster import (
+    AssetKey,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
+    SkipReason,
     sensor,
 )
 
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import list_family_files, partition_key
+from assets.privacy.curate import current_known_names, stale_partitions
 from dagster_project.jobs import partition_job
 from dagster_project.partitions import source_partitions
-from dagster_project.resources import CorporaResource
+from dagster_project.resources import CorporaResource, WarehouseResource
 
 
 def partition_signatures(corpora_dir: str) -> dict[str, str]:
@@ -67,4 +72,37 @@ def corpus_files_sensor(context: SensorEvaluationContext, corpora: CorporaResour
     )
 
 
-SENSORS = [corpus_files_sensor]
+# The curated text assets: what must run again when the known-name set has grown.
+PRIVACY_TEXT_KEYS = [AssetKey(["curated", "documents"]), AssetKey(["curated", "utterances"])]
+BUSY = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+        DagsterRunStatus.STARTED]
+
+
+@sensor(
+    job=partition_job,
+    minimum_interval_seconds=120,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def known_names_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
+    """Anonymise again the partitions whose curated text predates a now-known username.
+
+    A partition ingested later can make a name known that an earlier partition's text holds;
+    curated text parts carry the fingerprint of the name set they were anonymised with, and
+    the stale ones run again. Waits while partition runs are in flight (the set still grows)."""
+    if context.instance.get_run_records(
+        RunsFilter(job_name=partition_job.name, statuses=BUSY), limit=1
+    ):
+        return SkipReason("partition runs in flight: the known-name set may still grow")
+    lake = warehouse.lake()
+    known = current_known_names(lake)
+    registered = set(
+        source_partitions.get_partition_keys(dynamic_partitions_store=context.instance)
+    )
+    return [
+        RunRequest(run_key=f"{key}@names:{known.fingerprint}", partition_key=key,
+                   asset_selection=PRIVACY_TEXT_KEYS)
+        for key in stale_partitions(lake, known) if key in registered
+    ]
+
+
+SENSORS = [corpus_files_sensor, known_names_sensor]

@@ -17,6 +17,7 @@ from dagster import (
 from assets.lake import Lake
 from assets.privacy import curate
 from assets.privacy.anonymise import PiiEngine
+from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
 from assets.privacy.leaks import LeakReport, LeakScanner
 from assets.privacy.policy import Policy, load_policy
@@ -42,7 +43,7 @@ def _policy() -> Policy:
 
 
 def _known(lake: Lake) -> KnownNames:
-    return curate.known_names_from_lake(lake, curate.known_names_filter(_policy()))
+    return curate.current_known_names(lake, _policy())
 
 
 _ENGINES: dict[tuple[int, frozenset[str]], PiiEngine] = {}
@@ -166,6 +167,31 @@ def utterances_leak_check(
                                             ("text", "stage_directions")))
 
 
+# The exports are written by the curate stage; they are checked here, by key, with this
+# stage's scanner.
+DATASET_EXPORT = AssetKey(["dataset_export"])
+
+
+@asset_check(asset=DATASET_EXPORT, name="exports_leak_free")
+def exports_leak_check(context: AssetCheckExecutionContext,
+                       warehouse: WarehouseResource) -> AssetCheckResult:
+    """Every published export version scanned like the curated tables; leaking ones removed."""
+    lake = warehouse.lake()
+    removed = remove_leaking_versions(lake, scanner=LeakScanner(_known(lake)))
+    for item in removed:
+        context.log.warning(f"removed leaking export {item.dataset}/{item.version}: "
+                            f"{item.description}")
+    return AssetCheckResult(
+        passed=not removed,
+        severity=AssetCheckSeverity.WARN,
+        description=(f"removed {len(removed)} leaking export version(s)" if removed
+                     else "no published export version leaks"),
+        metadata={"removed_versions": MetadataValue.json(
+            [{"dataset": r.dataset, "version": r.version, "where": r.description}
+             for r in removed])},
+    )
+
+
 ASSETS = [curated_documents, curated_utterances, curated_authors, curated_labels,
           curated_quarantine]
-CHECKS = [documents_leak_check, utterances_leak_check]
+CHECKS = [documents_leak_check, utterances_leak_check, exports_leak_check]

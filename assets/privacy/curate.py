@@ -84,9 +84,40 @@ def known_names_filter(policy: Policy) -> NameFilter:
     return NameFilter(int(s.get("min_length", 3)), float(s.get("max_common_zipf", 3.5)))
 
 
-def _stamp(lake: Lake, table: str, corpus: str, part: str) -> dict[str, Any]:
+def current_known_names(lake: Lake, policy: Policy | None = None) -> KnownNames:
+    """The known-name set under the policy's filter: what the anonymiser redacts, what every
+    leak scan (curated tables, exports) looks for, and what curated text is stamped with."""
+    from assets.privacy.policy import load_policy
+
+    return known_names_from_lake(lake, known_names_filter(policy or load_policy()))
+
+
+# Curated text parts carry the fingerprint of the known-name set they were anonymised with.
+KNOWN_NAMES_STAMP = "known_names"
+TEXT_TABLES = ("documents", "utterances")
+
+
+def stale_partitions(lake: Lake, known: KnownNames) -> list[str]:
+    """Partitions whose curated text was anonymised with another known-name set (a partition
+    ingested later made more names known, or parts older than the stamp): their text may hold a
+    name that is redacted everywhere else, so their privacy assets must run again.
+
+    Partitions without curated text are not stale, only not yet curated."""
+    stale = set()
+    for table in TEXT_TABLES:
+        for path in lake.list_parts(CURATED, table):
+            meta = lake.part_metadata(path) or {}
+            if meta.get("partition") and meta.get(KNOWN_NAMES_STAMP) != known.fingerprint:
+                stale.add(meta["partition"])
+    return sorted(stale)
+
+
+def _stamp(lake: Lake, table: str, corpus: str, part: str,
+           known: KnownNames | None = None) -> dict[str, Any]:
     meta = dict(lake.part_metadata(lake.part_path(RAW, table, corpus, part)) or {})
     meta["stage"] = "privacy"
+    if table in TEXT_TABLES:
+        meta[KNOWN_NAMES_STAMP] = (known or KnownNames(frozenset())).fingerprint
     return meta
 
 
@@ -120,7 +151,7 @@ def curate_documents(lake: Lake, engine: PiiEngine, nlp: Language, partition: st
                  for t in b.column(0).to_pylist())
         docs = _docs_for_part(lake, nlp, corpus, part, texts, result)
         with PartWriter(lake, CURATED, "documents", corpus, part, schema,
-                        _stamp(lake, "documents", corpus, part)) as writer:
+                        _stamp(lake, "documents", corpus, part, engine.known)) as writer:
             out: list[dict[str, Any]] = []
             for row, (doc_id, doc) in zip(rows, docs, strict=True):
                 if doc_id is not None and doc_id != row["doc_id"]:
@@ -160,7 +191,7 @@ def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: s
         scenes = SceneDocs(_scene_docs(lake, nlp, corpus, part, result)
                            if part in document_parts else iter(()))
         with PartWriter(lake, CURATED, "utterances", corpus, part, schema,
-                        _stamp(lake, "utterances", corpus, part)) as writer:
+                        _stamp(lake, "utterances", corpus, part, engine.known)) as writer:
             for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
                 rows = batch.to_pylist()
                 writer.write(pa.Table.from_pylist(

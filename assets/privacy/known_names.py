@@ -10,6 +10,7 @@ set, which keeps the two in step.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,15 @@ class KnownNames:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the set: curated text is stamped with it, so text anonymised before
+        a name became known can be found and anonymised again (`curate.stale_partitions`)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.names):
+            digest.update(name.encode() + b"\n")
+        return digest.hexdigest()[:16]
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, lowercased name) of every known name in `text`, longest at each start."""
