@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from wordfreq import zipf_frequency
+
 from assets.privacy.known_names import KnownNames
 from assets.privacy.offline import has_public_suffix
 
@@ -33,10 +35,31 @@ USER_PATH_HOSTS = (
 # (An email's local part may take a leading mark in one engine and not the other; both still
 # find the address.)
 _ID = "A-Za-z0-9_"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# Spelled-out separators: "[at]", "(at)", "{at}" and " at " (the same for "dot"); written
+# out, an address still names its owner. The bracketed forms are unambiguous; a bare " at " /
+# " dot " address counts only when its host ends in a public or reserved suffix
+# (`email_host_ok`), so "meet at home dot" is prose.
+_BRACKET_AT = r"\s*[\[({]\s*at\s*[\])}]\s*"
+_SPELLED_DOT = r"(?:\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+)"
+# Top-level names that never resolve on the internet (RFC 2606, RFC 6761, RFC 6762, RFC 8375):
+# addresses on them are still personal (`jo@mail.test`, `admin@printer.local`).
+RESERVED_TLDS = frozenset({"test", "example", "invalid", "localhost", "local", "localdomain",
+                           "internal", "lan", "home", "corp", "intranet"})
 LEAK_PATTERNS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile(
-        r"(?<![\w.+-])[\w.+-]+@((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,})"
-        rf"(?![{_ID}-])"
+        rf"(?<![\w.+-])[\w.+-]+@((?:{_LABEL}\.)+[A-Za-z]{{2,}}|localhost)"
+        rf"(?![{_ID}-])",
+        re.IGNORECASE,
+    ),
+    # `name [at] host.org` / `name [at] host [dot] org`, or `name at host dot org` (a bare " at "
+    # only with a spelled last dot: "I'm at reddit.com" is not an address).
+    "SPELLED_EMAIL": re.compile(
+        rf"(?<![\w.+-])[\w.+-]*[{_ID}]"
+        rf"(?:{_BRACKET_AT}((?:{_LABEL}(?:{_SPELLED_DOT}|\.))+[A-Za-z]{{2,}})"
+        rf"|\s+at\s+((?:{_LABEL}(?:{_SPELLED_DOT}|\.))*{_LABEL}{_SPELLED_DOT}[A-Za-z]{{2,}}))"
+        rf"(?![{_ID}-])",
+        re.IGNORECASE,
     ),
     "USER_URL": re.compile(
         rf"(?<![{_ID}/])(?:https?://)?(?:(?:www|old|new|m|mobile|np)\.)?" + USER_PATH_HOSTS
@@ -46,7 +69,12 @@ LEAK_PATTERNS: dict[str, re.Pattern[str]] = {
     "REDDIT_USER": re.compile(rf"(?<![{_ID}/])/?u/[A-Za-z0-9_-]{{3,20}}(?![{_ID}-])"),
     # Twitter allows 15 characters, Instagram and TikTok 30 (a tweet tagging an Instagram
     # account has the longer kind).
-    "HANDLE": re.compile(rf"(?<![{_ID}@.+-])@[{_ID}]{{2,30}}(?![{_ID}@])"),
+    # Instagram and TikTok handles hold dots (`@anna.k`): the whole handle goes, not a prefix
+    # that leaves `.k` behind.
+    "HANDLE": re.compile(rf"(?<![{_ID}@.+-])@[{_ID}]{{2,30}}(?:\.[{_ID}]+)*(?![{_ID}@])"),
+    # Discord's `name#1234` (a 4-digit discriminator glued to the name): "issue #1234" and
+    # "C# 4" have a space; an HTML entity `&#8217;` has no name before the `#`.
+    "DISCORD_TAG": re.compile(rf"(?<![{_ID}.#&@/-])[A-Za-z][{_ID}.]{{1,31}}#\d{{4}}(?![{_ID};])"),
     "PHONE_NUMBER": re.compile(
         rf"(?<![{_ID}+])(?:"
         r"\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}"  # international, with +
@@ -57,13 +85,52 @@ LEAK_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Scanner kinds and the anonymiser entity that must have covered them.
+LEAK_ENTITIES = {"EMAIL_ADDRESS": "EMAIL_ADDRESS", "SPELLED_EMAIL": "EMAIL_ADDRESS",
+                 "USER_URL": "URL", "REDDIT_USER": "USERNAME", "HANDLE": "USERNAME",
+                 "DISCORD_TAG": "USERNAME", "PHONE_NUMBER": "PHONE_NUMBER"}
+_SPELLED_SEPARATOR = re.compile(_SPELLED_DOT, re.IGNORECASE)
+
+
+def email_host_ok(host: str) -> bool:
+    """A host an address can live on: a public suffix, or a reserved / local name."""
+    host = _SPELLED_SEPARATOR.sub(".", host).lower().rstrip(".")
+    return host.rsplit(".", 1)[-1] in RESERVED_TLDS or has_public_suffix(host)
+
+
+# "look at this dot com bubble": a bare " at " address whose host starts with a word this
+# common (wordfreq zipf; "this" 7.0, "home" 6.0, "mail" 5.3, "gmail" 3.9) is prose.
+SPELLED_HOST_MAX_ZIPF = 5.8
+
+
+def email_match_ok(kind: str, match: re.Match[str]) -> bool:
+    """Whether a match of an email pattern is an address (its host validated)."""
+    if kind not in ("EMAIL_ADDRESS", "SPELLED_EMAIL"):
+        return True
+    host = next(group for group in match.groups() if group)
+    if kind == "SPELLED_EMAIL" and match.lastindex == 2:  # the bare " at " form
+        first = _SPELLED_SEPARATOR.split(host, maxsplit=1)[0].split(".")[0].lower()
+        if zipf_frequency(first, "en") >= SPELLED_HOST_MAX_ZIPF:
+            return False
+    return email_host_ok(host)
+
+
+def email_text_ok(text: str) -> bool:
+    """`email_match_ok` for a matched text alone (what a Presidio recognizer validates); an
+    address only Presidio's own patterns found is judged by its host."""
+    for kind in ("EMAIL_ADDRESS", "SPELLED_EMAIL"):
+        match = LEAK_PATTERNS[kind].fullmatch(text)
+        if match:
+            return email_match_ok(kind, match)
+    return "@" in text and email_host_ok(text.rsplit("@", 1)[-1])
+
+
 def iter_structured(text: str) -> Iterator[tuple[str, int, int]]:
     """Every strict structured identifier in `text` as (type, start, end)."""
     for kind, pattern in LEAK_PATTERNS.items():
         for match in pattern.finditer(text):
-            if kind == "EMAIL_ADDRESS" and not has_public_suffix(match.group(1)):
-                continue
-            yield kind, match.start(), match.end()
+            if email_match_ok(kind, match):
+                yield kind, match.start(), match.end()
 
 
 def mask(identifier: str) -> str:

@@ -29,7 +29,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.tokens import Doc, Token
 
 from assets.privacy.known_names import KnownNames
-from assets.privacy.leaks import LEAK_PATTERNS
+from assets.privacy.leaks import LEAK_PATTERNS, email_text_ok
 from assets.privacy.names import ELONGATED, gazetteers, split_html_entity, zipf
 from assets.privacy.offline import has_public_suffix, make_tldextract_offline
 from assets.privacy.policy import Policy
@@ -50,13 +50,15 @@ class RedditUserRecognizer(PatternRecognizer):
 
 
 class HandleRecognizer(PatternRecognizer):
-    """Twitter/Instagram-style `@handle`, not the `@` inside an email address."""
+    """Twitter/Instagram-style `@handle` (dots and all), not the `@` inside an email address,
+    and Discord's `name#1234`."""
 
     def __init__(self, score: float = 0.85) -> None:
         super().__init__(
             supported_entity="USERNAME",
             name="HandleRecognizer",
-            patterns=[Pattern("at handle", LEAK_PATTERNS["HANDLE"].pattern, score)],
+            patterns=[Pattern("at handle", LEAK_PATTERNS["HANDLE"].pattern, score),
+                      Pattern("discord tag", LEAK_PATTERNS["DISCORD_TAG"].pattern, score)],
         )
 
 
@@ -98,16 +100,18 @@ class SocialUrlRecognizer(PatternRecognizer):
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email recognizer plus the leak scanner's pattern, validated offline."""
+    """Presidio's email recognizer plus the leak scanner's patterns (spelled-out addresses
+    too), validated offline: a public suffix or a reserved name (`.test`, `.local`)."""
 
     def __init__(self) -> None:
         make_tldextract_offline()
         patterns = [*EmailRecognizer.PATTERNS,
-                    Pattern("email (leak pattern)", LEAK_PATTERNS["EMAIL_ADDRESS"].pattern, 0.6)]
+                    Pattern("email (leak pattern)", LEAK_PATTERNS["EMAIL_ADDRESS"].pattern, 0.6),
+                    Pattern("spelled email", LEAK_PATTERNS["SPELLED_EMAIL"].pattern, 0.6)]
         super().__init__(patterns=patterns)
 
     def validate_result(self, pattern_text: str) -> bool:
-        return has_public_suffix(pattern_text.rsplit("@", 1)[-1])
+        return email_text_ok(pattern_text)
 
 
 _DIGITS_7 = re.compile(r"\d(?:\D{0,3}\d){6}")

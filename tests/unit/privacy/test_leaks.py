@@ -12,6 +12,14 @@ PLANTED = [
     ("reddit_user", "ask /u/quietfox", "REDDIT_USER", "/u/quietfox"),
     ("handle", "cc @quiet_fox", "HANDLE", "@quiet_fox"),
     ("known_name", "I think Bramblewick was right", "KNOWN_AUTHOR", "Bramblewick"),
+    ("email_reserved_domain", "write me at jane@mail.test today", "EMAIL_ADDRESS",
+     "jane@mail.test"),
+    ("email_localhost", "root@localhost has mail", "EMAIL_ADDRESS", "root@localhost"),
+    ("spelled_email", "jane at gmail dot com", "SPELLED_EMAIL", "jane at gmail dot com"),
+    ("spelled_email_brackets", "jane [at] uni [dot] org", "SPELLED_EMAIL",
+     "jane [at] uni [dot] org"),
+    ("discord_tag", "add quietfox#1234", "DISCORD_TAG", "quietfox#1234"),
+    ("handle_with_suffix", "cc @quiet.fox now", "HANDLE", "@quiet.fox"),
 ]
 
 

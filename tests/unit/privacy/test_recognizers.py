@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assets.privacy.leaks import LeakScanner
+
 CASES = [
     # (situation, text, entity expected, surface that must be covered)
     ("reddit_user_with_slash", "ask /u/other_guy about it", "USERNAME", "/u/other_guy"),
@@ -93,6 +95,42 @@ NOT_PII = [
     ("elongated_interjection", "Shhhhh , the baby is asleep"),
     ("nationality_after_greeting", "thanks American friends"),
     ("lowercase_nationality_after_greeting", "hey american friends"),
+    ("c_sharp_version", "I learned C# 4 in college"),
+    ("issue_number", "see issue #1234 for details"),
+    ("numeric_html_entity", "it&#8217;s fine"),
+]
+
+# Look-alikes of the battery's forms: neither the pattern recognizers nor the scanner fire.
+# (Only those entities are asserted: a person-name finding on "dot" or "foo" is the person
+# model's business, measured in bench/pii_eval.py.)
+LOOKALIKES = [
+    ("at_and_dot_as_words", "meet at home dot"),
+    ("dot_com_as_a_phrase", "look at this dot com bubble"),
+    ("at_and_dot_without_a_suffix", "stay at home dot then"),
+    ("at_sign_before_a_space", "ping user@ the office"),
+    ("email_like_code", "x = foo@bar.baz() + 1"),
+    ("hash_with_three_digits", "Room#123 is booked"),
+    ("hash_after_a_space", "C# 4 and issue #1234"),
+    ("handle_then_full_stop", "the end@ of it."),
+]
+PATTERN_ENTITIES = {"EMAIL_ADDRESS", "USERNAME", "URL"}
+
+# The battery's gaps: every form replaced whole, nothing of it left beside the placeholder.
+BATTERY = [
+    ("email_test_domain", "mail jo@mail.test now", "mail <EMAIL_1> now"),
+    ("email_example_domain", "or x.y@site.example", "or <EMAIL_1>"),
+    ("email_invalid_domain", "bounce a_b@host.invalid ok", "bounce <EMAIL_1> ok"),
+    ("email_local_domain", "root: admin@printer.local", "root: <EMAIL_1>"),
+    ("email_localhost", "send to root@localhost then", "send to <EMAIL_1> then"),
+    ("email_spelled_words", "write zorblax at gmail dot com", "write <EMAIL_1>"),
+    ("email_spelled_capitals", "zorblax AT yahoo DOT co DOT uk.", "<EMAIL_1>."),
+    ("email_spelled_brackets", "zorblax [at] uni [dot] org", "<EMAIL_1>"),
+    ("email_spelled_at_real_dot", "zorblax (at) uni.edu!", "<EMAIL_1>!"),
+    ("discord_tag", "add me zorblax#1234 tonight", "add me <USER_1> tonight"),
+    ("discord_tag_with_dot", "I'm zor.blax#0420", "I'm <USER_1>"),
+    ("handle_with_suffix", "cc @zorblax.q please", "cc <USER_1> please"),
+    ("handle_with_dotted_name", "thanks @ai.tran.75 !", "thanks <USER_1> !"),
+    ("handle_before_full_stop", "ask @zorblax.", "ask <USER_1>."),
 ]
 
 
@@ -110,6 +148,21 @@ def test_when_identifier_present_then_found_and_covered(engine, nlp, situation, 
 @pytest.mark.parametrize(("situation", "text"), NOT_PII, ids=[c[0] for c in NOT_PII])
 def test_when_no_identifier_then_text_unchanged(engine, nlp, situation, text):
     assert engine.anonymise(nlp(text)).text == text
+
+
+@pytest.mark.parametrize(("situation", "text", "expected"), BATTERY, ids=[c[0] for c in BATTERY])
+def test_when_battery_identifier_then_replaced_whole_and_scanner_agrees(engine, nlp, situation,
+                                                                      text, expected):
+    assert LeakScanner().scan([text]).total == 1  # the blocking check would catch a miss
+    out = engine.anonymise(nlp(text)).text
+    assert out == expected
+    assert LeakScanner().scan([out]).total == 0
+
+
+@pytest.mark.parametrize(("situation", "text"), LOOKALIKES, ids=[c[0] for c in LOOKALIKES])
+def test_when_identifier_lookalike_then_no_pattern_finding(engine, nlp, situation, text):
+    assert LeakScanner().scan([text]).total == 0
+    assert not [f for f in engine.analyze(nlp(text)) if f.entity in PATTERN_ENTITIES]
 
 
 def test_when_retweet_then_marker_not_part_of_a_name(engine, nlp):
