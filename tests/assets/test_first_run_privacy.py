@@ -90,7 +90,7 @@ def first_run(tmp_path_factory):
             failed = run_partitions(defs, instance, keys)
             result = defs.resolve_job_def("warehouse_job").execute_in_process(
                 instance=instance, raise_on_error=False, run_config=QUIET)
-            yield Lake.at(str(wh)), wh, keys, failed, result
+            yield Lake.at(str(wh)), wh, keys, failed, result, instance
     finally:
         for k, v in saved.items():
             if v is None:
@@ -100,7 +100,7 @@ def first_run(tmp_path_factory):
 
 
 def test_when_name_known_only_from_later_partition_then_first_run_has_no_leak(first_run):
-    lake, wh, keys, failed, result = first_run
+    lake, wh, keys, failed, result, _ = first_run
     assert keys.index("twitter_mbti") < keys.index("reddit_pushshift:RS_2016-03.ndjson")
     assert failed == []
     known = current_known_names(lake)
@@ -189,3 +189,41 @@ def test_when_staging_folder_leaks_then_it_is_deleted_with_a_named_error(tmp_pat
         "data/train.parquet rows 2 (EMAIL_ADDRESS x1)")
     assert "kim" not in str(caught.value)
     assert not os.path.exists(staging)
+
+
+def _restamp(lake: Lake, path: str, **stamp: str) -> None:
+    """Rewrite a part's platform metadata (as an older run would have left it)."""
+    from assets.lake import METADATA_KEY
+
+    table = pq.read_table(path)
+    meta = {**json.loads(table.schema.metadata[METADATA_KEY]), **stamp}
+    pq.write_table(table.replace_schema_metadata(
+        {**table.schema.metadata, METADATA_KEY: json.dumps(meta).encode()}), path)
+
+
+def test_when_name_set_grew_since_curation_then_sensor_and_make_run_anonymise_again(first_run):
+    """The daemon's order: a partition curated before another made names known is stale; the
+    sensor asks for its curated text to run again, and `make run` runs it."""
+    from dagster import build_sensor_context
+
+    from dagster_project.definitions import defs
+    from dagster_project.resources import WarehouseResource
+    from dagster_project.run_all import run_partitions
+    from dagster_project.sensors import PRIVACY_TEXT_KEYS, known_names_sensor
+
+    lake, wh, _, _, _, instance = first_run
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(wh))}
+    context = build_sensor_context(instance=instance, resources=resources)
+    assert list(known_names_sensor(context) or []) == []
+    path = lake.list_parts("curated", "documents", "twitter_mbti")[0]
+    _restamp(lake, path, known_names="0000000000000000")
+    known = current_known_names(lake)
+    assert stale_partitions(lake, known) == ["twitter_mbti"]
+    requests = list(known_names_sensor(build_sensor_context(instance=instance,
+                                                            resources=resources)))
+    assert [(r.partition_key, r.run_key) for r in requests] == [
+        ("twitter_mbti", f"twitter_mbti@names:{known.fingerprint}")]
+    assert list(requests[0].asset_selection) == PRIVACY_TEXT_KEYS
+    assert run_partitions(defs, instance, []) == []  # no new files: only the stale partition
+    assert stale_partitions(lake, known) == []
+    assert lake.part_metadata(path)["known_names"] == known.fingerprint
