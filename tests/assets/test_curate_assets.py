@@ -34,3 +34,21 @@ def test_when_stage_modules_added_to_definitions_then_they_load():
     defs = Definitions(assets=[*curate.ASSETS], asset_checks=[*curate.CHECKS, *quality.CHECKS],
                        resources={"warehouse": WarehouseResource(warehouse_dir="unused")})
     assert defs.resolve_asset_graph().get_all_asset_keys()
+
+
+def test_when_export_retention_is_one_then_the_asset_keeps_only_the_current_version(
+        tmp_path: Path):
+    lake = Lake.at(str(tmp_path / "wh"))
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh"),
+                                                export_retain_versions=1)}
+    write_corpus(lake, "essays", range(60))
+    assert materialize([*curate.ASSETS], resources=resources).success
+    write_corpus(lake, "essays", range(60, 70), part="p1")
+    result = materialize([*curate.ASSETS], resources=resources)
+    exports = result.asset_materializations_for_node("dataset_export")[0].metadata["exports"].value
+    essays = exports["essays"]
+    assert len(essays["pruned_versions"]) == 1 and essays["pruned_versions"][0] != essays["version"]
+    kept = (tmp_path / "wh" / "exports" / "essays").iterdir()
+    assert sorted(p.name for p in kept if not p.name.startswith(".")) == sorted(
+        ["HISTORY", "LATEST", essays["version"]])
+    assert sum(essays["rows"].values()) == 70
