@@ -136,33 +136,40 @@ def wnut_sentences(split: str) -> list[list[tuple[str, str]]]:
 
 
 def load_wnut(split: str) -> list[Example]:
-    examples: list[Example] = []
-    for sentence in wnut_sentences(split):
-        text, offsets = "", []
-        for token, _ in sentence:
-            start = len(text) + (1 if text else 0)
-            text = f"{text} {token}" if text else token
-            offsets.append((start, start + len(token)))
-        gold, other, tokens, person_tokens, non_person = [], [], [], [], []
-        spans = _bio_spans([tag for _, tag in sentence])
-        for kind, a, b in spans:
-            span = (offsets[a][0], offsets[b - 1][1])
-            if kind in ("person", "location"):
-                gold.append(("PERSON" if kind == "person" else "LOCATION", *span))
-            else:
-                other.append(span)
-        if not gold:
+    return [ex for ex in map(wnut_example, wnut_sentences(split)) if ex is not None]
+
+
+def wnut_sentence_text(sentence: list[tuple[str, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence's tokens joined by spaces, and each token's character span."""
+    text, offsets = "", []
+    for token, _ in sentence:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} {token}" if text else token
+        offsets.append((start, start + len(token)))
+    return text, offsets
+
+
+def wnut_example(sentence: list[tuple[str, str]]) -> Example | None:
+    """The scored form of a WNUT sentence with a person or location (None without one)."""
+    text, offsets = wnut_sentence_text(sentence)
+    gold, other, tokens, person_tokens, non_person = [], [], [], [], []
+    for kind, a, b in _bio_spans([tag for _, tag in sentence]):
+        span = (offsets[a][0], offsets[b - 1][1])
+        if kind in ("person", "location"):
+            gold.append(("PERSON" if kind == "person" else "LOCATION", *span))
+        else:
+            other.append(span)
+    if not gold:
+        return None
+    for (token, tag), span in zip(sentence, offsets, strict=True):
+        if not any(c.isalnum() for c in token):
             continue
-        for (token, tag), span in zip(sentence, offsets, strict=True):
-            if not any(c.isalnum() for c in token):
-                continue
-            if tag == "O" and not IDENTIFIER_TOKEN.match(token):
-                tokens.append(span)
-            (person_tokens if tag[2:] == "person" else non_person).append(span)
-        if not person_tokens:
-            non_person = []  # the issue measured sentences with a person name only
-        examples.append(Example(text, gold, other, tokens, person_tokens, non_person))
-    return examples
+        if tag == "O" and not IDENTIFIER_TOKEN.match(token):
+            tokens.append(span)
+        (person_tokens if tag[2:] == "person" else non_person).append(span)
+    if not person_tokens:
+        non_person = []  # the issue measured sentences with a person name only
+    return Example(text, gold, other, tokens, person_tokens, non_person)
 
 
 def _conll_sentences(path: Path) -> list[list[tuple[str, str]]]:

@@ -36,48 +36,38 @@ from assets.privacy.person_model import (  # noqa: E402
     is_candidate,
 )
 from bench.pii_eval import (  # noqa: E402
-    IDENTIFIER_TOKEN,
+    ISSUE_RECALL,
     MODEL,
-    PII_DIR,
     Example,
     Scores,
     _bio_spans,
-    _conll_sentences,
+    wnut_example,
+    wnut_sentence_text,
+    wnut_sentences,
 )
 
 # Inverse L2 strengths tried; the threshold and C are chosen together by cross-validation
 C_GRID = (0.3, 1.0, 3.0)
 MIN_COUNT = 3  # features seen fewer times are dropped (no one-off words or tags)
 THRESHOLDS = [0.03, 0.05, 0.07, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
-# Out-of-fold train survival may drop by at most this much (one word in a thousand: train is
-# the set closest to the 0.93 floor); among the settings allowed, the best recall wins, then
-# the one adding the fewest tokens (the most precise)
-MAX_SURVIVAL_DROP = 0.001
+# Out-of-fold survival on the tuning sentences may drop by at most this much below the rules
+# alone (five words in a thousand: 0.948 -> 0.943 there, the set closest to the goal's 0.93
+# floor since train tweets dominate it; fixed before the held-out set was scored); among the
+# settings allowed, the best recall wins, then the one adding the fewest tokens
+MAX_SURVIVAL_DROP = 0.005
 
 
 def load_train(limit: int | None) -> list[tuple[str, list[tuple[int, int]], Example | None]]:
-    """(text, person spans, pii_eval Example or None) per train sentence, in file order; the
-    Example (sentences with a person or location, as pii_eval scores them) is for the CV."""
+    """(text, person spans, pii_eval Example or None) per tuning sentence (WNUT-17 train, then
+    the dev sentences outside the frozen held-out set: `pii_eval.wnut_sentences("tune")`), in
+    file order; the Example (sentences with a person or location, as pii_eval scores them) is
+    for the CV."""
     out = []
-    for sentence in _conll_sentences(PII_DIR / "wnut17" / "wnut17train.conll.gz")[:limit]:
-        text, offsets = "", []
-        for token, _ in sentence:
-            start = len(text) + (1 if text else 0)
-            text = f"{text} {token}" if text else token
-            offsets.append((start, start + len(token)))
-        spans = [(kind, offsets[a][0], offsets[b - 1][1])
-                 for kind, a, b in _bio_spans([tag for _, tag in sentence])]
-        persons = [(s, e) for kind, s, e in spans if kind == "person"]
-        gold = [("PERSON" if k == "person" else "LOCATION", s, e) for k, s, e in spans
-                if k in ("person", "location")]
-        example = None
-        if gold:
-            other = [(s, e) for k, s, e in spans if k not in ("person", "location")]
-            tokens = [span for (tok, tag), span in zip(sentence, offsets, strict=True)
-                      if any(c.isalnum() for c in tok) and tag == "O"
-                      and not IDENTIFIER_TOKEN.match(tok)]
-            example = Example(text, gold, other, tokens)
-        out.append((text, persons, example))
+    for sentence in wnut_sentences("tune")[:limit]:
+        text, offsets = wnut_sentence_text(sentence)
+        persons = [(offsets[a][0], offsets[b - 1][1])
+                   for kind, a, b in _bio_spans([tag for _, tag in sentence]) if kind == "person"]
+        out.append((text, persons, wnut_example(sentence)))
     return out
 
 
@@ -112,7 +102,7 @@ def build(limit: int | None):
     for doc in nlp.pipe(pinned_ordinary_texts()):
         _, taken = rules.rule_results(doc)
         frozen = frozenset(taken)
-        pinned += [features(doc, i, frozen) for i in range(len(doc))
+        pinned += [(features(doc, i, frozen), doc[i].is_lower) for i in range(len(doc))
                    if i not in frozen and is_candidate(doc, i)]
     return rows, sentences, pinned
 
@@ -129,10 +119,14 @@ def pinned_ordinary_texts() -> list[str]:
     raise LookupError("NOT_PII not found in test_recognizers.py")
 
 
-def pinned_probability(rows, pinned, c: float) -> float:
-    """Highest probability the model fitted on all rows gives a pinned ordinary word."""
+def pinned_probability(rows, pinned, c: float) -> tuple[float, float]:
+    """Highest probability the model fitted on all rows gives a pinned ordinary word that is
+    not all lowercase, and one that is (each threshold must lie above its own)."""
     vocab, clf = fit(rows, c)
-    return float(clf.predict_proba(matrix([(0, 0, f) for f in pinned], vocab))[:, 1].max())
+    prob = clf.predict_proba(matrix([(0, 0, f) for f, _ in pinned], vocab))[:, 1]
+    cased = [p for p, (_, lower) in zip(prob, pinned, strict=True) if not lower]
+    lower = [p for p, (_, lower) in zip(prob, pinned, strict=True) if lower]
+    return float(max(cased, default=0.0)), float(max(lower, default=0.0))
 
 
 def matrix(rows, vocab: dict[str, int]) -> csr_matrix:
@@ -155,9 +149,11 @@ def fit(rows, c: float):
     return vocab, clf
 
 
-def cross_validate(rows, sentences, folds: int, c: float) -> dict[float | None, dict]:
-    """Strict train metrics of rules + model for each threshold, the model's probabilities
-    always out of fold (its own sentence never in its training data)."""
+def cross_validate(rows, sentences, folds: int, c: float
+                   ) -> dict[tuple[float, float] | None, dict]:
+    """Strict metrics of rules + model on the tuning sentences for each pair of thresholds
+    (words with a capital, all-lowercase words), the model's probabilities always out of fold
+    (its own sentence never in its training data); None is the rules alone."""
     prob = np.zeros(len(rows))
     for k in range(folds):
         train = [r for r in rows if r[0] % folds != k]
@@ -167,24 +163,35 @@ def cross_validate(rows, sentences, folds: int, c: float) -> dict[float | None, 
     by_sentence: dict[int, list[tuple[int, float, bool, int]]] = {}
     for r, p in zip(rows, prob, strict=True):
         by_sentence.setdefault(r[0], []).append((r[1], p, r[4], r[3]))
+    first_dev = len(wnut_sentences("train"))  # tune = train, then the tuning part of dev
+    pairs = [(t, low) for t in THRESHOLDS for low in THRESHOLDS if low >= t]
     table = {}
-    for threshold in [None, *THRESHOLDS]:
-        scores = Scores()
+    for pair in [None, *pairs]:
+        scores, dev_scores = Scores(), Scores()
         added = right = 0
         for sid, (doc, example, base) in enumerate(sentences):
             if example is None:
                 continue
             picked = [(i, label) for i, p, taken, label in by_sentence.get(sid, [])
-                      if threshold is not None and not taken and p >= threshold]
+                      if pair is not None and not taken
+                      and p >= (pair[1] if doc[i].is_lower else pair[0])]
             extra = [("PERSON", doc[i].idx, doc[i].idx + len(doc[i])) for i, _ in picked]
             added += len(extra)
             right += sum(label for _, label in picked)
             scores.add(example, base + extra, {"PERSON", "LOCATION"})
+            if sid >= first_dev:
+                dev_scores.add(example, base + extra, {"PERSON", "LOCATION"})
         rows_ = scores.rows()
-        table[threshold] = {"recall": rows_["PERSON"]["recall"],
-                            "precision": rows_["PERSON"]["precision"],
-                            "survival": rows_["ordinary-word survival"]["recall"],
-                            "tokens_added": added, "tokens_added_person": right}
+        dev_rows = dev_scores.rows() if dev_scores.gold else {}
+        table[pair] = {"recall": rows_["PERSON"]["recall"],
+                       "precision": rows_["PERSON"]["precision"],
+                       "survival": rows_["ordinary-word survival"]["recall"],
+                       "issue_recall": rows_[ISSUE_RECALL]["recall"],
+                       "tokens_added": added, "tokens_added_person": right,
+                       # the dev sentences of the tuning part alone (comments, not tweets)
+                       "dev_part_recall": dev_rows.get("PERSON", {}).get("recall"),
+                       "dev_part_survival": dev_rows.get("ordinary-word survival",
+                                                         {}).get("recall")}
     return table
 
 
@@ -196,30 +203,38 @@ def main() -> None:
     args = parser.parse_args()
 
     rows, sentences, pinned = build(args.limit)
-    chosen: tuple[float, float] | None = None
+    chosen: tuple[float, float, float] | None = None  # C, threshold, lowercase threshold
     cv: dict[str, dict] = {}
     if args.folds > 1:
         best = None
         for c in C_GRID:
             table = cross_validate(rows, sentences, args.folds, c)
             floor = round(table[None]["survival"] - MAX_SURVIVAL_DROP, 3)
-            pinned_max = pinned_probability(rows, pinned, c)
-            print(f"\nC={c}: highest probability in the pinned ordinary sentences "
-                  f"{pinned_max:.3f} (the threshold must lie above it)")
-            print(f"\nC={c}: threshold | OOF recall | precision | survival | tokens added "
-                  f"(of them person)")
-            for t, r in table.items():
-                print(f"{t} | {r['recall']} | {r['precision']} | {r['survival']} | "
-                      f"{r['tokens_added']} ({r['tokens_added_person']})")
-                cv[f"C={c} threshold={t}"] = r
-                if t is not None and r["survival"] >= floor and t > pinned_max:
-                    key = (r["recall"], -r["tokens_added"], t)
+            cased_max, lower_max = pinned_probability(rows, pinned, c)
+            print(f"\nC={c}: highest probability in the pinned ordinary sentences: "
+                  f"{cased_max:.3f} for a word with a capital, {lower_max:.3f} for a lowercase "
+                  f"word (each threshold must lie above its own)")
+            print(f"\nC={c}: threshold, lowercase threshold | OOF recall | issue metric | "
+                  f"precision | survival | dev-part recall | dev-part survival | tokens added "
+                  f"(of them person) | allowed")
+            for pair, r in table.items():
+                allowed = (pair is not None and r["survival"] >= floor and pair[0] > cased_max
+                           and pair[1] > lower_max)
+                if pair is None or pair[0] == pair[1] or allowed:
+                    print(f"{pair} | {r['recall']} | {r['issue_recall']} | {r['precision']} | "
+                          f"{r['survival']} | {r['dev_part_recall']} | "
+                          f"{r['dev_part_survival']} | {r['tokens_added']} "
+                          f"({r['tokens_added_person']}) | {allowed}")
+                    name = "rules alone" if pair is None else f"{pair[0]}/{pair[1]}"
+                    cv[f"C={c} thresholds={name}"] = r
+                if allowed:
+                    key = (r["recall"], -r["tokens_added"], pair[1], pair[0])
                     if best is None or key > best[0]:
-                        best = (key, (c, t))
+                        best = (key, (c, *pair))
         chosen = best[1] if best else None
-        print(f"chosen (C, threshold): {chosen} (best OOF recall with survival >= base - "
-              f"{MAX_SURVIVAL_DROP} and no pinned ordinary word redacted, then fewest tokens "
-              f"added)")
+        print(f"chosen (C, threshold, lowercase threshold): {chosen} (best OOF recall with "
+              f"survival >= rules alone - {MAX_SURVIVAL_DROP} and no pinned ordinary word "
+              f"redacted, then fewest tokens added)")
     c = chosen[0] if chosen else C_GRID[0]
     vocab, clf = fit(rows, c)
     weights = {f: round(float(clf.coef_[0][k]), 5) for f, k in vocab.items()}
@@ -227,13 +242,15 @@ def main() -> None:
     weights = {f: w for f, w in sorted(weights.items()) if w != 0.0}
     payload = {
         "about": "Person-token logistic regression for assets/privacy/person_model.py. "
-                 "Derived from the WNUT-17 train split (Derczynski et al. 2017, CC BY 4.0); "
+                 "Derived from WNUT-17 train and the dev sentences outside the held-out set "
+                 "bench/data/wnut17_heldout.json (Derczynski et al. 2017, CC BY 4.0); "
                  "regenerate with bench/train_person_model.py.",
         "features_version": FEATURES_VERSION,
         "train_sentences": len(sentences),
         "train_tokens": len(rows),
         "C": c,
         "cv_threshold": chosen[1] if chosen else None,
+        "cv_threshold_lowercase": chosen[2] if chosen else None,
         "cv": cv,
         "weights": weights,
     }

@@ -28,8 +28,12 @@ from spacy.tokens import Doc, Token
 from assets.privacy.names import ELONGATED, gazetteers, split_html_entity, zipf
 
 MODEL_PATH = Path(__file__).with_name("person_model.json")
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 SELF_WORD_MIN_ZIPF = 5.0
+# Below this zipf a word is rare enough that its spelling, not its identity, is the evidence:
+# its last three letters and first two enter as features ("-ika", "-son", "Mc-"), so unseen
+# names share weight with seen ones (features seen fewer than 3 times in training are dropped)
+AFFIX_MAX_ZIPF = 3.5
 NEIGHBOUR_WORD_MIN_ZIPF = 4.5
 _BREAKS = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "…", "|"})
 
@@ -48,7 +52,9 @@ def is_candidate(doc: Doc | Sequence[Token], i: int) -> bool:
     if not token.is_alpha or len(token) < 2 or token.is_stop:
         return False
     low = token.lower_
-    if low in DEITIES or ELONGATED.search(low) or _MBTI.match(low):
+    if low in DEITIES or _MBTI.match(low):
+        return False
+    if ELONGATED.search(low) and _shape(token) != "mix":  # "Shhhhh", not "iDubbbz"
         return False
     return not split_html_entity(doc, i)
 
@@ -74,7 +80,7 @@ def _initial(doc: Doc | Sequence[Token], i: int) -> bool:
     return prev.is_space or prev.text in _BREAKS or "\n" in prev.whitespace_
 
 
-_NEIGHBOURS = ((-1, "prev:"), (1, "next:"), (-2, "prev2:"))
+_NEIGHBOURS = ((-1, "prev:"), (1, "next:"), (-2, "prev2:"), (2, "next2:"))
 
 
 def _neighbour_features(t: Token | None, tag: str, found: bool) -> list[str]:
@@ -137,6 +143,9 @@ def _self_features(t: Token, initial: bool, hashtag: bool) -> list[str]:
     ]
     if z >= SELF_WORD_MIN_ZIPF:
         out.append(f"w={low}")
+    elif z < AFFIX_MAX_ZIPF and len(low) >= 4:
+        out.append(f"suf3={low[-3:]}")
+        out.append(f"pre2={low[:2]}")
     if first:
         out.append(f"first_shape={shape}")
         out.append(f"first_z={zb}")
@@ -219,14 +228,20 @@ class PersonModel:
         return _sigmoid(score)
 
     def person_tokens(self, doc: Doc, found: set[int], threshold: float,
-                      skip: Iterable[int] = ()) -> list[int]:
+                      skip: Iterable[int] = (), lowercase_threshold: float | None = None
+                      ) -> list[int]:
         """Candidate tokens outside `found` (and `skip`: tokens another recognizer already
-        removes) whose probability reaches the threshold."""
+        removes) whose probability reaches the threshold; all-lowercase words must reach
+        `lowercase_threshold` instead when it is given (a lowercase ordinary word in a list,
+        `chips , salsa and guacamole`, looks like the lowercase names of social text, so
+        those errors cost more and the bar is set apart)."""
         frozen = frozenset(found)
         skipped = frozen.union(skip)
+        lower = threshold if lowercase_threshold is None else lowercase_threshold
         tokens = list(doc)  # one Token object per position, not one per look-up
         return [i for i in range(len(tokens)) if i not in skipped and is_candidate(tokens, i)
-                and self.fast_probability(tokens, i, frozen) >= threshold]
+                and self.fast_probability(tokens, i, frozen)
+                >= (lower if tokens[i].is_lower else threshold)]
 
 
 def _sigmoid(score: float) -> float:

@@ -342,10 +342,12 @@ class PersonHeuristicRecognizer(LocalRecognizer):
         results, taken = self.rule_results(doc)
         if self.model is not None:
             threshold = float(self.model_settings.get("threshold", 0.5))
+            lower = self.model_settings.get("threshold_lowercase")  # None: same as threshold
             score = float(self.model_settings.get("score", self.s["propn_score"]))
             # words of the places the NER model found are removed already
             places = [k for e in doc.ents if e.label_ in _PLACE_ENTS for k in range(e.start, e.end)]
-            for start, end in _runs(self.model.person_tokens(doc, taken, threshold, places)):
+            for start, end in _runs(self.model.person_tokens(
+                    doc, taken, threshold, places, None if lower is None else float(lower))):
                 results.append(RecognizerResult("PERSON", doc[start].idx,
                                                 doc[end - 1].idx + len(doc[end - 1]), score))
         return results

@@ -63,15 +63,28 @@ def test_when_weights_from_older_features_then_load_refuses(tmp_path):
         load_model(stale)
 
 
-def test_when_lowercase_name_beside_a_found_name_then_model_adds_what_rules_missed(
-        nlp, engine, rules_only):
-    # "george" is a common word to wordfreq (a lowercase first name that frequent is left by
-    # the rules); with "with carmen" after it the model calls it a name
-    text = "so was george with carmen last night ?"
-    assert not _covered(rules_only.analyze(nlp(text)), text, "george")
+def test_when_capitalised_name_the_rules_miss_then_model_adds_it(nlp, engine, rules_only):
+    # "Summer" is a month-like common word to the rules; after "lol" and before "you" the
+    # model calls it a name (probability about 0.12, above the 0.05 bar for capitalised words)
+    text = "lol Summer you are wrong"
+    assert not _covered(rules_only.analyze(nlp(text)), text, "Summer")
     findings = engine.analyze(nlp(text))
-    assert _covered(findings, text, "george")
-    assert not _covered(findings, text, "night")
+    assert _covered(findings, text, "Summer")
+    assert engine.anonymise(nlp(text)).text.endswith(" you are wrong")
+
+
+def test_when_lowercase_word_between_the_two_bars_then_only_the_cased_bar_takes_it(nlp):
+    # "george" scores about 0.08: over the capitalised bar (0.05), under the lowercase one
+    # (0.12), so with the policy's two thresholds it stays, with one threshold it would go
+    settings = load_policy().settings("person_model")
+    threshold, lower = float(settings["threshold"]), float(settings["threshold_lowercase"])
+    doc = nlp("so was george with carmen last night ?")
+    _, taken = PersonHeuristicRecognizer(load_policy().settings("person_heuristics")
+                                         ).rule_results(doc)
+    model = cached_model()
+    george = [t.i for t in doc if t.text == "george"]
+    assert model.person_tokens(doc, taken, threshold) == george
+    assert model.person_tokens(doc, taken, threshold, lowercase_threshold=lower) == []
 
 
 def test_when_deity_then_model_leaves_it(nlp, engine):
@@ -81,7 +94,8 @@ def test_when_deity_then_model_leaves_it(nlp, engine):
 
 
 def test_when_ordinary_words_in_a_list_then_model_scores_them_below_threshold(nlp):
-    threshold = float(load_policy().settings("person_model")["threshold"])
+    # all lowercase: the lowercase bar applies
+    threshold = float(load_policy().settings("person_model")["threshold_lowercase"])
     probabilities = _probabilities(nlp, "bring chips , salsa and guacamole")
     assert probabilities and max(probabilities.values()) < threshold
 
