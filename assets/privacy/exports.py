@@ -34,7 +34,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.lake import Lake
-from assets.privacy.leaks import LEAK_PATTERNS, LeakScanner
+from assets.privacy.leaks import (
+    LEAK_PATTERNS,
+    RESERVED_TLDS,
+    SPELLED_HOST_MAX_ZIPF,
+    LeakScanner,
+)
 
 LOG = logging.getLogger(__name__)
 SCAN_LOG = ".leak-scan.json"
@@ -96,19 +101,43 @@ def scanner_fingerprint(scanner: LeakScanner) -> str:
     digest = hashlib.sha256()
     for kind, pattern in sorted(LEAK_PATTERNS.items()):
         digest.update(f"{kind}\0{pattern.pattern}\0{pattern.flags}\n".encode())
-    for name in sorted(scanner.known.names if scanner.known else ()):
-        digest.update(name.encode() + b"\n")
+    digest.update(f"{sorted(RESERVED_TLDS)}\0{SPELLED_HOST_MAX_ZIPF}\n".encode())
+    digest.update((scanner.known.fingerprint if scanner.known else "").encode())
     return digest.hexdigest()[:16]
+
+
+# Digests of values already found clean by a scanner (by its fingerprint). Each text is in an
+# export about four times (Parquet and JSON lines, its corpus and `pooled`), and the scan costs
+# about a minute per 25 MB of text, so each distinct value is scanned once per process.
+_CLEAN: dict[str, set[bytes]] = {}
+MAX_REMEMBERED = 5_000_000
+
+
+def _clean_digests(scanner: LeakScanner) -> set[bytes]:
+    key = scanner_fingerprint(scanner)
+    if key not in _CLEAN or len(_CLEAN[key]) > MAX_REMEMBERED:
+        _CLEAN.clear()
+        _CLEAN[key] = set()
+    return _CLEAN[key]
 
 
 def scan_export(lake: Lake, folder: str, scanner: LeakScanner) -> ExportScan:
     """Every leak in every file of one export folder (staging or published)."""
     scan = ExportScan()
+    clean = _clean_digests(scanner)
     for path in sorted(lake.fs.find(folder)):
         name = posixpath.relpath(path, folder)
         for line, value in _values(lake, path):
             scan.values_scanned += 1
-            scan.leaks.extend(ExportLeak(name, line, kind) for kind, _, _ in scanner.find(value))
+            digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"),
+                                     digest_size=16).digest()
+            if digest in clean:
+                continue
+            found = scanner.find(value)
+            if found:
+                scan.leaks.extend(ExportLeak(name, line, kind) for kind, _, _ in found)
+            else:
+                clean.add(digest)
     return scan
 
 
