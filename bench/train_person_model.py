@@ -1,18 +1,20 @@
-"""Train the person-token classifier (`assets/privacy/person_model.json`) on WNUT-17 train.
+"""Train the person-token classifier (`person_model.json`) on the tuning part of WNUT-17.
 
     .venv/bin/python bench/train_person_model.py [--limit N] [--out PATH] [--folds 5]
 
-Only the train split is read: dev stays held out for bench/pii_eval.py. Every candidate token
-(alphabetic, not a stop word, see `person_model.is_candidate`) of every train sentence is an
-example, labelled by whether it lies in a gold person span. C and the threshold are chosen by
-cross-validation on train: out-of-fold probabilities are added to what the rules already find,
-and the strict recall / ordinary-word survival of `bench/pii_eval.py` are computed for each
-setting; a setting may lower train survival by at most MAX_SURVIVAL_DROP and must leave the
-pinned ordinary sentences of the unit tests whole. The table is printed and the choice stored in
-the JSON (the run-time threshold lives in policy.yaml). Deterministic: fixed folds (sentence
-index mod k), liblinear, no shuffle; rerunning rewrites the JSON byte for byte.
+The tuning part is WNUT-17 train plus the dev sentences outside the frozen held-out set
+(`bench/data/wnut17_heldout.json`, `pii_eval.wnut_sentences("tune")`); the held-out sentences
+are never read here. Every candidate token (alphabetic, not a stop word, see
+`person_model.is_candidate`) of every tuning sentence is an example, labelled by whether it lies
+in a gold person span. C and the two thresholds (words with a capital, all-lowercase words) are
+chosen by cross-validation on the tuning part: out-of-fold probabilities are added to what the
+rules already find, and the strict recall / ordinary-word survival of `bench/pii_eval.py` are
+computed for each setting; a setting may lower survival by at most MAX_SURVIVAL_DROP and must
+leave the pinned ordinary sentences of the unit tests whole. The table is printed and the choice
+stored in the JSON (the run-time thresholds live in policy.yaml). Deterministic: fixed folds
+(sentence index mod k), liblinear, no shuffle; rerunning rewrites the JSON byte for byte.
 
-WNUT-17: Derczynski et al. 2017, CC BY 4.0; the weights are derived from its train split.
+WNUT-17: Derczynski et al. 2017, CC BY 4.0; the weights are derived from its train and dev splits.
 """
 
 from __future__ import annotations

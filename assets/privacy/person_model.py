@@ -7,11 +7,12 @@ the rules and the NER model left (alphabetic, not stop words), so its cost is a 
 lookups per candidate.
 
 Weights: `person_model.json` beside this module, written by `bench/train_person_model.py` from
-the WNUT-17 *train* split only (Derczynski, Nichols, van Erp, Limsopatham 2017, "Results of
+WNUT-17 train and the dev sentences outside the held-out set `bench/data/wnut17_heldout.json`
+(Derczynski, Nichols, van Erp, Limsopatham 2017, "Results of
 the WNUT2017 Shared Task on Novel and Emerging Entity Recognition", CC BY 4.0); the JSON is
 a derived work under the same licence. Word identities enter only for words frequent in
 general English (wordfreq zipf >= 5 for the token, 4.5 for its neighbours), so no train
-name is memorised as such.
+name is memorised as such; a rare word contributes only its last three and first two letters.
 """
 
 from __future__ import annotations
