@@ -3,14 +3,28 @@
 Every path goes through an fsspec filesystem, so `WAREHOUSE_DIR` may be a local folder or an
 object-store URL. Each part file is written to a temporary name and renamed into place, so a
 reader (an analyst's DuckDB session) sees either the old part or the new one, never half of one.
+
+Temporary names carry their writer's owner tag, `~<host>~<pid>~`, so that `clean_leftovers`
+(called at the start of every run) removes what a killed run left behind and never what a live
+run is writing: a leftover of this host is removed once its process is gone; one of another
+host (a shared object store), or without a tag, once it is older than `STALE_AFTER`.
+A failed write raises `LakeWriteError`, naming the path and the table, and leaves the published
+part as it was.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import posixpath
 import queue
+import re
+import shutil
+import socket
+import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +40,38 @@ from assets.permissions import restrict_to_owner
 ZONES = ("raw", "curated")
 METADATA_KEY = b"personality_warehouse"
 TMP_SUFFIX = ".parquet.tmp"
+OWNER_TAG = re.compile(r"~(?P<host>[A-Za-z0-9-]+)~(?P<pid>\d+)~")
+STALE_AFTER = 6 * 3600.0  # seconds: leftovers of other hosts, or untagged ones
+# Temporary folders of the ingest (local temp dir) and of the exports (lake).
+TEMP_DIR_PREFIXES = ("pw-ingest-",)
+EXPORT_STAGING = ".staging-"
+
+
+class LakeWriteError(OSError):
+    """A write to the warehouse failed (disk full, read-only, quota): names path and dataset."""
+
+    def __init__(self, error: OSError | BaseException, path: str, dataset: str) -> None:
+        code = getattr(error, "errno", None)
+        name = errno.errorcode.get(code or 0, "")
+        why = getattr(error, "strerror", None) or str(error)
+        super().__init__(code, f"cannot write {dataset} at {path}: {why}"
+                         + (f" ({name})" if name else ""))
+        self.path = path
+        self.dataset = dataset
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def owner_tag() -> str:
+    """`~<host>~<pid>~`: who writes a temporary file, so cleaners can tell live from dead."""
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+    return f"~{host}~{os.getpid()}~"
+
+
+def temp_prefix(prefix: str) -> str:
+    """A temporary name's prefix carrying the owner tag (`pw-ingest-~host~123~`)."""
+    return f"{prefix}{owner_tag()}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,11 @@ class Lake:
         if self.fs.exists(path):
             self.fs.rm(path)
 
+    def remove_tree(self, path: str) -> None:
+        """A file or a whole folder."""
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=self.fs.isdir(path))
+
     def write_part(
         self,
         zone: str,
@@ -129,8 +180,19 @@ class PartWriter:
     def final_path(self) -> str:
         return self.lake.part_path(self.zone, self.table, self.corpus, self.part)
 
+    @property
+    def dataset(self) -> str:
+        partition = (self.metadata or {}).get("partition")
+        where = f"corpus {self.corpus}" + (f", partition {partition}" if partition else "")
+        return f"{self.zone}/{self.table} ({where}, part {self.part})"
+
+    def _failed(self, error: BaseException, path: str) -> LakeWriteError:
+        return error if isinstance(error, LakeWriteError) else LakeWriteError(
+            error, path, self.dataset)
+
     def __post_init__(self) -> None:
-        self.tmp_path = self.final_path[: -len(".parquet")] + f".{uuid.uuid4().hex}{TMP_SUFFIX}"
+        self.tmp_path = (self.final_path[: -len(".parquet")]
+                         + f".{owner_tag()}{uuid.uuid4().hex}{TMP_SUFFIX}")
         meta = dict(self.schema.metadata or {})
         if self.metadata is not None:
             meta[METADATA_KEY] = json.dumps(self.metadata, sort_keys=True).encode()
@@ -158,7 +220,10 @@ class PartWriter:
         assert self._writer is not None, "PartWriter used outside its context"
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
         if self._queue is None:
-            self._writer.write_table(table.cast(self.schema))
+            try:
+                self._writer.write_table(table.cast(self.schema))
+            except OSError as error:
+                raise self._failed(error, self.tmp_path) from error
         else:
             self._raise_background_error()
             self._queue.put(table)
@@ -175,6 +240,8 @@ class PartWriter:
 
     def _raise_background_error(self) -> None:
         if self._error is not None:
+            if isinstance(self._error, OSError):
+                raise self._failed(self._error, self.tmp_path) from self._error
             raise self._error
 
     def close(self) -> None:
@@ -186,17 +253,37 @@ class PartWriter:
         if self._writer is not None:
             try:
                 self._writer.close()
-            finally:
                 self._handle.close()
+            except OSError as error:
+                raise self._failed(error, self.tmp_path) from error
+            finally:
                 self._writer = None
+                _close_quietly(self._handle)
         self._raise_background_error()
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.close()
-        if exc_type is not None:
+    def _discard(self) -> None:
+        """Remove the temporary file; on a full disk removing still works, and if even that
+        fails the next run's `clean_leftovers` takes it."""
+        try:
             self.lake.remove(self.tmp_path)
+        except OSError:
+            pass
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self.close()
+        except BaseException:
+            self._discard()
+            if exc_type is None:
+                raise
+        if exc_type is not None:
+            self._discard()
             return
-        self.lake.fs.mv(self.tmp_path, self.final_path)
+        try:
+            self.lake.fs.mv(self.tmp_path, self.final_path)
+        except OSError as error:
+            self._discard()
+            raise self._failed(error, self.final_path) from error
 
 
 class RowBuffer:
@@ -229,3 +316,85 @@ def iter_part_batches(
         with lake.fs.open(path, "rb") as handle:
             parquet = pq.ParquetFile(handle)
             yield from parquet.iter_batches(batch_size=batch_rows, columns=columns)
+
+
+def _close_quietly(handle: Any) -> None:
+    try:
+        if handle is not None and not handle.closed:
+            handle.close()
+    except OSError:
+        pass
+
+
+# --- leftovers of killed runs -------------------------------------------------------------------
+
+
+def is_leftover(name: str, age_seconds: float, host: str | None = None) -> bool:
+    """Whether a temporary file or folder called `name`, last written `age_seconds` ago, belongs
+    to no live run: its process on this host is gone, or (other host, no tag) it is stale."""
+    match = OWNER_TAG.search(name)
+    this_host = host or OWNER_TAG.match(owner_tag()).group("host")  # type: ignore[union-attr]
+    if match is None or match.group("host") != this_host:
+        return age_seconds > STALE_AFTER
+    pid = int(match.group("pid"))
+    return pid != os.getpid() and not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def clean_leftovers(
+    lake: Lake, database_dir: str | None = None, temp_dir: str | None = None
+) -> list[str]:
+    """Remove what killed runs left: `*.parquet.tmp` parts, `exports/*/.staging-*` folders,
+    half-built DuckDB files and `pw-ingest-*` temporary folders. Returns the removed paths.
+
+    Safe while other runs are live: see `is_leftover`."""
+    now = time.time()
+    removed: list[str] = []
+    lake_dir = lake.path("lake")
+    candidates: list[str] = []
+    if lake.fs.exists(lake_dir):
+        candidates += [p for p in lake.fs.find(lake_dir) if p.endswith(TMP_SUFFIX)]
+    candidates += lake.fs.glob(lake.path("exports", "*", EXPORT_STAGING + "*"))
+    for path in candidates:
+        if is_leftover(posixpath.basename(path), now - _mtime(lake.fs, path, now)):
+            lake.remove_tree(path)
+            removed.append(path)
+    local = [database_dir] if database_dir else []
+    for folder in [*local, temp_dir or tempfile.gettempdir()]:
+        if not os.path.isdir(folder):
+            continue
+        for entry in os.scandir(folder):
+            name = entry.name
+            ours = name.startswith(TEMP_DIR_PREFIXES) or (
+                name.startswith(".") and ".duckdb." in name and name.endswith((".tmp", ".wal")))
+            try:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            if ours and is_leftover(name, age):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.remove(entry.path)
+                removed.append(entry.path)
+    return removed
+
+
+def _mtime(fs: fsspec.AbstractFileSystem, path: str, default: float) -> float:
+    try:
+        info = fs.info(path)
+    except OSError:
+        return default
+    value = info.get("mtime") or info.get("LastModified") or info.get("created")
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value) if value else default

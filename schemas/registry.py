@@ -8,10 +8,11 @@ from schemas.annotation import ANNOTATION_TABLES
 from schemas.curated import CURATED_TABLES
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.splits import CURATE_TABLES
-from schemas.tables import RAW_TABLES
+from schemas.tables import FAILED_SOURCES, RAW_TABLES
 
 SCHEMAS: dict[tuple[str, str], pa.Schema] = {
     **{("raw", name): c.schema for name, c in RAW_TABLES.items()},
+    ("raw", "failed_sources"): FAILED_SOURCES,
     **{("curated", name): c.schema for name, c in CURATED_TABLES.items()},
     ("curated", "contours"): CONTOURS,
     ("curated", "document_features"): DOCUMENT_FEATURES,

@@ -122,6 +122,20 @@ QUARANTINE = pa.schema(
     ]
 )
 
+# Not a table of records but of whole files: one row per source file (or folder entry) of a
+# partition that could not be read at all. Its other files are ingested as usual.
+FAILED_SOURCES = pa.schema(
+    [
+        _field("corpus", pa.string(), "Corpus family.", False),
+        _field("partition", pa.string(), "Source partition the file belongs to.", False),
+        _field("source_file", pa.string(), "The unreadable file, relative to its family folder.",
+               False),
+        _field("reason", pa.string(), "Why it could not be read (empty, header only, unknown "
+               "role, missing columns, bad compression, permission denied, symlink loop...).",
+               False),
+    ]
+)
+
 
 @dataclass(frozen=True)
 class TableContract:

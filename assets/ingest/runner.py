@@ -4,10 +4,21 @@ tables, one part per source file per table.
 Plain Python: the Dagster asset only calls `ingest_partition`. Rows stream to Parquet in bounded
 batches; authors and labels, which need de-duplication across the whole file, go through DuckDB,
 which spills to disk instead of holding them in memory.
+
+Bad input stays local. A repeated record is dropped and quarantined as `duplicate of
+<file>:<line>` (see `duplicates.py`): within the partition the first file in path order keeps
+it; against the corpus's other partitions, the copy already in the lake keeps it (first ingested
+wins, so a rerun never moves a record between partitions). A file that cannot be read (empty,
+header only, unknown role, missing columns, bad compression, permission denied, a symlink loop)
+is listed with its reason in the `failed_sources` table of its partition; the partition's other
+files are ingested and published as usual. Only a failed write (a full disk) stops the run, with
+a `LakeWriteError` naming the path and the table.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import posixpath
 import tempfile
 from collections import Counter
@@ -22,19 +33,25 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from assets.ingest import records
+from assets.ingest.duplicates import SIGNATURE_CORPORA, DuplicateFilter
 from assets.ingest.io import SourceUnreadable, TruncatedSource
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import (
     SourceFile,
+    UnlistedSource,
     corpus_of,
     fingerprint,
-    list_family_files,
+    os_reason,
     partition_key,
+    scan_family,
 )
-from assets.lake import Lake, PartWriter, RowBuffer
-from schemas.tables import RAW_TABLES
+from assets.lake import Lake, LakeWriteError, PartWriter, RowBuffer, iter_part_batches, temp_prefix
+from schemas.tables import FAILED_SOURCES, RAW_TABLES
 
 ZONE = "raw"
+FAILED_TABLE = "failed_sources"
+# Errors that say the disk, not the source, is at fault: never reported as an unreadable file.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 STREAMED_TABLES = ("documents", "utterances", "quarantine")
 STAGED_TABLES = ("authors", "labels")
 
@@ -59,6 +76,10 @@ class PartitionResult:
     def failures(self) -> list[SourceResult]:
         return [s for s in self.sources if s.error]
 
+    def duplicates(self) -> int:
+        return sum(n for reason, n in self.quarantine_reasons().items()
+                   if reason.startswith("duplicate of "))
+
     def rows(self, table: str) -> int:
         return sum(s.rows.get(table, 0) for s in self.sources)
 
@@ -70,20 +91,29 @@ class PartitionResult:
 
 
 def sources_of_partition(corpora_dir: str, partition: str) -> list[SourceFile]:
+    return scan_partition(corpora_dir, partition)[0]
+
+
+def scan_partition(
+    corpora_dir: str, partition: str
+) -> tuple[list[SourceFile], list[UnlistedSource]]:
+    """The partition's files, and its entries that cannot be opened (reported, never fatal)."""
     corpus = corpus_of(partition)
     fam = family(corpus)
-    return [
-        s
-        for s in list_family_files(corpora_dir, corpus)
-        if partition_key(s, fam.splits(s)) == partition
-    ]
+    files, unlisted = scan_family(corpora_dir, corpus)
+    return (
+        [s for s in files if partition_key(s, fam.splits(s)) == partition],
+        [u for u in unlisted if partition_key(u.source, fam.splits(u.source)) == partition],
+    )
 
 
 def all_partition_keys(corpora_dir: str) -> list[str]:
-    """Every partition the corpora folder holds now, in a stable order."""
+    """Every partition the corpora folder holds now, in a stable order. A broken entry (a
+    symlink loop) has a partition too, so that it is reported."""
     keys: list[str] = []
     for fam in FAMILIES.values():
-        for source in list_family_files(corpora_dir, fam.name):
+        files, unlisted = scan_family(corpora_dir, fam.name)
+        for source in sorted([*files, *(u.source for u in unlisted)], key=lambda s: s.relpath):
             key = partition_key(source, fam.splits(source))
             if key not in keys:
                 keys.append(key)
@@ -96,25 +126,71 @@ def ingest_partition(
     """Bring the raw tables of one partition in line with the files on disk.
 
     Unchanged files are skipped (their parts carry the file's fingerprint and the reader's
-    version); vanished files lose their parts; an unreadable file is reported, after every other
-    file of the partition has been ingested."""
+    version); vanished files lose their parts; unreadable files are listed in `failed_sources`
+    and every other file of the partition is ingested."""
     corpus = corpus_of(partition)
     fam = family(corpus)
-    sources = sources_of_partition(corpora_dir, partition)
-    results = []
+    sources, unlisted = scan_partition(corpora_dir, partition)
+    results = [SourceResult(u.source.relpath, skipped=False, error=u.reason) for u in unlisted]
+    todo: list[tuple[SourceFile, dict[str, Any]]] = []
     for source in sources:
-        stamp = {
-            "partition": partition,
-            "source_file": source.relpath,
-            "fingerprint": fingerprint(source),
-            "reader_version": fam.version,
-        }
+        try:
+            stamp = {
+                "partition": partition,
+                "source_file": source.relpath,
+                "fingerprint": fingerprint(source),
+                "reader_version": fam.version,
+            }
+        except OSError as error:
+            results.append(SourceResult(source.relpath, skipped=False, error=os_reason(error)))
+            continue
         if not force and _is_current(lake, source, stamp):
             results.append(SourceResult(source.relpath, skipped=True))
-            continue
-        results.append(ingest_source(lake, source, stamp))
+        else:
+            todo.append((source, stamp))
+    duplicates = known_records(lake, corpus, {s.part_name for s, _ in todo})
+    for source, stamp in todo:
+        results.append(ingest_source(lake, source, stamp, duplicates))
+    results.sort(key=lambda r: r.source)
     removed = _remove_vanished(lake, corpus, partition, {s.part_name for s in sources})
+    write_failed_sources(lake, partition, results)
     return PartitionResult(partition, corpus, results, removed)
+
+
+def known_records(lake: Lake, corpus: str, replaced_parts: set[str]) -> DuplicateFilter:
+    """Documents and utterances of the corpus already in the lake, except the parts about to be
+    replaced: a record that is already there keeps its place, a new copy is a duplicate."""
+    seen = DuplicateFilter(by_signature=corpus in SIGNATURE_CORPORA)
+    for table, columns, remember in (
+        ("documents", ["doc_id", "corpus", "author_id", "created_at", "content_hash",
+                       "source_file", "source_line"], seen.remember),
+        ("utterances", ["utterance_id"], seen.remember_utterances),
+    ):
+        paths = [p for p in lake.list_parts(ZONE, table, corpus)
+                 if posixpath.basename(p)[: -len(".parquet")] not in replaced_parts]
+        for batch in iter_part_batches(lake, paths, columns=columns, batch_rows=200_000):
+            remember(batch)
+    return seen
+
+
+def failed_part_name(partition: str) -> str:
+    """One `failed_sources` part per partition (keys hold ':' and '/')."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in partition)
+    return f"{safe}-{hashlib.blake2b(partition.encode(), digest_size=4).hexdigest()}"
+
+
+def write_failed_sources(lake: Lake, partition: str, results: list[SourceResult]) -> int:
+    """Replace the partition's list of unreadable files (an empty list removes the part)."""
+    corpus = corpus_of(partition)
+    rows = [{"corpus": corpus, "partition": partition, "source_file": r.source,
+             "reason": r.error} for r in results if r.error]
+    path = lake.part_path(ZONE, FAILED_TABLE, corpus, failed_part_name(partition))
+    if not rows:
+        lake.remove(path)
+        return 0
+    lake.write_part(ZONE, FAILED_TABLE, corpus, failed_part_name(partition),
+                    pa.Table.from_pylist(rows, schema=FAILED_SOURCES), {"partition": partition})
+    return len(rows)
 
 
 def _is_current(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> bool:
@@ -137,11 +213,21 @@ def _remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: set[st
     return removed
 
 
-def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> SourceResult:
-    """Read one file and replace its parts. On an unreadable file nothing is replaced."""
+def ingest_source(
+    lake: Lake,
+    source: SourceFile,
+    stamp: dict[str, Any],
+    duplicates: DuplicateFilter | None = None,
+) -> SourceResult:
+    """Read one file and replace its parts. On an unreadable file nothing is replaced (and the
+    duplicate filter forgets the file's records); a failed write raises `LakeWriteError`."""
     result = SourceResult(source.relpath, skipped=False)
+    if duplicates is None:
+        duplicates = DuplicateFilter(by_signature=source.corpus in SIGNATURE_CORPORA)
+    before = duplicates.snapshot()
     try:
-        with tempfile.TemporaryDirectory(prefix="pw-ingest-") as staging, ExitStack() as stack:
+        with tempfile.TemporaryDirectory(prefix=temp_prefix("pw-ingest-")) as staging, \
+                ExitStack() as stack:
             writers = {
                 t: stack.enter_context(
                     PartWriter(
@@ -157,12 +243,12 @@ def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> Sour
             }
             for writer in staged.values():
                 stack.callback(writer.close)
-            _stream_rows(source, result, writers, staged)
+            _stream_rows(source, result, writers, staged, duplicates)
             for writer in staged.values():
                 writer.close()
             writers["documents"].close()  # authors are counted from the finished part
             for table, batches in _staged_queries(
-                lake, staging, writers["documents"].tmp_path
+                lake, staging, writers["documents"].tmp_path, duplicates.dropped_ids
             ).items():
                 with PartWriter(
                     lake,
@@ -177,9 +263,18 @@ def ingest_source(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> Sour
                         writer.write(batch)
                 result.rows[table] = writer.rows
             result.rows.update({t: w.rows for t, w in writers.items()})
+    except LakeWriteError:
+        raise
     except SourceUnreadable as error:
         # The ExitStack discarded every temporary part: the previous parts stay as they were.
-        result.error = str(error)
+        duplicates.restore(before)
+        result.error = error.reason
+    except OSError as error:
+        if error.errno in WRITE_ERRNOS:  # the staging folder's disk, not the source
+            raise LakeWriteError(error, getattr(error, "filename", None) or "ingest staging",
+                                 f"raw tables of {source.corpus}/{source.relpath}") from error
+        duplicates.restore(before)
+        result.error = os_reason(error)
     return result
 
 
@@ -188,13 +283,24 @@ def _stream_rows(
     result: SourceResult,
     writers: dict[str, PartWriter],
     staged: dict[str, pq.ParquetWriter],
+    duplicates: DuplicateFilter,
 ) -> None:
     """Readers yield dict rows (buffered into batches here) or whole Arrow batches (written as
-    they come): the bulk readers build columns directly, which is most of their speed."""
+    they come): the bulk readers build columns directly, which is most of their speed.
+    Documents pass the duplicate filter on their way to the part."""
     buffers = {t: RowBuffer(RAW_TABLES[t].schema) for t in RAW_TABLES}
 
     def sink(table: str, batch: pa.Table | pa.RecordBatch | None) -> None:
         if batch is None or batch.num_rows == 0:
+            return
+        if table == "documents":
+            batch, dropped = duplicates.split(batch, source.relpath)
+            for row in dropped:
+                result.quarantine_reasons[_reason_family(row["reason"])] += 1
+                sink("quarantine", buffers["quarantine"].add(row))
+        elif table == "utterances":
+            batch = duplicates.utterances(batch, source.relpath)
+        if batch.num_rows == 0:
             return
         if table in writers:
             writers[table].write(batch)
@@ -238,11 +344,13 @@ def _max_line(batch: pa.RecordBatch | pa.Table) -> int:
 
 
 def _staged_queries(
-    lake: Lake, staging: str, documents_path: str
+    lake: Lake, staging: str, documents_path: str, dropped_ids: set[str] = frozenset()
 ) -> dict[str, Iterator[pa.RecordBatch]]:
     con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": staging, "threads": 2})
     if not lake.is_local:
         con.register_filesystem(lake.fs)
+    # Document labels of a document dropped as a duplicate under another id go with it.
+    con.register("dropped_docs", pa.table({"doc_id": pa.array(sorted(dropped_ids), pa.string())}))
     docs = lake.url(documents_path)
     # Author rows from a profile or users file carry the username as the source spells it;
     # rows derived from documents only know it from the id. The former win.
@@ -262,6 +370,8 @@ def _staged_queries(
     """
     labels = f"""
         SELECT DISTINCT * FROM read_parquet('{staging}/labels.parquet')
+        WHERE NOT (subject_kind = 'document'
+                   AND subject_id IN (SELECT doc_id FROM dropped_docs))
         ORDER BY subject_id, scheme, trait, source
     """
     return {
@@ -276,5 +386,6 @@ def _batches(con: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBa
 
 
 def _reason_family(reason: str) -> str:
-    """Group quarantine reasons for summaries: the text before the first colon."""
+    """Group quarantine reasons for summaries: the text before the first colon (for duplicates,
+    `duplicate of <file>`)."""
     return reason.split(":", 1)[0]

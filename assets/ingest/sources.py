@@ -8,8 +8,11 @@ partition and a rerun never re-reads the others.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import fsspec
@@ -54,20 +57,82 @@ def corpora_fs(corpora_dir: str) -> tuple[fsspec.AbstractFileSystem, str]:
     return fs, root.rstrip("/")
 
 
+@dataclass(frozen=True)
+class UnlistedSource:
+    """An entry of a family folder that cannot be opened as a file (a symlink loop, a dangling
+    link, a folder that cannot be listed). It is reported like an unreadable file, never fatal."""
+
+    source: SourceFile
+    reason: str
+
+
 def list_family_files(corpora_dir: str, corpus: str) -> list[SourceFile]:
     """Data files of one family, sorted, documentation and hidden files left out."""
+    return scan_family(corpora_dir, corpus)[0]
+
+
+def scan_family(corpora_dir: str, corpus: str) -> tuple[list[SourceFile], list[UnlistedSource]]:
+    """Data files of one family and the entries that cannot be read, each sorted by path.
+
+    A broken entry (today a symlink loop raised ELOOP and stopped the listing) is returned with
+    its reason, so the files after it are still ingested and the entry is reported."""
     fs, root = corpora_fs(corpora_dir)
     family_root = posixpath.join(root, corpus)
     if not fs.isdir(family_root):
-        return []
-    files = []
-    for path in sorted(fs.find(family_root)):
+        return [], []
+    files: list[SourceFile] = []
+    unlisted: list[UnlistedSource] = []
+    for path, problem in _walk(fs, family_root, frozenset()):
         rel = posixpath.relpath(path, family_root)
-        name = posixpath.basename(rel)
-        if name in IGNORED_NAMES or any(p.startswith(".") for p in rel.split("/")):
+        if posixpath.basename(rel) in IGNORED_NAMES:
             continue
-        files.append(SourceFile(fs, family_root, corpus, rel))
-    return files
+        source = SourceFile(fs, family_root, corpus, rel)
+        if problem is None:
+            files.append(source)
+        else:
+            unlisted.append(UnlistedSource(source, problem))
+    return (sorted(files, key=lambda s: s.relpath),
+            sorted(unlisted, key=lambda u: u.source.relpath))
+
+
+def _walk(
+    fs: fsspec.AbstractFileSystem, folder: str, visited: frozenset[str]
+) -> Iterator[tuple[str, str | None]]:
+    """(path, None) for every file under `folder`, (path, reason) for every broken entry.
+
+    Symlinked folders are followed (a corpus may live on other storage), but a folder already on
+    the current path is a loop and is reported instead of entered. Hidden entries are skipped."""
+    real = os.path.realpath(folder) if isinstance(fs, LocalFileSystem) else folder
+    if real in visited:
+        yield folder, f"symlink loop: {os.readlink(folder) if os.path.islink(folder) else real}"
+        return
+    visited = visited | {real}
+    try:
+        entries = sorted(fs.ls(folder, detail=False))
+    except OSError as error:
+        yield folder, f"folder cannot be listed: {os_reason(error)}"
+        return
+    for path in entries:
+        if posixpath.basename(path.rstrip("/")).startswith("."):
+            continue
+        try:
+            kind = fs.info(path)["type"]
+        except OSError as error:
+            yield path, os_reason(error)
+            continue
+        if kind == "directory":
+            yield from _walk(fs, path, visited)
+        else:
+            yield path, None
+
+
+def os_reason(error: OSError) -> str:
+    """A short reason for an OS error: `symlink loop (ELOOP)`, `Permission denied (EACCES)`."""
+    code = errno.errorcode.get(error.errno or 0, "")
+    if error.errno == errno.ELOOP:
+        return "symlink loop (ELOOP)"
+    text = error.strerror or str(error)
+    return f"{text} ({code})" if code else text
 
 
 def partition_key(source: SourceFile, split_by_file: bool) -> str:

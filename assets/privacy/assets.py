@@ -29,6 +29,9 @@ from schemas.tables import column_docs
 RAW_DOCUMENTS, RAW_UTTERANCES = AssetKey(["raw", "documents"]), AssetKey(["raw", "utterances"])
 RAW_AUTHORS, RAW_LABELS = AssetKey(["raw", "authors"]), AssetKey(["raw", "labels"])
 RAW_QUARANTINE = AssetKey(["raw", "quarantine"])
+# Every curated table of a partition waits for all its raw tables: a blocking check on any of
+# them holds the whole partition back (its last complete version stays published), never half.
+RAW_ALL = [RAW_DOCUMENTS, RAW_UTTERANCES, RAW_AUTHORS, RAW_LABELS, RAW_QUARANTINE]
 # The shared parse (assets/nlp): documents are anonymised from its Docs, never parsed again.
 PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
 
@@ -71,7 +74,7 @@ def _result(context: AssetExecutionContext, table: str, res: curate.CurateResult
 
 
 @asset(key=["curated", "documents"],
-       deps=[RAW_DOCUMENTS, PARSED_DOCUMENTS, RAW_AUTHORS, RAW_UTTERANCES],
+       deps=[*RAW_ALL, PARSED_DOCUMENTS],
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("documents"),
        kinds={"parquet", "presidio"})
 def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResource,
@@ -85,7 +88,7 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
 
 
 @asset(key=["curated", "utterances"],
-       deps=[RAW_UTTERANCES, RAW_DOCUMENTS, PARSED_DOCUMENTS, RAW_AUTHORS],
+       deps=[*RAW_ALL, PARSED_DOCUMENTS],
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("utterances"),
        kinds={"parquet", "presidio"})
 def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResource,
@@ -98,7 +101,7 @@ def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResou
     return _result(context, "utterances", res, removed)
 
 
-@asset(key=["curated", "authors"], deps=[RAW_AUTHORS], partitions_def=source_partitions,
+@asset(key=["curated", "authors"], deps=RAW_ALL, partitions_def=source_partitions,
        group_name="privacy", metadata=_meta("authors"), kinds={"parquet"})
 def curated_authors(context: AssetExecutionContext, warehouse: WarehouseResource,
                     privacy: PrivacyResource) -> MaterializeResult:
@@ -109,7 +112,7 @@ def curated_authors(context: AssetExecutionContext, warehouse: WarehouseResource
     return _result(context, "authors", res, removed)
 
 
-@asset(key=["curated", "labels"], deps=[RAW_LABELS], partitions_def=source_partitions,
+@asset(key=["curated", "labels"], deps=RAW_ALL, partitions_def=source_partitions,
        group_name="privacy", metadata=_meta("labels"), kinds={"parquet"})
 def curated_labels(context: AssetExecutionContext, warehouse: WarehouseResource,
                    privacy: PrivacyResource) -> MaterializeResult:
@@ -120,7 +123,7 @@ def curated_labels(context: AssetExecutionContext, warehouse: WarehouseResource,
     return _result(context, "labels", res, removed)
 
 
-@asset(key=["curated", "quarantine"], deps=[RAW_QUARANTINE], partitions_def=source_partitions,
+@asset(key=["curated", "quarantine"], deps=RAW_ALL, partitions_def=source_partitions,
        group_name="privacy", metadata=_meta("quarantine"), kinds={"parquet"})
 def curated_quarantine(context: AssetExecutionContext, warehouse: WarehouseResource,
                        privacy: PrivacyResource) -> MaterializeResult:

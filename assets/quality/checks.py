@@ -4,8 +4,9 @@ dagster-ge targets GX 0.x, so GX 1.x is wired here by hand: each table gets one 
 validates once and reports two results, `integrity` (blocking: a failure stops every downstream
 asset of the partition) and `quality` (warnings such as the quarantine share). Checks on
 partitioned assets are partitioned like them, so a run validates only the partition it wrote,
-plus the whole-table aggregates that DuckDB computes cheaply across all parts; checks on the
-warehouse-wide tables (`author_features`, `splits`) validate the whole table.
+aggregates included (a duplicate in one partition never blocks another); checks on the
+warehouse-wide tables (`author_features`, `splits`) validate the whole table. A failure's
+description names the file and lines of the offending rows.
 """
 
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ def _result(
         check_name=name,
         passed=summary.passed(blocking=blocking),
         severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+        description=summary.describe(blocking=blocking),
         metadata=summary.metadata(blocking=blocking),
     )
 

@@ -8,6 +8,11 @@ Nothing here loads a whole table: row-level expectations run on each part file i
 batches and their counts are summed; properties of the whole table (uniqueness across parts,
 shares, length distributions) are computed by DuckDB as a small frame that GX then validates.
 
+A check on a source partition validates that partition only, aggregates included: each
+partitioned table in an aggregate's SQL stands for the partition's parts, so a bad row in one
+partition never fails another. Every failed expectation names where its offending rows are
+(`source_file:source_line`, or the `locations` column an aggregate computes).
+
 GX runs in an ephemeral context (nothing written to disk) with a pandas datasource and one
 whole-dataframe batch definition per suite; the context is created once per process because
 importing and configuring GX costs seconds.
@@ -31,13 +36,15 @@ import yaml
 import schemas.tables as contracts
 from assets.ingest.sources import corpus_of
 from assets.lake import Lake, iter_part_batches
-from assets.warehouse.views import render, table_relation
+from assets.warehouse.views import empty_relation, render, table_relation
 from schemas.registry import table_schema
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
 # Never echo values of these columns into check metadata: they hold raw text or real names.
 SENSITIVE_COLUMNS = frozenset({"text", "username", "speaker", "raw_excerpt", "stage_directions"})
 MAX_EXAMPLES = 5
+# Columns that say where a row came from; a failure lists them for its offending rows.
+LOCATION_COLUMNS = ("source_file", "source_line", "locations")
 # The column a `for_columns` rule is validated on: every matching column stacked.
 STACKED = "value"
 
@@ -184,6 +191,7 @@ class Outcome:
     examples: list[Any] = field(default_factory=list)
     error: str | None = None
     mostly: float | None = None
+    locations: list[str] = field(default_factory=list)
 
     def add(self, result: dict[str, Any], success: bool, sensitive: bool) -> None:
         self.element_count += int(result.get("element_count") or 0)
@@ -199,6 +207,10 @@ class Outcome:
         if not sensitive and len(self.examples) < MAX_EXAMPLES:
             room = MAX_EXAMPLES - len(self.examples)
             self.examples += [_plain(v) for v in result.get("partial_unexpected_list") or []][:room]
+        for row in result.get("partial_unexpected_index_list") or []:
+            where = location(row) if isinstance(row, dict) else None
+            if where and len(self.locations) < MAX_EXAMPLES and where not in self.locations:
+                self.locations.append(where)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"expectation": self.label, "success": self.success,
@@ -209,6 +221,8 @@ class Outcome:
             out["observed"] = self.observed_value
         if self.examples:
             out["examples"] = self.examples
+        if self.locations:
+            out["rows"] = self.locations
         if self.error:
             out["error"] = self.error
         return out
@@ -238,6 +252,15 @@ class ValidationSummary:
     def outcome(self, label_prefix: str) -> Outcome:
         return next(o for o in self.outcomes if o.label.startswith(label_prefix))
 
+    def describe(self, blocking: bool | None = None) -> str | None:
+        """One line per failed expectation with where its offending rows are, or None."""
+        lines = []
+        for o in self.failures(blocking):
+            where = f" at {', '.join(o.locations)}" if o.locations else ""
+            count = f" ({o.unexpected_count} rows)" if o.unexpected_count else ""
+            lines.append(f"{self.table}: {o.label}{count}{where}")
+        return "\n".join(lines) or None
+
     def metadata(self, blocking: bool | None = None) -> dict[str, Any]:
         """A small JSON-able summary for a Dagster check's metadata."""
         chosen = [o for o in self.outcomes if blocking is None or o.blocking == blocking]
@@ -252,6 +275,16 @@ class ValidationSummary:
             + [o.as_dict() for o in chosen
                if o.success and isinstance(o.observed_value, int | float)],
         }
+
+
+def location(row: dict[str, Any]) -> str | None:
+    """`file:line`, `file` or an aggregate's `locations` text from one unexpected row."""
+    if row.get("locations") is not None:
+        return str(row["locations"])[:200]
+    file, line = row.get("source_file"), row.get("source_line")
+    if file is None:
+        return None
+    return f"{file}:{_plain(line)}" if line is not None else str(file)
 
 
 def _plain(value: Any) -> Any:
@@ -316,7 +349,10 @@ class GXRunner:
                   outcomes: Sequence[Outcome]) -> None:
         suite = self.build_suite(name, specs)
         batch = self._batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format="SUMMARY")
+        located = [c for c in LOCATION_COLUMNS if c in frame.columns]
+        result_format: Any = "SUMMARY" if not located else {
+            "result_format": "SUMMARY", "unexpected_index_column_names": located}
+        result = batch.validate(suite, result_format=result_format)
         # Suites are never saved, so expectations have no ids: our index rides in `meta`.
         by_index = {r.expectation_config.meta["index"]: r for r in result.results}
         for index, (spec, outcome) in enumerate(zip(specs, outcomes, strict=True)):
@@ -380,15 +416,18 @@ def validate_parts(
     return summary
 
 
-def validate_aggregates(lake: Lake, suite: SuiteSpec) -> ValidationSummary:
-    """Whole-table properties: DuckDB computes each aggregate frame, GX validates it."""
+def validate_aggregates(
+    lake: Lake, suite: SuiteSpec, partition: str | None = None
+) -> ValidationSummary:
+    """Table properties: DuckDB computes each aggregate frame, GX validates it. With a
+    partition, every partitioned table in the SQL is that partition's parts only."""
     summary = ValidationSummary(suite.table)
     con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
     if not lake.is_local:
         con.register_filesystem(lake.fs)
     try:
         for aggregate in suite.aggregates:
-            sql = render(aggregate.sql, lambda z, t: table_relation(lake, z, t, table_schema))
+            sql = render(aggregate.sql, lambda z, t: partition_relation(lake, z, t, partition))
             frame = con.sql(sql).df()
             outcomes = _new_outcomes(aggregate.expectations)
             for o in outcomes:
@@ -408,9 +447,24 @@ def validate_table(
     whole-table aggregates."""
     paths = partition_parts(lake, suite.zone, suite.table, partition)
     summary = validate_parts(lake, suite, paths, batch_rows)
-    aggregates = validate_aggregates(lake, suite)
+    aggregates = validate_aggregates(lake, suite, partition)
     summary.outcomes += aggregates.outcomes
     return summary
+
+
+def partition_relation(lake: Lake, zone: str, table: str, partition: str | None) -> str:
+    """SQL relation over a table, or over one partition's parts of it when the table is written
+    per partition (its parts carry a partition stamp); warehouse-wide tables stay whole."""
+    if partition is None:
+        return table_relation(lake, zone, table, table_schema)
+    paths = lake.list_parts(zone, table)
+    if not paths or "partition" not in (lake.part_metadata(paths[0]) or {}):
+        return table_relation(lake, zone, table, table_schema)
+    own = partition_parts(lake, zone, table, partition)
+    if not own:
+        return empty_relation(table_schema(zone, table))
+    files = ", ".join("'" + lake.url(p).replace("'", "''") + "'" for p in own)
+    return f"read_parquet([{files}], union_by_name = true, hive_partitioning = false)"
 
 
 def partition_parts(lake: Lake, zone: str, table: str, partition: str | None) -> list[str]:

@@ -44,6 +44,7 @@ def test_when_essays_partition_materialised_then_views_show_real_counts(
         "raw/authors": 2467,
         "raw/utterances": 0,
         "raw/quarantine": 1,
+        "raw/failed_sources": 0,
     }
     assert materialize([warehouse_views], instance=instance, resources=resources).success
     con = duckdb.connect(str(tmp_path / "wh" / "raw.duckdb"), read_only=True)
@@ -52,26 +53,44 @@ def test_when_essays_partition_materialised_then_views_show_real_counts(
     )
 
 
-def test_when_source_file_unreadable_then_partition_fails_naming_file(instance, tmp_path: Path):
+def test_when_one_file_is_empty_then_good_files_reach_the_curated_zone_and_it_is_listed(
+    instance, tmp_path: Path
+):
+    """An empty essays/empty.csv used to keep every good essay out of the curated zone."""
+    from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
+    from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
+    from dagster_project.resources import PrivacyResource, SpacyResource
+
     family = tmp_path / "corpora" / "essays"
     family.mkdir(parents=True)
-    (family / "broken.csv").write_text("TEXT\nonly text, no labels\n")
+    (family / "empty.csv").write_text("")
+    (family / "good.csv").write_text(
+        "#AUTHID,TEXT,cEXT,cNEU,cAGR,cCON,cOPN\n"
+        + "".join(f"a{i},Essay number {i} about my day,y,n,y,n,y\n" for i in range(3)))
     instance.add_dynamic_partitions(source_partitions.name, ["essays"])
-    result = materialize(
-        [raw_tables],
-        partition_key="essays",
-        instance=instance,
-        raise_on_error=False,
-        resources={
-            "warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
-            "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
-        },
-    )
-    assert not result.success
-    failure = result.failure_data_for_node("raw_tables")
-    assert "essays/broken.csv" in failure.error.message or "essays/broken.csv" in str(
-        failure.user_failure_data.description
-    )
+    resources = {
+        "warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
+        "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
+        "spacy": SpacyResource(), "privacy": PrivacyResource(pseudonym_key="k" * 32),
+    }
+    result = materialize([raw_tables, *PRIVACY_ASSETS], partition_key="essays",
+                         instance=instance, resources=resources)
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert (check.check_name, check.passed, check.severity.value) == (
+        "every_source_readable", False, "WARN")
+    assert list(check.metadata["failed_sources"].value) == ["empty.csv"]
+    assert "essays/empty.csv" in check.description
+    from assets.lake import Lake
+    lake = Lake.at(str(tmp_path / "wh"))
+    build_database(lake, ANALYST_DB, str(tmp_path / "wh"))
+    build_database(lake, RAW_DB, str(tmp_path / "wh"))
+    con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (3,)
+    assert con.execute("SELECT count(*) FROM authors").fetchone() == (3,)
+    con = duckdb.connect(str(tmp_path / "wh" / "raw.duckdb"), read_only=True)
+    assert con.execute("SELECT corpus, partition, source_file FROM failed_sources").fetchall() \
+        == [("essays", "essays", "empty.csv")]
 
 
 def test_when_files_appear_or_change_then_sensor_runs_only_those_partitions(instance, tmp_path):

@@ -103,9 +103,11 @@ def test_when_pandora_sample_then_expected_profiles_labels_and_comments(lake, sa
     assert profiles.quarantine_reasons() == {
         "invalid MBTI type": 1, "out-of-range Big Five percentile": 2}
     comments = _ingest(lake, sample_dir, "pandora:comments_sample.csv.gz")
-    # 37 rows: one [removed] body skipped, one blank body quarantined.
-    assert comments.rows("documents") == 35
-    assert comments.quarantine_reasons() == {"empty comment text": 1}
+    # 37 rows: one [removed] body skipped, one blank body quarantined, and the second of two
+    # identical id-less lines quarantined as a duplicate of the first.
+    assert comments.rows("documents") == 34
+    assert comments.quarantine_reasons() == {
+        "empty comment text": 1, "duplicate of comments_sample.csv.gz": 1}
 
 
 @pytest.mark.parametrize("family", ["mbti_kaggle", "twitter_mbti", "friends"])
