@@ -39,6 +39,9 @@ def run(only: list[str] | None = None) -> int:
     from dagster_project.partitions import source_partitions
 
     instance = DagsterInstance.get()
+    removed = _clean_leftovers()
+    if removed:
+        print(f"[run] removed {len(removed)} leftover(s) of killed runs", flush=True)
     keys = [k for k in all_partition_keys(corpora) if not only or k in only]
     known = set(instance.get_dynamic_partitions(source_partitions.name))
     instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
@@ -94,6 +97,40 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     return failed
 
 
+def _warehouse():
+    from dagster_project.resources import WarehouseResource
+
+    return WarehouseResource(
+        warehouse_dir=os.environ["WAREHOUSE_DIR"], duckdb_dir=os.environ.get("DUCKDB_DIR", "")
+    )
+
+
+def _clean_leftovers() -> list[str]:
+    """Temporary parts, export staging folders, half-built databases and ingest temp folders of
+    killed runs (see assets.lake.clean_leftovers: a live run's files are never touched)."""
+    from assets.lake import clean_leftovers
+
+    warehouse = _warehouse()
+    return clean_leftovers(warehouse.lake(), warehouse.database_dir())
+
+
+def failed_sources(lake) -> list[tuple[str, str, str]]:
+    """(partition, file, reason) of every source file the last ingest could not read."""
+    from assets.ingest.runner import FAILED_TABLE
+
+    parts = lake.list_parts("raw", FAILED_TABLE)
+    if not parts:
+        return []
+    files = ", ".join("'" + lake.url(p).replace("'", "''") + "'" for p in parts)
+    con = duckdb.connect()
+    if not lake.is_local:
+        con.register_filesystem(lake.fs)
+    rows = con.execute(f"SELECT partition, source_file, reason FROM read_parquet([{files}]) "
+                       "ORDER BY ALL").fetchall()
+    con.close()
+    return rows
+
+
 def run_annotation(defs, instance) -> bool:
     """Start Label Studio unless LABEL_STUDIO_URL already answers, then push tasks and pull
     whatever annotators have done. The server keeps running for the annotators afterwards."""
@@ -114,11 +151,7 @@ def run_annotation(defs, instance) -> bool:
 
 
 def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
-    from dagster_project.resources import WarehouseResource
-
-    warehouse = WarehouseResource(
-        warehouse_dir=os.environ["WAREHOUSE_DIR"], duckdb_dir=os.environ.get("DUCKDB_DIR", "")
-    )
+    warehouse = _warehouse()
     db = os.path.abspath(os.path.join(warehouse.database_dir(), "warehouse.duckdb"))
     print("\n=== personality-warehouse: run summary ===")
     print(f"corpora:   {os.path.abspath(corpora)}{'  (synthetic sample)' if sample else ''}")
@@ -158,6 +191,12 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
         if other:
             print("\nother views: " + ", ".join(other))
         con.close()
+    unreadable = failed_sources(warehouse.lake())
+    if unreadable:
+        print(f"\nunreadable source files: {len(unreadable)} (the rest of each family is "
+              "published; view failed_sources in raw.duckdb)")
+        for partition, source_file, reason in unreadable:
+            print(f"  {partition:<18} {source_file}: {reason}")
     print("\nquery it (read-only, safe while a run writes):")
     print(f"  duckdb -readonly {db}")
     print(

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from assets.curate.grain import ExportGrainError, check_export
 from assets.curate.splits import SplitConfig
-from assets.lake import Lake
+from assets.lake import EXPORT_STAGING, Lake, temp_prefix
 from assets.privacy.exports import assert_export_clean
 from assets.warehouse.views import table_relation
 from schemas.registry import table_schema
@@ -310,7 +310,8 @@ def export_dataset(
     config = config or ExportConfig()
     split_config = split_config or SplitConfig()
     root = exports_root or lake.path("exports")
-    staging = posixpath.join(root, dataset, f".staging-{uuid.uuid4().hex}")
+    # Owner-tagged, so the next run's clean_leftovers removes it if this process is killed.
+    staging = posixpath.join(root, dataset, f"{temp_prefix(EXPORT_STAGING)}{uuid.uuid4().hex}")
     con = connect(lake)
     try:
         query = dataset_query(lake, con, dataset, config)

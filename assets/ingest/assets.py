@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from assets.ingest.runner import FAILED_TABLE, ingest_partition
+from assets.lake import clean_leftovers
 from dagster_project.partitions import source_partitions
 from dagster_project.resources import CorporaResource, WarehouseResource
 from schemas.tables import FAILED_SOURCES, RAW_TABLES, column_docs
@@ -57,7 +58,12 @@ def raw_tables(
 
     An unreadable file fails that file only: it is listed in `failed_sources` and by a warning
     check, and the partition's good files go on downstream."""
-    result = ingest_partition(warehouse.lake(), corpora.corpora_dir, context.partition_key)
+    lake = warehouse.lake()
+    # The first asset of every partition run: what killed runs left goes (never a live run's).
+    removed = clean_leftovers(lake, warehouse.database_dir())
+    if removed:
+        context.log.info(f"removed {len(removed)} leftover(s) of killed runs: {removed[:5]}")
+    result = ingest_partition(lake, corpora.corpora_dir, context.partition_key)
     sources = {s.source: "skipped (unchanged)" if s.skipped else s.error or s.rows
                for s in result.sources}
     for table, key in RAW_KEYS.items():

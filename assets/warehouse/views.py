@@ -4,7 +4,8 @@ A view file refers to lake tables as `{{zone.table}}`; each is replaced by a `re
 that table's part files (or by an empty, correctly typed relation when the table has no part
 yet, so a view never fails to bind). The database is built under a temporary name and renamed
 over the old one: an analyst holding the old file open keeps a working (read-only) connection,
-and a run never waits for, or fails on, an analyst's lock.
+and a run never waits for, or fails on, an analyst's lock. A failed write (a full disk) raises
+`LakeWriteError` naming the file and leaves the published database as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from assets.lake import Lake
+from assets.lake import Lake, LakeWriteError, temp_prefix
 from assets.permissions import restrict_to_owner
 from schemas.registry import table_schema
 
@@ -68,6 +69,13 @@ def render(sql: str, relation: Callable[[str, str], str]) -> str:
     return PLACEHOLDER.sub(lambda m: relation(m.group(1), m.group(2)), sql)
 
 
+def _connect(path: str, database: Database) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as error:
+        raise LakeWriteError(error, path, f"database {database.name}") from error
+
+
 def build_database(
     lake: Lake,
     database: Database,
@@ -77,12 +85,16 @@ def build_database(
     """Write `target_dir/<database.name>` atomically; returns row counts per view."""
     os.makedirs(target_dir, exist_ok=True)
     final = os.path.join(target_dir, database.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".tmp", dir=target_dir)
-    os.close(fd)
-    os.remove(tmp)  # DuckDB wants to create the file itself
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(f".{database.name}."), suffix=".tmp",
+                                   dir=target_dir)
+        os.close(fd)
+        os.remove(tmp)  # DuckDB wants to create the file itself
+    except OSError as error:
+        raise LakeWriteError(error, target_dir, f"database {database.name}") from error
     counts: dict[str, int] = {}
     try:
-        con = duckdb.connect(tmp)
+        con = _connect(tmp, database)
         if not lake.is_local:
             con.register_filesystem(lake.fs)
         for path in view_files(database.views_dir):

@@ -209,3 +209,30 @@ def test_when_failed_file_is_fixed_then_failed_sources_empties(lake, make_source
     ingest_partition(lake, corpora, "essays")
     assert table(lake, "failed_sources") == []
     assert len(table(lake, "documents")) == 2
+
+
+def test_when_disk_fills_during_ingest_then_error_names_path_and_table_not_the_source(
+    tmp_path, make_source
+):
+    """ENOSPC is the warehouse's fault, never an 'unreadable file': it stops the run with the
+    path and the table, and nothing half-written is published."""
+    import subprocess
+
+    from assets.lake import LakeWriteError
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        lake = Lake.at(str(mount / "wh"))
+        rows = "".join(f"a{i},{os.urandom(2000).hex()},y,n,y,n,y\n" for i in range(200))
+        source = make_source("essays", "big.csv", HEADER + rows)
+        with pytest.raises(LakeWriteError) as caught:
+            ingest_partition(lake, source.root.rsplit("/", 1)[0], "essays")
+        assert "raw/documents (corpus essays, partition essays, part big.csv-" in str(caught.value)
+        assert "ENOSPC" in str(caught.value)
+        assert lake.fs.find(lake.path("lake")) == []  # no part, no temporary file
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
