@@ -30,7 +30,7 @@ def _prepare_environment() -> tuple[str, bool]:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def run(only: list[str] | None = None) -> int:
+def run(only: list[str] | None = None, annotation: bool = True) -> int:
     corpora, sample = _prepare_environment()
     from dagster import DagsterInstance
 
@@ -47,7 +47,7 @@ def run(only: list[str] | None = None) -> int:
     instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
     failed = run_partitions(defs, instance, keys)
     # Crowd labels join the labels table before the splits and exports are drawn.
-    if not run_annotation(defs, instance):
+    if annotation and not run_annotation(defs, instance):
         failed.append("annotation_job")
     print("[run] warehouse-wide assets", flush=True)
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
@@ -214,8 +214,12 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--partition", action="append", help="only these source partitions")
+    parser.add_argument(
+        "--skip-annotation", action="store_true",
+        help="leave out the Label Studio loop (no server started; crowd labels as they were)",
+    )
     args = parser.parse_args(argv)
-    return run(args.partition)
+    return run(args.partition, annotation=not args.skip_annotation)
 
 
 if __name__ == "__main__":
