@@ -69,7 +69,7 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     run with fewer files, or `--partition`) are anonymised again."""
     from dagster import AssetKey
 
-    from assets.ingest.assets import RAW_KEYS
+    from assets.ingest.assets import raw_tables
     from assets.privacy.curate import current_known_names, stale_partitions
     from dagster_project.resources import WarehouseResource
 
@@ -86,7 +86,7 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
 
     for key in keys:
         print(f"[run] ingest {key}", flush=True)
-        execute(key, list(RAW_KEYS.values()))
+        execute(key, list(raw_tables.keys))
     for key in keys:
         print(f"[run] partition {key}", flush=True)
         execute(key)

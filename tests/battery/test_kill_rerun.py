@@ -1,7 +1,8 @@
 """`kill -9` at each stage boundary, then a rerun: the warehouse equals a clean run's, byte for
 byte in the exports, and nothing a killed run was writing is left behind.
 
-One chain of runs on a small corpus (two partitions of the generated sample): each run is
+One chain of runs on a small corpus (the generated sample's essays: one partition, since every
+run has a fixed cost per partition): each run is
 killed as soon as the next stage's first output appears, and the next run resumes from what the
 killed one left. A clean run on a second warehouse is the reference."""
 
@@ -25,7 +26,7 @@ BOUNDARIES = [
     ("splits", "lake/curated/splits/corpus=*/*"),
     ("export", "exports/*/.staging-*"),
 ]
-FAMILIES = ("essays", "reddit_pushshift")
+FAMILIES = ("essays",)
 
 
 @pytest.fixture(scope="module")
