@@ -69,15 +69,25 @@ def warehouse_id(lake: Lake) -> str:
 
 
 def _create_local(path: str) -> None:
+    """Write the identity whole to a private temporary file, then hard-link it into place:
+    `link` fails if the name exists, so the first run wins, and no reader ever sees the file
+    created but not yet written (an exclusive create followed by a write had that window)."""
     os.makedirs(posixpath.dirname(path), exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
+    if os.path.exists(path):
         return
-    with os.fdopen(fd, "w") as handle:
-        handle.write(_new_identity() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    fd, tmp = tempfile.mkstemp(prefix=".warehouse_id.", dir=posixpath.dirname(path))
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(_new_identity() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
 
 
 def short_id(identity: str) -> str:
