@@ -14,11 +14,7 @@ from assets.contours import assets as contours_assets
 from assets.curate import assets as curate_assets
 from assets.ingest import assets as ingest_assets
 from assets.nlp import assets as nlp_assets
-from assets.privacy import assets as privacy_assets
-from assets.quality import checks as quality_checks
-from assets.warehouse import assets as warehouse_assets
-from dagster_project.jobs import annotation_job, partition_job, warehouse_job
-from dagster_project.resources import (
+from assets.platform.resources import (
     CorporaResource,
     LabelStudioResource,
     LexiconResource,
@@ -26,9 +22,13 @@ from dagster_project.resources import (
     SpacyResource,
     WarehouseResource,
 )
+from assets.platform.settings import load_settings
+from assets.privacy import assets as privacy_assets
+from assets.quality import checks as quality_checks
+from assets.warehouse import assets as warehouse_assets
+from dagster_project.jobs import annotation_job, partition_job, warehouse_job
 from dagster_project.schedules import SCHEDULES
 from dagster_project.sensors import SENSORS
-from dagster_project.settings import load_settings
 
 STAGES = [
     ingest_assets,

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from dagster_project.settings import prepare_dagster_home
+from assets.platform.settings import prepare_dagster_home
 
 
 def main() -> int:

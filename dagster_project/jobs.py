@@ -3,7 +3,7 @@ warehouse-wide assets (views, splits, exports) must run once after all of them."
 
 from dagster import AssetSelection, define_asset_job
 
-from dagster_project.partitions import source_partitions
+from assets.platform.partitions import source_partitions
 
 partition_job = define_asset_job(
     "partition_job",

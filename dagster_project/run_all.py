@@ -14,7 +14,7 @@ import duckdb
 
 
 def _prepare_environment() -> tuple[str, bool]:
-    from dagster_project.settings import prepare_dagster_home
+    from assets.platform.settings import prepare_dagster_home
 
     prepare_dagster_home()
     corpora = os.environ["CORPORA_DIR"]
@@ -35,8 +35,8 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
     from dagster import DagsterInstance
 
     from assets.ingest.runner import all_partition_keys
+    from assets.platform.partitions import source_partitions
     from dagster_project.definitions import defs
-    from dagster_project.partitions import source_partitions
 
     instance = DagsterInstance.get()
     removed = _clean_leftovers()
@@ -70,8 +70,8 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     from dagster import AssetKey
 
     from assets.ingest.assets import raw_tables
+    from assets.platform.resources import WarehouseResource
     from assets.privacy.curate import current_known_names, stale_partitions
-    from dagster_project.resources import WarehouseResource
 
     partition_job = defs.resolve_job_def("partition_job")
     failed: list[str] = []
@@ -98,7 +98,7 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
 
 
 def _warehouse():
-    from dagster_project.resources import WarehouseResource
+    from assets.platform.resources import WarehouseResource
 
     return WarehouseResource(
         warehouse_dir=os.environ["WAREHOUSE_DIR"], duckdb_dir=os.environ.get("DUCKDB_DIR", "")
@@ -134,7 +134,8 @@ def failed_sources(lake) -> list[tuple[str, str, str]]:
 def run_annotation(defs, instance) -> bool:
     """Start Label Studio unless LABEL_STUDIO_URL already answers, then push tasks and pull
     whatever annotators have done. The server keeps running for the annotators afterwards."""
-    from annotation.server import ServerError, ServerSettings, ensure, load_local_credentials
+    from annotation.credentials import load_local_credentials
+    from annotation.server import ServerError, ServerSettings, ensure
 
     load_local_credentials(create=True)
     print(f"[run] Label Studio at {os.environ['LABEL_STUDIO_URL']}", flush=True)

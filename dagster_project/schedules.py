@@ -3,8 +3,8 @@ ingest stage itself, so the schedule is cheap when nothing changed."""
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
+from assets.platform.partitions import source_partitions
 from dagster_project.jobs import partition_job
-from dagster_project.partitions import source_partitions
 
 
 @schedule(job=partition_job, cron_schedule="0 3 * * *", execution_timezone="UTC")

@@ -19,7 +19,7 @@ from annotation.ownership import warehouse_id
 from annotation.projects import PROJECTS
 from annotation.pull import state_fingerprint
 from assets.annotate.assets import annotations, crowd_labels
-from dagster_project.resources import LabelStudioResource, WarehouseResource
+from assets.platform.resources import LabelStudioResource, WarehouseResource
 
 
 @sensor(

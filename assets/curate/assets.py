@@ -20,7 +20,7 @@ from assets.curate.baselines import BaselineConfig, run_baselines
 from assets.curate.export import ExportConfig, dataset_names, export_dataset
 from assets.curate.splits import SplitConfig, build_splits, leak_counts
 from assets.lake import Lake
-from dagster_project.resources import WarehouseResource
+from assets.platform.resources import WarehouseResource
 from schemas.splits import BASELINE_SCORES
 
 # authors too: the splits suite checks the foreign keys between these three tables

@@ -15,8 +15,8 @@ from dagster import (
 
 from assets.ingest.runner import FAILED_TABLE, ingest_partition
 from assets.lake import clean_leftovers
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import CorporaResource, WarehouseResource
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import CorporaResource, WarehouseResource
 from schemas.tables import FAILED_SOURCES, RAW_TABLES, column_docs
 
 RAW_KEYS = {table: AssetKey(["raw", table]) for table in RAW_TABLES}

@@ -4,8 +4,8 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.nlp.parse import ParseConfig, parse_partition
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import SpacyResource, WarehouseResource
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import SpacyResource, WarehouseResource
 
 PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
 

@@ -15,14 +15,14 @@ from dagster import (
 )
 
 from assets.lake import Lake
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import PrivacyResource, SpacyResource, WarehouseResource
 from assets.privacy import curate
 from assets.privacy.anonymise import PiiEngine
 from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
 from assets.privacy.leaks import LeakReport, LeakScanner
 from assets.privacy.policy import Policy, load_policy
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import PrivacyResource, SpacyResource, WarehouseResource
 from schemas.curated import CURATED_TABLES
 from schemas.tables import column_docs
 

@@ -22,9 +22,9 @@ from dagster import (
     multi_asset_check,
 )
 
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import WarehouseResource
 from assets.quality.gx import ValidationSummary, load_suite, validate_table
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import WarehouseResource
 from schemas.tables import RAW_TABLES
 
 

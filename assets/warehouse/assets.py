@@ -2,8 +2,8 @@
 
 from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
+from assets.platform.resources import WarehouseResource
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
-from dagster_project.resources import WarehouseResource
 from schemas.annotation import ANNOTATION_TABLES
 from schemas.registry import SCHEMAS
 from schemas.splits import CURATE_TABLES

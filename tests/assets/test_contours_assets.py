@@ -10,15 +10,15 @@ from dagster import DagsterInstance, materialize
 from assets.contours.assets import author_features, contours
 from assets.ingest.assets import raw_tables
 from assets.nlp.assets import parsed_documents
-from assets.privacy.assets import curated_documents
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import (
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import (
     CorporaResource,
     LexiconResource,
     PrivacyResource,
     SpacyResource,
     WarehouseResource,
 )
+from assets.privacy.assets import curated_documents
 
 LEXICONS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "lexicons"
 

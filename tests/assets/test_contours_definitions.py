@@ -8,14 +8,14 @@ from dagster import AssetKey, Definitions
 from assets.contours import assets as contours_assets
 from assets.ingest import assets as ingest_assets
 from assets.nlp import assets as nlp_assets
-from assets.warehouse import assets as warehouse_assets
-from dagster_project.jobs import partition_job, warehouse_job
-from dagster_project.resources import (
+from assets.platform.resources import (
     CorporaResource,
     LexiconResource,
     SpacyResource,
     WarehouseResource,
 )
+from assets.warehouse import assets as warehouse_assets
+from dagster_project.jobs import partition_job, warehouse_job
 
 
 def test_when_stages_collected_then_jobs_hold_parse_contours_and_authors():

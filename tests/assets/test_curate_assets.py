@@ -8,8 +8,8 @@ from dagster import Definitions, materialize
 
 from assets.curate import assets as curate
 from assets.lake import Lake
+from assets.platform.resources import WarehouseResource
 from assets.quality import checks as quality
-from dagster_project.resources import WarehouseResource
 from tests.unit.curate.fixtures import write_corpus
 
 

@@ -71,8 +71,8 @@ def _versions(wh: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     """One first run on a fresh warehouse, in `make run`'s order (without Label Studio)."""
+    from assets.platform.partitions import source_partitions
     from dagster_project.definitions import defs
-    from dagster_project.partitions import source_partitions
     from dagster_project.run_all import QUIET, run_partitions
 
     base = tmp_path_factory.mktemp("first_run")
@@ -206,8 +206,8 @@ def test_when_name_set_grew_since_curation_then_sensor_and_make_run_anonymise_ag
     sensor asks for its curated text to run again, and `make run` runs it."""
     from dagster import build_sensor_context
 
+    from assets.platform.resources import WarehouseResource
     from dagster_project.definitions import defs
-    from dagster_project.resources import WarehouseResource
     from dagster_project.run_all import run_partitions
     from dagster_project.sensors import PRIVACY_TEXT_KEYS, known_names_sensor
 

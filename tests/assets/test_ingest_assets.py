@@ -10,9 +10,9 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
 
 from assets.ingest.assets import raw_tables
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import CorporaResource, WarehouseResource
 from assets.warehouse.assets import warehouse_views
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import CorporaResource, WarehouseResource
 from dagster_project.sensors import changed_partitions, corpus_files_sensor
 
 
@@ -57,9 +57,9 @@ def test_when_one_file_is_empty_then_good_files_reach_the_curated_zone_and_it_is
     instance, tmp_path: Path
 ):
     """An empty essays/empty.csv used to keep every good essay out of the curated zone."""
+    from assets.platform.resources import PrivacyResource, SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
     from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
-    from dagster_project.resources import PrivacyResource, SpacyResource
 
     family = tmp_path / "corpora" / "essays"
     family.mkdir(parents=True)

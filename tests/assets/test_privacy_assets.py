@@ -10,9 +10,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.lake import Lake
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import PrivacyResource, SpacyResource, WarehouseResource
 from assets.privacy.assets import ASSETS, CHECKS
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import PrivacyResource, SpacyResource, WarehouseResource
 from schemas.curated import CURATED_TABLES
 from schemas.tables import RAW_TABLES
 

@@ -8,9 +8,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.ingest.assets import raw_tables
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import CorporaResource, WarehouseResource
 from assets.quality.checks import RAW_CHECKS
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import CorporaResource, WarehouseResource
 
 HEADER = "#AUTHID,TEXT,cEXT,cNEU,cAGR,cCON,cOPN\n"
 
@@ -115,8 +115,8 @@ def test_when_raw_documents_blocked_then_no_curated_table_of_the_partition_is_pu
     import pyarrow.parquet as pq
 
     from assets.lake import Lake
+    from assets.platform.resources import PrivacyResource, SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
-    from dagster_project.resources import PrivacyResource, SpacyResource
 
     rows = "".join(f"a{i},Essay number {i} about my day,y,n,y,n,y\n" for i in range(4))
     assert run(instance, tmp_path, HEADER + rows).success

@@ -12,7 +12,9 @@ import schemas
 from schemas.docs import BEGIN, END, README, render_table_docs
 
 REPO = Path(__file__).resolve().parents[2]
-DAGSTER_MODULE_NAMES = {"assets.py", "checks.py", "sensors.py", "resources.py"}
+DAGSTER_MODULE_NAMES = {
+    "assets.py", "checks.py", "sensors.py", "resources.py", "partitions.py", "definitions.py",
+}
 
 
 def test_when_definitions_load_then_jobs_schedules_and_sensors_exist():

@@ -2,7 +2,10 @@
 setting; a developer's `.env` overrides it; variables already set in the shell win over both.
 
 The pseudonym key is the one secret: it is never in a tracked file. When `PSEUDONYM_KEY` is not
-set, the local key file (created once by `make run`) supplies it."""
+set, the local key file (created once by `make run`) supplies it.
+
+Only the entry points call `load_settings` (run_all, dev, and the code location's loader in
+`dagster_project/definitions.py`): importing a module never changes the environment."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-REPO = Path(__file__).resolve().parents[1]
+from annotation.credentials import load_local_credentials
+
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_KEY_FILE = (
     Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
     / "personality-warehouse"
@@ -29,8 +34,6 @@ def load_settings(repo: Path = REPO) -> None:
             for key, value in dotenv_values(path).items():
                 if value is not None and key not in os.environ:
                     os.environ[key] = value
-    from annotation.server import load_local_credentials
-
     load_local_credentials()
     if not os.environ.get("CORPORA_DIR"):
         os.environ["CORPORA_DIR"] = os.environ.get("SAMPLE_CORPORA_DIR", "warehouse/sample_corpora")

@@ -1,5 +1,5 @@
 """External systems as configurable resources, bound from environment variables in
-`definitions.py`. Heavy things (the spaCy pipeline) load lazily, once per process."""
+`dagster_project/definitions.py`. Heavy things (the spaCy pipeline) load lazily, once per process."""
 
 from __future__ import annotations
 
