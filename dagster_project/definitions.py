@@ -18,12 +18,12 @@ from assets.platform.resources import (
     CorporaResource,
     LabelStudioResource,
     LexiconResource,
-    PrivacyResource,
     SpacyResource,
     WarehouseResource,
 )
 from assets.platform.settings import load_settings
 from assets.privacy import assets as privacy_assets
+from assets.privacy.resources import PrivacyResource
 from assets.quality import checks as quality_checks
 from assets.warehouse import assets as warehouse_assets
 from dagster_project.jobs import annotation_job, partition_job, warehouse_job

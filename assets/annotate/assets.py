@@ -16,7 +16,8 @@ from pydantic import Field
 from annotation import loop
 from annotation.projects import PROJECTS
 from annotation.tasks import Selection
-from assets.platform.resources import LabelStudioResource, PrivacyResource, WarehouseResource
+from assets.platform.resources import LabelStudioResource, WarehouseResource
+from assets.privacy.resources import PrivacyResource
 
 CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "utterances", "labels")]
 MIN_ALPHA = 0.2  # below this a trait's ratings carry little signal; warn, do not block

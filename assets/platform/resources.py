@@ -1,10 +1,13 @@
 """External systems as configurable resources, bound from environment variables in
-`dagster_project/definitions.py`. Heavy things (the spaCy pipeline) load lazily, once per process."""
+`dagster_project/definitions.py`. Heavy things (the spaCy pipeline) load lazily, once per process.
+
+The privacy stage's resource (pseudonym key and PII engine) is in `assets/privacy/resources.py`."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from dagster import ConfigurableResource
-from pydantic import PrivateAttr
 
 from annotation.client import LabelStudioClient, RetryPolicy
 from assets.lake import Lake
@@ -42,26 +45,22 @@ class SpacyResource(ConfigurableResource):
     batch_size: int = 64
     n_process: int = 1
 
-    _nlp: object = PrivateAttr(default=None)
+    # Dagster builds a new resource object for every run: the pipelines are kept per process
+    # (by model name), so a process that runs many partitions loads the model once.
+    _pipelines: ClassVar[dict[str, object]] = {}
 
     def load(self):  # -> spacy.Language; spaCy imported lazily to keep definitions fast
-        if self._nlp is None:
+        if self.model_name not in self._pipelines:
             import spacy
 
-            self._nlp = spacy.load(self.model_name)
-        return self._nlp
+            self._pipelines[self.model_name] = spacy.load(self.model_name)
+        return self._pipelines[self.model_name]
 
 
 class LexiconResource(ConfigurableResource):
     """Folder of psycholinguistic norm lexicons in their standard file formats."""
 
     lexicon_dir: str = ""
-
-
-class PrivacyResource(ConfigurableResource):
-    """The pseudonym key (HMAC). Comes from the environment; never logged."""
-
-    pseudonym_key: str
 
 
 # Dagster shows config values in the UI: bind the token with EnvVar, never a literal.
@@ -84,6 +83,5 @@ __all__ = [
     "CorporaResource",
     "SpacyResource",
     "LexiconResource",
-    "PrivacyResource",
     "LabelStudioResource",
 ]

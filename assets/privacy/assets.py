@@ -16,13 +16,13 @@ from dagster import (
 
 from assets.lake import Lake
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import PrivacyResource, SpacyResource, WarehouseResource
+from assets.platform.resources import SpacyResource, WarehouseResource
 from assets.privacy import curate
-from assets.privacy.anonymise import PiiEngine
 from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
 from assets.privacy.leaks import LeakReport, LeakScanner
 from assets.privacy.policy import Policy, load_policy
+from assets.privacy.resources import PrivacyResource
 from schemas.curated import CURATED_TABLES
 from schemas.tables import column_docs
 
@@ -49,18 +49,6 @@ def _known(lake: Lake) -> KnownNames:
     return curate.current_known_names(lake, _policy())
 
 
-_ENGINES: dict[tuple[int, frozenset[str]], PiiEngine] = {}
-
-
-def _engine(nlp: object, known: KnownNames) -> PiiEngine:
-    """One engine per process and name list: building the name regex takes seconds."""
-    key = (id(nlp), known.names)
-    if key not in _ENGINES:
-        _ENGINES.clear()
-        _ENGINES[key] = PiiEngine(nlp, _policy(), known)  # type: ignore[arg-type]
-    return _ENGINES[key]
-
-
 def _result(context: AssetExecutionContext, table: str, res: curate.CurateResult,
             removed: int) -> MaterializeResult:
     context.log.info(f"curated {table}: {res.rows[table]} rows, pii {dict(res.pii)}")
@@ -81,7 +69,7 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
                       spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
     """Documents with PII replaced by numbered placeholders and pseudonymous author ids."""
     lake, nlp = warehouse.lake(), spacy.load()
-    engine = _engine(nlp, _known(lake))
+    engine = privacy.engine(nlp, _policy(), _known(lake))
     res = curate.curate_documents(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
     removed = curate.remove_vanished(lake, "documents", context.partition_key)
     return _result(context, "documents", res, removed)
@@ -95,7 +83,7 @@ def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResou
                        spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
     """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised."""
     lake, nlp = warehouse.lake(), spacy.load()
-    engine = _engine(nlp, _known(lake))
+    engine = privacy.engine(nlp, _policy(), _known(lake))
     res = curate.curate_utterances(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
     removed = curate.remove_vanished(lake, "utterances", context.partition_key)
     return _result(context, "utterances", res, removed)

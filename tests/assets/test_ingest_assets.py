@@ -57,8 +57,9 @@ def test_when_one_file_is_empty_then_good_files_reach_the_curated_zone_and_it_is
     instance, tmp_path: Path
 ):
     """An empty essays/empty.csv used to keep every good essay out of the curated zone."""
-    from assets.platform.resources import PrivacyResource, SpacyResource
+    from assets.platform.resources import SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
+    from assets.privacy.resources import PrivacyResource
     from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
 
     family = tmp_path / "corpora" / "essays"

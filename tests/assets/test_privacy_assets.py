@@ -11,8 +11,9 @@ from dagster import DagsterInstance, materialize
 
 from assets.lake import Lake
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import PrivacyResource, SpacyResource, WarehouseResource
+from assets.platform.resources import SpacyResource, WarehouseResource
 from assets.privacy.assets import ASSETS, CHECKS
+from assets.privacy.resources import PrivacyResource
 from schemas.curated import CURATED_TABLES
 from schemas.tables import RAW_TABLES
 

@@ -115,8 +115,9 @@ def test_when_raw_documents_blocked_then_no_curated_table_of_the_partition_is_pu
     import pyarrow.parquet as pq
 
     from assets.lake import Lake
-    from assets.platform.resources import PrivacyResource, SpacyResource
+    from assets.platform.resources import SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
+    from assets.privacy.resources import PrivacyResource
 
     rows = "".join(f"a{i},Essay number {i} about my day,y,n,y,n,y\n" for i in range(4))
     assert run(instance, tmp_path, HEADER + rows).success

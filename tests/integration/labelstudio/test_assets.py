@@ -10,7 +10,8 @@ from annotation.server import free_port
 from assets.annotate.assets import annotation_tasks, annotations, crowd_agreement, crowd_labels
 from assets.annotate.sensors import labelstudio_annotations_sensor
 from assets.lake import Lake
-from assets.platform.resources import LabelStudioResource, PrivacyResource, WarehouseResource
+from assets.platform.resources import LabelStudioResource, WarehouseResource
+from assets.privacy.resources import PrivacyResource
 
 from .lake_data import build
 from .test_crowd import _result, _walk
