@@ -1,19 +1,24 @@
-"""The one entry point: every asset, check, job, schedule, sensor and resource of the platform.
+"""The code location: each stage's `Definitions` merged with the cross-stage jobs, schedules and
+sensors, and the resources every asset is bound to.
 
-Each stage module exposes `ASSETS` and `CHECKS`; a new stage is one line in `STAGES`."""
+`defs` is a lazy `@definitions` loader, not a `Definitions` made at import: Dagster's tools call
+it when they load the code location (`dagster dev`, `dagster-webserver -m`, `[tool.dagster]` in
+pyproject.toml), and `run_all` calls it too. So importing this module reads no settings file and
+changes no environment variable; the loader loads the settings first, because the code server
+and the run workers are fresh processes that no entry point has prepared. Resources are bound
+with `EnvVar`, read when a run starts: a secret never appears in the definitions or the UI.
+
+A new stage is one `definitions.py` in its folder and one line in `STAGES`."""
 
 from __future__ import annotations
 
-import os
+from dagster import Definitions, EnvVar, definitions
 
-from dagster import Definitions, EnvVar
-
-from assets.annotate import assets as annotate_assets
-from assets.annotate import sensors as annotate_sensors
-from assets.contours import assets as contours_assets
-from assets.curate import assets as curate_assets
-from assets.ingest import assets as ingest_assets
-from assets.nlp import assets as nlp_assets
+from assets.annotate import definitions as annotate
+from assets.contours import definitions as contours
+from assets.curate import definitions as curate
+from assets.ingest import definitions as ingest
+from assets.nlp import definitions as nlp
 from assets.platform.resources import (
     CorporaResource,
     LabelStudioResource,
@@ -22,33 +27,23 @@ from assets.platform.resources import (
     WarehouseResource,
 )
 from assets.platform.settings import load_settings
-from assets.privacy import assets as privacy_assets
+from assets.privacy import definitions as privacy
 from assets.privacy.resources import PrivacyResource
-from assets.quality import checks as quality_checks
-from assets.warehouse import assets as warehouse_assets
-from dagster_project.jobs import annotation_job, partition_job, warehouse_job
+from assets.quality import definitions as quality
+from assets.warehouse import definitions as warehouse
+from dagster_project.jobs import JOBS
 from dagster_project.schedules import SCHEDULES
 from dagster_project.sensors import SENSORS
 
-STAGES = [
-    ingest_assets,
-    quality_checks,
-    nlp_assets,
-    contours_assets,
-    privacy_assets,
-    curate_assets,
-    annotate_assets,
-    warehouse_assets,
-]
-
-load_settings()
+STAGES = [ingest, quality, nlp, contours, privacy, curate, annotate, warehouse]
 
 
-def _resources() -> dict[str, object]:
+def resources() -> dict[str, object]:
+    """Every resource, bound to its environment variables (`.env.example` lists them)."""
     return {
         "warehouse": WarehouseResource(
-            warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=os.environ.get("DUCKDB_DIR", ""),
-            export_retain_versions=int(os.environ.get("EXPORT_RETAIN_VERSIONS") or 5),
+            warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=EnvVar("DUCKDB_DIR"),
+            export_retain_versions=EnvVar.int("EXPORT_RETAIN_VERSIONS"),
         ),
         "corpora": CorporaResource(corpora_dir=EnvVar("CORPORA_DIR")),
         "spacy": SpacyResource(
@@ -64,11 +59,11 @@ def _resources() -> dict[str, object]:
     }
 
 
-defs = Definitions(
-    assets=[a for stage in STAGES for a in stage.ASSETS],
-    asset_checks=[c for stage in STAGES for c in stage.CHECKS],
-    jobs=[partition_job, warehouse_job, annotation_job],
-    schedules=SCHEDULES,
-    sensors=[*SENSORS, *annotate_sensors.SENSORS],
-    resources=_resources(),
-)
+@definitions
+def defs() -> Definitions:
+    """Every asset, check, job, schedule, sensor and resource of the platform."""
+    load_settings()
+    return Definitions.merge(
+        *(stage.defs for stage in STAGES),
+        Definitions(jobs=JOBS, schedules=SCHEDULES, sensors=SENSORS, resources=resources()),
+    )

@@ -25,3 +25,5 @@ annotation_job = define_asset_job(
     selection=AssetSelection.groups("annotation"),
     description="Push labelling tasks to Label Studio, pull annotations, aggregate crowd labels.",
 )
+
+JOBS = [partition_job, warehouse_job, annotation_job]

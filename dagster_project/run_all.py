@@ -36,8 +36,9 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
 
     from assets.ingest.runner import all_partition_keys
     from assets.platform.partitions import source_partitions
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs as load_defs
 
+    defs = load_defs()
     instance = DagsterInstance.get()
     removed = _clean_leftovers()
     if removed:

@@ -72,7 +72,7 @@ def _versions(wh: Path) -> list[Path]:
 def first_run(tmp_path_factory):
     """One first run on a fresh warehouse, in `make run`'s order (without Label Studio)."""
     from assets.platform.partitions import source_partitions
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs as load_defs
     from dagster_project.run_all import QUIET, run_partitions
 
     base = tmp_path_factory.mktemp("first_run")
@@ -85,6 +85,7 @@ def first_run(tmp_path_factory):
         from assets.ingest.runner import all_partition_keys
 
         keys = all_partition_keys(str(corpora))
+        defs = load_defs()
         with DagsterInstance.ephemeral() as instance:
             instance.add_dynamic_partitions(source_partitions.name, keys)
             failed = run_partitions(defs, instance, keys)
@@ -207,7 +208,7 @@ def test_when_name_set_grew_since_curation_then_sensor_and_make_run_anonymise_ag
     from dagster import build_sensor_context
 
     from assets.platform.resources import WarehouseResource
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs as load_defs
     from dagster_project.run_all import run_partitions
     from dagster_project.sensors import PRIVACY_TEXT_KEYS, known_names_sensor
 
@@ -224,6 +225,6 @@ def test_when_name_set_grew_since_curation_then_sensor_and_make_run_anonymise_ag
     assert [(r.partition_key, r.run_key) for r in requests] == [
         ("twitter_mbti", f"twitter_mbti@names:{known.fingerprint}")]
     assert list(requests[0].asset_selection) == PRIVACY_TEXT_KEYS
-    assert run_partitions(defs, instance, []) == []  # no new files: only the stale partition
+    assert run_partitions(load_defs(), instance, []) == []  # no new files: only the stale partition
     assert stale_partitions(lake, known) == []
     assert lake.part_metadata(path)["known_names"] == known.fingerprint

@@ -4,6 +4,9 @@ asset/check/sensor modules import dagster, and the warehouse README matches the 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import annotation
@@ -18,12 +21,23 @@ DAGSTER_MODULE_NAMES = {
 
 
 def test_when_definitions_load_then_jobs_schedules_and_sensors_exist():
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs as load_defs
 
+    defs = load_defs()
     assert defs.resolve_job_def("partition_job") is not None
     assert defs.resolve_job_def("warehouse_job") is not None
     assert {s.name for s in defs.schedules} >= {"daily_full_refresh"}
     assert {s.name for s in defs.sensors} >= {"corpus_files_sensor"}
+
+
+def test_when_definitions_module_imported_then_the_environment_is_unchanged():
+    """Settings load in the entry points (the `@definitions` loader among them), not at import."""
+    code = ("import os; before = dict(os.environ); import dagster_project.definitions; "
+            "assert dict(os.environ) == before, set(os.environ) ^ set(before)")
+    env = {k: v for k, v in os.environ.items() if k not in ("WAREHOUSE_DIR", "CORPORA_DIR")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_when_generic_packages_imported_then_they_are_this_repository():
