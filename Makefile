@@ -24,7 +24,9 @@ run: install
 	$(PY) -m dagster_project.run_all
 
 ## The test suite (starts the services it needs itself: a Label Studio server on loopback).
+## The import contracts (pyproject.toml, [tool.importlinter]) are checked first: seconds, not minutes.
 test: install labelstudio-install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Label Studio lives in its own virtual environment (.venv-labelstudio): its pins clash.
@@ -44,6 +46,7 @@ dev: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Remove everything the pipeline wrote (keeps the tracked README and views).
 clean-warehouse:
