@@ -42,7 +42,8 @@ def _split_config(config: SplitsConfig) -> SplitConfig:
     return SplitConfig(seed=config.seed, train=config.train, dev=config.dev, test=config.test)
 
 
-@asset(deps=CURATED_INPUTS, group_name="curate", kinds={"parquet"})
+# Keys carry the zone their table lives in (`curated/splits`); exports live under `exports/`.
+@asset(key_prefix="curated", deps=CURATED_INPUTS, group_name="curate", kinds={"parquet"})
 def splits(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     """Train/dev/test per curated document: grouped by author, identical texts together, stable."""
     result = build_splits(warehouse.lake(), _split_config(config))
@@ -62,7 +63,8 @@ def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
     return AssetCheckResult(passed=not any(counts.values()), metadata=counts)
 
 
-@asset(deps=[splits, *FEATURE_INPUTS], group_name="curate", kinds={"scikitlearn"})
+@asset(key_prefix="curated", deps=[splits, *FEATURE_INPUTS], group_name="curate",
+       kinds={"scikitlearn"})
 def baseline_scores(
     context: AssetExecutionContext, config: SplitsConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
@@ -84,11 +86,11 @@ def _write_scores(lake: Lake, dataset: str, scores: list[dict]) -> None:
 
 
 # The card reports crowd agreement from the annotations, when the annotation job has run.
-ANNOTATIONS = AssetKey(["annotations"])
+ANNOTATIONS = AssetKey(["curated", "annotations"])
 
 
-@asset(deps=[splits, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS], group_name="curate",
-       kinds={"parquet"})
+@asset(key_prefix="exports", deps=[splits, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS],
+       group_name="curate", kinds={"parquet"})
 def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled."""
     lake = warehouse.lake()

@@ -160,7 +160,7 @@ def utterances_leak_check(
 
 # The exports are written by the curate stage; they are checked here, by key, with this
 # stage's scanner.
-DATASET_EXPORT = AssetKey(["dataset_export"])
+DATASET_EXPORT = AssetKey(["exports", "dataset_export"])
 
 
 @asset_check(asset=DATASET_EXPORT, name="exports_leak_free")

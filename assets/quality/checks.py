@@ -77,13 +77,12 @@ CURATED_PARTITIONED = ("documents", "utterances", "authors", "labels", "quaranti
 CURATED_CHECKS = [
     *(gx_checks(t, AssetKey(["curated", t]), source_partitions, zone="curated")
       for t in CURATED_PARTITIONED),
-    # Warehouse-wide: rebuilt from all partitions at once. The splits asset's key has no zone
-    # prefix (it is `splits`), though its table lives in the curated zone.
+    # Warehouse-wide: rebuilt from all partitions at once.
     gx_checks("author_features", AssetKey(["curated", "author_features"]), zone="curated"),
-    gx_checks("splits", AssetKey(["splits"]), zone="curated"),
+    gx_checks("splits", AssetKey(["curated", "splits"]), zone="curated"),
     # The annotation loop's tables, written by assets named after them.
-    gx_checks("annotation_tasks", AssetKey(["annotation_tasks"]), zone="curated"),
-    gx_checks("annotations", AssetKey(["annotations"]), zone="curated"),
+    gx_checks("annotation_tasks", AssetKey(["curated", "annotation_tasks"]), zone="curated"),
+    gx_checks("annotations", AssetKey(["curated", "annotations"]), zone="curated"),
 ]
 
 ASSETS: list = []

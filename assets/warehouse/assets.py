@@ -4,20 +4,23 @@ from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataVa
 
 from assets.platform.resources import WarehouseResource
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
-from schemas.annotation import ANNOTATION_TABLES
 from schemas.registry import SCHEMAS
-from schemas.splits import CURATE_TABLES
 
-# Tables written by assets named after the table's zone (raw/documents, curated/contours...),
-# plus the warehouse-wide assets that write lake tables under their own names.
-OWN_NAMED = set(ANNOTATION_TABLES) | set(CURATE_TABLES)
-LAKE_TABLE_KEYS = [
-    AssetKey([zone, table]) for zone, table in SCHEMAS if table not in OWN_NAMED
-] + [AssetKey(name) for name in ("splits", "baseline_scores", "annotation_tasks", "annotations",
-                                  "crowd_labels")]
+# Every lake table's asset is keyed by its zone and table (`raw/documents`, `curated/splits`), so
+# the views wait for every table in the contracts. Three tables have no asset of their own: the
+# pull writes skips and quarantined answers with the annotations, and the crowd labels asset
+# writes the PII review spans.
+WRITTEN_WITH = {
+    ("curated", "annotation_skips"): ("curated", "annotations"),
+    ("curated", "annotation_quarantine"): ("curated", "annotations"),
+    ("curated", "pii_review_spans"): ("curated", "crowd_labels"),
+}
+LAKE_TABLE_KEYS = list(dict.fromkeys(AssetKey(list(WRITTEN_WITH.get(t, t))) for t in SCHEMAS))
 
 
+# Not a lake table: the DuckDB databases of views over it.
 @asset(
+    key_prefix="duckdb",
     deps=LAKE_TABLE_KEYS,
     group_name="warehouse",
     automation_condition=AutomationCondition.eager(),

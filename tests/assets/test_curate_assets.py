@@ -12,6 +12,8 @@ from assets.platform.resources import WarehouseResource
 from assets.quality import checks as quality
 from tests.unit.curate.fixtures import write_corpus
 
+EXPORT = curate.dataset_export.op.name  # exports/dataset_export
+
 
 def test_when_curate_stage_materialised_then_splits_scores_and_exports_exist(tmp_path: Path):
     lake = Lake.at(str(tmp_path / "wh"))
@@ -24,7 +26,7 @@ def test_when_curate_stage_materialised_then_splits_scores_and_exports_exist(tmp
     assert result.success
     [check] = result.get_asset_check_evaluations()
     assert check.passed and check.metadata["groups_in_two_splits"].value == 0
-    exports = result.asset_materializations_for_node("dataset_export")[0].metadata["exports"].value
+    exports = result.asset_materializations_for_node(EXPORT)[0].metadata["exports"].value
     assert set(exports) == {"essays", "pandora", "pooled"}
     card = Path(exports["essays"]["path"], "README.md").read_text()
     assert "| `big5_EXT` | accuracy |" in card
@@ -45,7 +47,7 @@ def test_when_export_retention_is_one_then_the_asset_keeps_only_the_current_vers
     assert materialize([*curate.ASSETS], resources=resources).success
     write_corpus(lake, "essays", range(60, 70), part="p1")
     result = materialize([*curate.ASSETS], resources=resources)
-    exports = result.asset_materializations_for_node("dataset_export")[0].metadata["exports"].value
+    exports = result.asset_materializations_for_node(EXPORT)[0].metadata["exports"].value
     essays = exports["essays"]
     assert len(essays["pruned_versions"]) == 1 and essays["pruned_versions"][0] != essays["version"]
     kept = (tmp_path / "wh" / "exports" / "essays").iterdir()

@@ -119,7 +119,8 @@ def test_when_name_known_only_from_later_partition_then_first_run_has_no_leak(fi
     # every curated text part carries the name set it was anonymised with
     assert stale_partitions(lake, known) == []
     check = [e for e in result.get_asset_check_evaluations()
-             if e.asset_key == AssetKey(["dataset_export"]) and e.check_name == "exports_leak_free"]
+             if e.asset_key == AssetKey(["exports", "dataset_export"])
+             and e.check_name == "exports_leak_free"]
     assert len(check) == 1 and check[0].passed
 
 
