@@ -118,15 +118,9 @@ def failed_sources(lake) -> list[tuple[str, str, str]]:
     """(partition, file, reason) of every source file the last ingest could not read."""
     from assets.ingest.runner import FAILED_TABLE
 
-    parts = lake.list_parts("raw", FAILED_TABLE)
-    if not parts:
-        return []
-    files = ", ".join("'" + lake.url(p).replace("'", "''") + "'" for p in parts)
-    con = duckdb.connect()
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
-    rows = con.execute(f"SELECT partition, source_file, reason FROM read_parquet([{files}]) "
-                       "ORDER BY ALL").fetchall()
+    con = lake.connect()
+    rows = con.execute(f"SELECT partition, source_file, reason FROM "
+                       f"{lake.relation('raw', FAILED_TABLE)} ORDER BY ALL").fetchall()
     con.close()
     return rows
 

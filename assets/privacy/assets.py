@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from assets.lake import Lake
+from assets.nlp.assets import PARSED_DOCUMENTS
 from assets.privacy import curate
 from assets.privacy.anonymise import PiiEngine
 from assets.privacy.exports import remove_leaking_versions
@@ -32,8 +33,8 @@ RAW_QUARANTINE = AssetKey(["raw", "quarantine"])
 # Every curated table of a partition waits for all its raw tables: a blocking check on any of
 # them holds the whole partition back (its last complete version stays published), never half.
 RAW_ALL = [RAW_DOCUMENTS, RAW_UTTERANCES, RAW_AUTHORS, RAW_LABELS, RAW_QUARANTINE]
-# The shared parse (assets/nlp): documents are anonymised from its Docs, never parsed again.
-PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
+# The curated tables also wait for PARSED_DOCUMENTS, the shared parse (assets/nlp): documents
+# are anonymised from its Docs, never parsed again.
 
 
 def _meta(table: str) -> dict[str, MetadataValue]:
