@@ -70,7 +70,7 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     from dagster import AssetKey
 
     from assets.ingest.assets import raw_tables
-    from assets.privacy.curate import current_known_names, stale_partitions
+    from assets.privacy.anonymise_partitions import current_known_names, stale_partitions
     from dagster_project.resources import WarehouseResource
 
     partition_job = defs.resolve_job_def("partition_job")

@@ -22,7 +22,7 @@ from dagster import (
 
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import list_family_files, partition_key
-from assets.privacy.curate import current_known_names, stale_partitions
+from assets.privacy.anonymise_partitions import current_known_names, stale_partitions
 from dagster_project.jobs import partition_job
 from dagster_project.partitions import source_partitions
 from dagster_project.resources import CorporaResource, WarehouseResource

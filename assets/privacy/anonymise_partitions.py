@@ -1,4 +1,6 @@
-"""Curating a partition: raw parts in, anonymised and pseudonymised curated parts out.
+"""Anonymising a partition: raw parts in, anonymised and pseudonymised curated parts out.
+
+(Not to be confused with `assets/curate/`, the later stage that splits and exports datasets.)
 
 Plain Python (the Dagster assets only call these). Each raw part (one per source file) becomes
 one curated part of the same name, written atomically through `PartWriter`, so a rerun replaces
