@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from assets.ingest import records
 from assets.ingest.duplicates import SIGNATURE_CORPORA, DuplicateFilter
-from assets.ingest.io import SourceUnreadable, TruncatedSource
+from assets.ingest.errors import SourceUnreadable, TruncatedSource
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import (
     SourceFile,
