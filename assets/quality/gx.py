@@ -109,11 +109,6 @@ def load_suite(table: str, zone: str = "raw", suites_dir: Path = SUITES_DIR) -> 
     return SuiteSpec(table, zone, tuple(row_level), aggregates)
 
 
-def suite_tables(suites_dir: Path = SUITES_DIR) -> list[tuple[str, str]]:
-    """Every (zone, table) with a suite, in name order."""
-    return sorted((p.parent.name, p.stem) for p in suites_dir.glob("*/*.yaml"))
-
-
 def _specs(entry: dict[str, Any], schema: pa.Schema) -> list[ExpectationSpec]:
     """One entry's expectation; `for_columns` names the contract columns it covers by pattern."""
     pattern = entry.get("for_columns")

@@ -225,11 +225,6 @@ def _demographic(
 # --- comments ---------------------------------------------------------------------------------
 
 
-def read_comments(source: SourceFile) -> Iterator[Row]:
-    """Comment documents one dict row at a time (tests, small callers)."""
-    return records.as_rows(read_comment_batches(source))
-
-
 def read_comment_batches(source: SourceFile) -> Iterator[Item]:
     """Comment documents, streamed: Arrow blocks become document batches column by column; the
     few records the csv module had to read go row by row through the same rules."""
