@@ -10,6 +10,12 @@ run is writing: a leftover of this host is removed once its process is gone; one
 host (a shared object store), or without a tag, once it is older than `STALE_AFTER`.
 A failed write raises `LakeWriteError`, naming the path and the table, and leaves the published
 part as it was.
+
+Parts are stored per corpus; the partition that wrote a part (`essays`, or
+`reddit_pushshift:RC_2019-10.zst` for one file of a corpus) is stamped in its footer. So the
+lake is the one place that answers which parts belong to a partition (`partition_parts`) and
+removes those whose source file is gone (`remove_vanished`), and it hands DuckDB relations over
+its tables (`relation`, `partition_relation`, `render`) to views, checks and exports.
 """
 
 from __future__ import annotations
