@@ -48,9 +48,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-## Remove everything the pipeline wrote (keeps the tracked README and views).
+## Remove everything the pipeline wrote (keeps the tracked README).
 clean-warehouse:
-	find warehouse -mindepth 1 -maxdepth 1 ! -name README.md ! -name views -exec rm -rf {} +
+	find warehouse -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 ## Benchmarks (figures go to bench/README.md). Run them on an otherwise idle machine.
 bench-ingest: install

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from assets.lake import Lake
+from assets.lake import Lake, corpus_of_part
 
 ZONE = "curated"
 
@@ -38,8 +38,7 @@ def write_project_table(
         lake.write_part(ZONE, table, corpus, part, rows, {"project": project, **(metadata or {})})
         written[corpus] = rows.num_rows
     for path in lake.list_parts(ZONE, table):
-        corpus = posixpath.basename(posixpath.dirname(path)).removeprefix("corpus=")
-        if posixpath.basename(path) == f"{part}.parquet" and corpus not in written:
+        if posixpath.basename(path) == f"{part}.parquet" and corpus_of_part(path) not in written:
             lake.remove(path)
     return written
 

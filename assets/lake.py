@@ -10,11 +10,18 @@ run is writing: a leftover of this host is removed once its process is gone; one
 host (a shared object store), or without a tag, once it is older than `STALE_AFTER`.
 A failed write raises `LakeWriteError`, naming the path and the table, and leaves the published
 part as it was.
+
+Parts are stored per corpus; the partition that wrote a part (`essays`, or
+`reddit_pushshift:RC_2019-10.zst` for one file of a corpus) is stamped in its footer. So the
+lake is the one place that answers which parts belong to a partition (`partition_parts`) and
+removes those whose source file is gone (`remove_vanished`), and it hands DuckDB relations over
+its tables (`relation`, `partition_relation`, `render`) to views, checks and exports.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import posixpath
@@ -26,20 +33,28 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from assets.permissions import restrict_to_owner
+from schemas.registry import table_schema
 
 ZONES = ("raw", "curated")
 METADATA_KEY = b"personality_warehouse"
+PART_SUFFIX = ".parquet"
+CORPUS_DIR_PREFIX = "corpus="
 TMP_SUFFIX = ".parquet.tmp"
+# `{{zone.table}}` in view or check SQL: replaced by a relation over that lake table.
+PLACEHOLDER = re.compile(r"\{\{\s*(raw|curated)\.([a-z_]+)\s*\}\}")
+# A partition key is a corpus (`essays`) or a corpus and one of its files (`reddit:RC_x.zst`).
+PARTITION_SEPARATOR = ":"
 OWNER_TAG = re.compile(r"~(?P<host>[A-Za-z0-9-]+)~(?P<pid>\d+)~")
 STALE_AFTER = 6 * 3600.0  # seconds: leftovers of other hosts, or untagged ones
 # Temporary folders of the ingest (local temp dir) and of the exports (lake).
@@ -74,6 +89,41 @@ def temp_prefix(prefix: str) -> str:
     return f"{prefix}{owner_tag()}"
 
 
+def corpus_of(partition: str) -> str:
+    """The corpus a partition key belongs to: parts live under `corpus=<it>`."""
+    return partition.split(PARTITION_SEPARATOR, 1)[0]
+
+
+def safe_part_name(key: str) -> str:
+    """A file-system-safe part name for `key` (a source's path, a partition key).
+
+    Unsafe characters become `_`, and a short hash of the key keeps two keys that differ only
+    in those characters (`a/b` and `a_b`) from sharing a part."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+    return f"{safe}-{hashlib.blake2b(key.encode(), digest_size=4).hexdigest()}"
+
+
+def part_name(path: str) -> str:
+    """A part's name from its path (`.../corpus=c/<name>.parquet`)."""
+    return posixpath.basename(path)[: -len(PART_SUFFIX)]
+
+
+def corpus_of_part(path: str) -> str:
+    """The corpus of a part from its folder (`.../corpus=<corpus>/<name>.parquet`)."""
+    return posixpath.basename(posixpath.dirname(path)).removeprefix(CORPUS_DIR_PREFIX)
+
+
+def empty_relation(schema: pa.Schema) -> str:
+    """An empty SQL relation with `schema`'s columns and DuckDB types, so a query over a
+    table that has no part yet still binds."""
+    con = duckdb.connect()
+    con.register("empty_arrow", pa.Table.from_pylist([], schema=schema))
+    columns = con.execute("DESCRIBE SELECT * FROM empty_arrow").fetchall()
+    con.close()
+    select = ", ".join(f'CAST(NULL AS {ctype}) AS "{name}"' for name, ctype, *_ in columns)
+    return f"(SELECT {select} WHERE false)"
+
+
 @dataclass(frozen=True)
 class Lake:
     """A warehouse root on some filesystem."""
@@ -103,19 +153,92 @@ class Lake:
         if zone not in ZONES:
             raise ValueError(f"unknown zone {zone!r}; expected one of {ZONES}")
         base = self.path("lake", zone, table)
-        return base if corpus is None else posixpath.join(base, f"corpus={corpus}")
+        return base if corpus is None else posixpath.join(base, f"{CORPUS_DIR_PREFIX}{corpus}")
 
     def part_path(self, zone: str, table: str, corpus: str, part: str) -> str:
-        return posixpath.join(self.table_dir(zone, table, corpus), f"{part}.parquet")
+        return posixpath.join(self.table_dir(zone, table, corpus), f"{part}{PART_SUFFIX}")
 
     def table_glob(self, zone: str, table: str) -> str:
-        return self.url(posixpath.join(self.table_dir(zone, table), "corpus=*", "*.parquet"))
+        return self.url(posixpath.join(self.table_dir(zone, table), f"{CORPUS_DIR_PREFIX}*",
+                                       f"*{PART_SUFFIX}"))
 
     def list_parts(self, zone: str, table: str, corpus: str | None = None) -> list[str]:
+        """Published part files (never a writer's temporary file), in path order."""
         pattern = posixpath.join(
-            self.table_dir(zone, table), f"corpus={corpus or '*'}", "*.parquet"
+            self.table_dir(zone, table), f"{CORPUS_DIR_PREFIX}{corpus or '*'}", f"*{PART_SUFFIX}"
         )
         return sorted(self.fs.glob(pattern))
+
+    def corpora(self, zone: str, table: str) -> list[str]:
+        """Corpora that have at least one part of a table."""
+        return sorted({corpus_of_part(p) for p in self.list_parts(zone, table)})
+
+    # --- partitions ------------------------------------------------------------------------
+    # Parts are stored per corpus, but a partition may be one file of a corpus: which partition
+    # wrote a part is known only from the `partition` stamp in its footer.
+
+    def partition_paths(self, zone: str, table: str, partition: str) -> list[str]:
+        """Part files of a table that belong to one partition (from their footer stamp)."""
+        return [p for p in self.list_parts(zone, table, corpus_of(partition))
+                if (self.part_metadata(p) or {}).get("partition") == partition]
+
+    def partition_parts(self, zone: str, table: str, partition: str) -> list[str]:
+        """Names of a table's parts that belong to one partition."""
+        return [part_name(p) for p in self.partition_paths(zone, table, partition)]
+
+    def remove_vanished(self, zone: str, table: str, partition: str,
+                        live_parts: Iterable[str]) -> list[str]:
+        """Remove the partition's parts not named in `live_parts` (their source file is gone,
+        so nothing would ever replace them); returns the removed part names."""
+        live = set(live_parts)
+        removed = []
+        for path in self.partition_paths(zone, table, partition):
+            if part_name(path) not in live:
+                self.remove(path)
+                removed.append(part_name(path))
+        return removed
+
+    # --- DuckDB ------------------------------------------------------------------------------
+
+    def relation(self, zone: str, table: str,
+                 schema_of: Callable[[str, str], pa.Schema] = table_schema) -> str:
+        """SQL relation over a table's parts, or an empty typed relation when it has none (a
+        view or query over a table not written yet still binds)."""
+        if self.list_parts(zone, table):
+            glob = self.table_glob(zone, table).replace("'", "''")
+            return f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+        return empty_relation(schema_of(zone, table))
+
+    def partition_relation(self, zone: str, table: str, partition: str | None,
+                           schema_of: Callable[[str, str], pa.Schema] = table_schema) -> str:
+        """SQL relation over one partition's parts of a table written per partition (its parts
+        carry a partition stamp); a warehouse-wide table, or no partition, is the whole table.
+        So a check of one partition never sees, nor fails on, another partition's rows."""
+        if partition is None:
+            return self.relation(zone, table, schema_of)
+        paths = self.list_parts(zone, table)
+        if not paths or "partition" not in (self.part_metadata(paths[0]) or {}):
+            return self.relation(zone, table, schema_of)
+        own = self.partition_paths(zone, table, partition)
+        if not own:
+            return empty_relation(schema_of(zone, table))
+        files = ", ".join("'" + self.url(p).replace("'", "''") + "'" for p in own)
+        return f"read_parquet([{files}], union_by_name = true, hive_partitioning = false)"
+
+    def render(self, sql: str, partition: str | None = None,
+               schema_of: Callable[[str, str], pa.Schema] = table_schema) -> str:
+        """`sql` with each `{{zone.table}}` replaced by a relation over that table (over one
+        partition's parts, for a table written per partition, when `partition` is given)."""
+        return PLACEHOLDER.sub(
+            lambda m: self.partition_relation(m.group(1), m.group(2), partition, schema_of), sql)
+
+    def connect(self, database: str = ":memory:", **config: Any) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection that can read this lake's files (an object store's filesystem
+        is registered with it); `config` is DuckDB's (`memory_limit`, `threads`, ...)."""
+        con = duckdb.connect(database, config=config)
+        if not self.is_local:
+            con.register_filesystem(self.fs)
+        return con
 
     def part_metadata(self, path: str) -> dict[str, Any] | None:
         """The platform's metadata stored in a part's footer, or None if absent or unreadable."""
@@ -191,7 +314,7 @@ class PartWriter:
             error, path, self.dataset)
 
     def __post_init__(self) -> None:
-        self.tmp_path = (self.final_path[: -len(".parquet")]
+        self.tmp_path = (self.final_path[: -len(PART_SUFFIX)]
                          + f".{owner_tag()}{uuid.uuid4().hex}{TMP_SUFFIX}")
         meta = dict(self.schema.metadata or {})
         if self.metadata is not None:

@@ -72,7 +72,7 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
 
     from assets.ingest.assets import raw_tables
     from assets.platform.resources import WarehouseResource
-    from assets.privacy.curate import current_known_names, stale_partitions
+    from assets.privacy.anonymise_partitions import current_known_names, stale_partitions
 
     partition_job = defs.resolve_job_def("partition_job")
     failed: list[str] = []

@@ -24,7 +24,7 @@ from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import list_family_files, partition_key
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import CorporaResource, WarehouseResource
-from assets.privacy.curate import current_known_names, stale_partitions
+from assets.privacy.anonymise_partitions import current_known_names, stale_partitions
 from dagster_project.jobs import partition_job
 
 

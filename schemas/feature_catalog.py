@@ -1,7 +1,7 @@
 """The feature catalogue: every contour feature, its family, what it measures and whom to cite.
 
 This is the one list analysts read (as the `feature_catalog` DuckDB view, whose SQL file
-`warehouse/views/analyst/20_feature_catalog.sql` is generated from here:
+`assets/warehouse/sql/analyst/20_feature_catalog.sql` is generated from here:
 `python -m schemas.feature_catalog`) and from which the contour tables take their columns. A
 test keeps it in step with the feature modules and the view file.
 """
@@ -392,8 +392,9 @@ def view_sql() -> str:
 
 VIEW_PATH = (
     Path(__file__).resolve().parents[1]
+    / "assets"
     / "warehouse"
-    / "views"
+    / "sql"
     / "analyst"
     / "20_feature_catalog.sql"
 )

@@ -17,6 +17,14 @@ REAL_CORPORA = Path(
 ).resolve()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the `real_corpora` fixture (directly or through another
+    fixture), so `-m "not real_corpora"` runs the suite without the real corpora."""
+    for item in items:
+        if "real_corpora" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_corpora)
+
+
 @pytest.fixture(scope="session")
 def real_corpora() -> Path:
     """The real corpora in ../shared/corpora; tests that need them fail loudly if absent."""

@@ -64,7 +64,7 @@ def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy
 def author_features(warehouse: WarehouseResource) -> MaterializeResult:
     """Author features: document means weighted by words, per corpus, keyed by pseudonym."""
     lake, rows = warehouse.lake(), {}
-    for corpus in compute.corpora_with(lake, compute.DOCUMENT_FEATURES_TABLE):
+    for corpus in lake.corpora(compute.ZONE, compute.DOCUMENT_FEATURES_TABLE):
         features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
                               filesystem=lake.fs, format="parquet")
         # Curated documents carry the pseudonymous author id: the curated zone never holds

@@ -8,7 +8,6 @@ batches: memory holds one chunk of Docs, one batch of arrays and one batch of ro
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,8 +24,7 @@ from assets.contours.lexicons import load_lexicons
 from assets.contours.summaries import STATS, summarize_documents
 from assets.contours.tokens import Featurizer
 from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, batch_windows, window_sums
-from assets.ingest.sources import corpus_of
-from assets.lake import Lake, PartWriter
+from assets.lake import Lake, PartWriter, corpus_of
 from assets.nlp import parse
 from schemas.feature_catalog import CONTOURS, DOCUMENT_FEATURES, FEATURE_NAMES
 
@@ -245,16 +243,11 @@ def contours_part(lake: Lake, vocab: Vocab, corpus: str, part: str, featurizer: 
     return result
 
 
-def remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: Iterable[str]) -> int:
+def remove_vanished(lake: Lake, partition: str, live_parts: Iterable[str]) -> int:
     """Drop contour parts whose parse left the partition."""
     live = set(live_parts)
-    removed = 0
-    for table in (CONTOURS_TABLE, DOCUMENT_FEATURES_TABLE):
-        for part in parse.partition_parts(lake, corpus, partition, table=table, zone=ZONE):
-            if part not in live:
-                lake.remove(lake.part_path(ZONE, table, corpus, part))
-                removed += 1
-    return removed
+    return sum(len(lake.remove_vanished(ZONE, table, partition, live))
+               for table in (CONTOURS_TABLE, DOCUMENT_FEATURES_TABLE))
 
 
 def contours_partition(lake: Lake, vocab: Vocab, partition: str, featurizer: Featurizer,
@@ -262,14 +255,10 @@ def contours_partition(lake: Lake, vocab: Vocab, partition: str, featurizer: Fea
                        ) -> list[PartContours]:
     """Contours of every parsed part of a partition; what the Dagster asset calls."""
     corpus = corpus_of(partition)
-    parts = parse.partition_parts(lake, corpus, partition, table=parse.TABLE)
+    parts = lake.partition_parts(parse.ZONE, parse.TABLE, partition)
     results = [contours_part(lake, vocab, corpus, p, featurizer, config, force) for p in parts]
-    remove_vanished(lake, corpus, partition, parts)
+    remove_vanished(lake, partition, parts)
     return results
-
-
-def part_name(path: str) -> str:
-    return posixpath.basename(path)[: -len(".parquet")]
 
 
 @lru_cache(maxsize=4)
@@ -278,17 +267,11 @@ def featurizer_for(lexicon_dir: str) -> Featurizer:
     return Featurizer(load_lexicons(lexicon_dir or None))
 
 
-def corpora_with(lake: Lake, table: str, zone: str = ZONE) -> list[str]:
-    """Corpora that have at least one part of a table."""
-    names = {posixpath.basename(posixpath.dirname(p)) for p in lake.list_parts(zone, table)}
-    return sorted(n.split("=", 1)[1] for n in names if n.startswith("corpus="))
-
-
 def sample_document(lake: Lake, partition: str) -> tuple[str | None, pa.Table]:
     """The partition's document with the most windows (capped at 200, so the plot stays
     readable), and its contour rows: the picture shown in the UI."""
     corpus = corpus_of(partition)
-    parts = parse.partition_parts(lake, corpus, partition, table=CONTOURS_TABLE, zone=ZONE)
+    parts = lake.partition_parts(ZONE, CONTOURS_TABLE, partition)
     best: tuple[int, str | None, str | None] = (-1, None, None)
     for part in parts:
         path = lake.part_path(ZONE, CONTOURS_TABLE, corpus, part)

@@ -12,7 +12,6 @@ import io
 import os
 import sys
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and in Dagster runs
@@ -42,13 +41,10 @@ def load_contours(lake: Lake, doc_id: str) -> pa.Table:
     parts = lake.list_parts("curated", "contours")
     if not parts:
         return pa.table({})
-    con = duckdb.connect()
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
-    glob = lake.table_glob("curated", "contours").replace("'", "''")
+    con = lake.connect()
     try:
         return con.sql(
-            f"SELECT * FROM read_parquet('{glob}', union_by_name = true) "
+            f"SELECT * FROM {lake.relation('curated', 'contours')} "
             "WHERE doc_id = $doc_id ORDER BY window_idx",
             params={"doc_id": doc_id},
         ).to_arrow_table()

@@ -29,8 +29,6 @@ from sklearn.preprocessing import StandardScaler
 
 from assets.curate.export import POOLED, ExportConfig, connect, dataset_query
 from assets.lake import Lake
-from assets.warehouse.views import table_relation
-from schemas.registry import table_schema
 
 # Published results on the same corpora (accuracy and F1 as fractions).
 PUBLISHED: dict[str, dict[str, tuple[str, str]]] = {
@@ -81,7 +79,7 @@ def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
     con = connect(lake)
     try:
         query = dataset_query(lake, con, dataset, export)
-        labels = table_relation(lake, export.zone, "labels", table_schema)
+        labels = lake.relation(export.zone, "labels")
         corpus_ok = "true" if dataset == POOLED else f"corpus = '{dataset}'"
         (doc_level,) = con.execute(
             f"SELECT count(*) > 0 FROM {labels} WHERE subject_kind = 'document' AND {corpus_ok}"

@@ -19,8 +19,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from assets.curate.export import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
 from assets.lake import Lake  # noqa: E402
-from assets.warehouse.views import table_relation  # noqa: E402
-from schemas.registry import table_schema  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
@@ -188,7 +186,7 @@ def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: s
         return None
     from assets.contours.plot import load_contours, plot_contours
 
-    rel = table_relation(lake, zone, "contours", table_schema)
+    rel = lake.relation(zone, "contours")
     doc = con.execute(f"""SELECT min(c.doc_id) FROM {rel} c JOIN exported_split e
         ON e.doc_id = c.doc_id WHERE e.split = 'train'""").fetchall()[0][0]
     if doc is None:
@@ -203,7 +201,7 @@ def _plot_contour_example(lake: Lake, con: duckdb.DuckDBPyConnection, staging: s
 
 def _label_provenance(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
                       zone: str) -> list[tuple[str, str, int]]:
-    rel = table_relation(lake, zone, "labels", table_schema)
+    rel = lake.relation(zone, "labels")
     where = "true" if dataset == POOLED else f"corpus = '{dataset}'"
     return con.execute(f"""SELECT scheme, source, count(*) FROM {rel} WHERE {where}
         GROUP BY ALL ORDER BY ALL""").fetchall()
@@ -218,7 +216,7 @@ def crowd_agreement(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
 
     if not lake.list_parts(zone, "annotations"):
         return {}
-    rel = table_relation(lake, zone, "annotations", table_schema)
+    rel = lake.relation(zone, "annotations")
     where = "true" if dataset == POOLED else "corpus = $1"
     params = [] if dataset == POOLED else [dataset]
     frame = con.execute(f"""SELECT annotation_id, project, doc_id, corpus, annotator, field, value

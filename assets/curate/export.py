@@ -41,8 +41,6 @@ from assets.curate.grain import ExportGrainError, check_export
 from assets.curate.splits import SplitConfig
 from assets.lake import EXPORT_STAGING, Lake, temp_prefix
 from assets.privacy.exports import assert_export_clean
-from assets.warehouse.views import table_relation
-from schemas.registry import table_schema
 from schemas.splits import SPLIT_NAMES
 
 POOLED = "pooled"
@@ -110,16 +108,12 @@ def sha256_file(lake: Lake, path: str) -> str:
 
 
 def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
-    return con
+    return lake.connect(memory_limit="1GB", threads=2)
 
 
 def dataset_names(lake: Lake) -> list[str]:
     """Every corpus that has splits, then `pooled` when there is more than one."""
-    corpora = sorted({p.rsplit("/", 2)[-2].removeprefix("corpus=")
-                      for p in lake.list_parts("curated", "splits")})
+    corpora = lake.corpora("curated", "splits")
     return corpora + ([POOLED] if len(corpora) > 1 else [])
 
 
@@ -150,8 +144,8 @@ class DatasetQuery:
 def dataset_query(
     lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str, config: ExportConfig
 ) -> DatasetQuery:
-    rel = {t: table_relation(lake, config.zone, t, table_schema) for t in ("documents", "labels")}
-    rel["splits"] = table_relation(lake, "curated", "splits", table_schema)  # always ours
+    rel = {t: lake.relation(config.zone, t) for t in ("documents", "labels")}
+    rel["splits"] = lake.relation("curated", "splits")  # always ours
     corpus_ok = _corpus_filter(dataset, "corpus")
     priority = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
     con.execute(f"""
@@ -195,7 +189,7 @@ def dataset_query(
                 continue
             alias = prefix.rstrip("_")
             on = " AND ".join(f"{alias}.{k} = d.{k}" for k in keys)
-            joins.append(f"LEFT JOIN {table_relation(lake, config.zone, table, table_schema)} "
+            joins.append(f"LEFT JOIN {lake.relation(config.zone, table)} "
                          f"{alias} ON {on}")
             for column in numeric:
                 name = f"{prefix}{column}"
@@ -216,7 +210,7 @@ def _numeric_columns(
     if not lake.list_parts(zone, table):
         return []
     described = con.execute(
-        f"DESCRIBE SELECT * FROM {table_relation(lake, zone, table, table_schema)}").fetchall()
+        f"DESCRIBE SELECT * FROM {lake.relation(zone, table)}").fetchall()
     names = [name for name, *_ in described]
     missing = [k for k in keys if k not in names]
     if missing:

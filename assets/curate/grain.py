@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.lake import Lake
-from assets.warehouse.views import table_relation
-from schemas.registry import table_schema
 from schemas.splits import SPLIT_NAMES
 
 MAX_KEYS = 5
@@ -85,8 +83,8 @@ def export_problems(
                             split))
     add("data/*.parquet", "doc_id in two splits", """SELECT doc_id FROM staged
         GROUP BY doc_id HAVING count(DISTINCT split) > 1""")
-    docs = table_relation(lake, zone, "documents", table_schema)
-    splits = table_relation(lake, "curated", "splits", table_schema)
+    docs = lake.relation(zone, "documents")
+    splits = lake.relation("curated", "splits")
     where = "true" if corpus is None else f"d.corpus = {_quote(corpus)}"
     # Every curated document of the dataset, with its split (NULL when the splits are stale:
     # such a document is missing from the export, and named).

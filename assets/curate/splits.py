@@ -26,7 +26,6 @@ Memory: DuckDB streams the documents; Python only sees the (small) set of linked
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,9 +33,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.lake import Lake, PartWriter
-from assets.warehouse.views import table_relation
-from schemas.registry import table_schema
+from assets.lake import Lake, PartWriter, corpus_of_part
 from schemas.splits import SPLIT_NAMES, SPLITS
 
 HASH_BITS = 52  # exactly representable in a float64, so SQL and Python agree bit for bit
@@ -100,10 +97,7 @@ class SplitResult:
 
 
 def _connect(lake: Lake) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
-    return con
+    return lake.connect(memory_limit="1GB", threads=2)
 
 
 def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
@@ -111,8 +105,8 @@ def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
     config = config or SplitConfig()
     con = _connect(lake)
     try:
-        docs = table_relation(lake, config.source_zone, "documents", table_schema)
-        labels = table_relation(lake, config.source_zone, "labels", table_schema)
+        docs = lake.relation(config.source_zone, "documents")
+        labels = lake.relation(config.source_zone, "labels")
         con.execute(f"""
             CREATE TEMP TABLE docs AS
             SELECT doc_id, corpus, coalesce(author_id, 'doc:' || doc_id) AS group_id, content_hash
@@ -235,8 +229,7 @@ def _remove_stale(lake: Lake, corpora: set[str]) -> int:
     """Drop the splits of corpora that no longer have curated documents."""
     removed = 0
     for path in lake.list_parts("curated", "splits"):
-        corpus = path.rsplit("/", 2)[-2].removeprefix("corpus=")
-        if corpus not in corpora:
+        if corpus_of_part(path) not in corpora:
             lake.remove(path)
             removed += 1
     return removed
@@ -257,7 +250,7 @@ def leak_counts(lake: Lake) -> dict[str, int]:
     """Groups and identical texts found in more than one split, over all corpora (pooled)."""
     con = _connect(lake)
     try:
-        rel = table_relation(lake, "curated", "splits", table_schema)
+        rel = lake.relation("curated", "splits")
         groups, texts = con.execute(f"""
             SELECT
               (SELECT count(*) FROM (SELECT group_id FROM {rel} GROUP BY 1
@@ -267,7 +260,3 @@ def leak_counts(lake: Lake) -> dict[str, int]:
         return {"groups_in_two_splits": int(groups), "texts_in_two_splits": int(texts)}
     finally:
         con.close()
-
-
-def config_json(config: SplitConfig) -> str:
-    return json.dumps(config.as_dict(), sort_keys=True)

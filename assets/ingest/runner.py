@@ -18,7 +18,6 @@ a `LakeWriteError` naming the path and the table.
 from __future__ import annotations
 
 import errno
-import hashlib
 import posixpath
 import tempfile
 from collections import Counter
@@ -34,18 +33,27 @@ import pyarrow.parquet as pq
 
 from assets.ingest import records
 from assets.ingest.duplicates import SIGNATURE_CORPORA, DuplicateFilter
-from assets.ingest.io import SourceUnreadable, TruncatedSource
+from assets.ingest.errors import SourceUnreadable, TruncatedSource
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import (
     SourceFile,
     UnlistedSource,
-    corpus_of,
     fingerprint,
     os_reason,
     partition_key,
     scan_family,
 )
-from assets.lake import Lake, LakeWriteError, PartWriter, RowBuffer, iter_part_batches, temp_prefix
+from assets.lake import (
+    Lake,
+    LakeWriteError,
+    PartWriter,
+    RowBuffer,
+    corpus_of,
+    iter_part_batches,
+    part_name,
+    safe_part_name,
+    temp_prefix,
+)
 from schemas.tables import FAILED_SOURCES, RAW_TABLES
 
 ZONE = "raw"
@@ -152,7 +160,7 @@ def ingest_partition(
     for source, stamp in todo:
         results.append(ingest_source(lake, source, stamp, duplicates))
     results.sort(key=lambda r: r.source)
-    removed = _remove_vanished(lake, corpus, partition, {s.part_name for s in sources})
+    removed = _remove_vanished(lake, partition, {s.part_name for s in sources})
     write_failed_sources(lake, partition, results)
     return PartitionResult(partition, corpus, results, removed)
 
@@ -167,7 +175,7 @@ def known_records(lake: Lake, corpus: str, replaced_parts: set[str]) -> Duplicat
         ("utterances", ["utterance_id"], seen.remember_utterances),
     ):
         paths = [p for p in lake.list_parts(ZONE, table, corpus)
-                 if posixpath.basename(p)[: -len(".parquet")] not in replaced_parts]
+                 if part_name(p) not in replaced_parts]
         for batch in iter_part_batches(lake, paths, columns=columns, batch_rows=200_000):
             remember(batch)
     return seen
@@ -175,8 +183,7 @@ def known_records(lake: Lake, corpus: str, replaced_parts: set[str]) -> Duplicat
 
 def failed_part_name(partition: str) -> str:
     """One `failed_sources` part per partition (keys hold ':' and '/')."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in partition)
-    return f"{safe}-{hashlib.blake2b(partition.encode(), digest_size=4).hexdigest()}"
+    return safe_part_name(partition)
 
 
 def write_failed_sources(lake: Lake, partition: str, results: list[SourceResult]) -> int:
@@ -201,16 +208,9 @@ def _is_current(lake: Lake, source: SourceFile, stamp: dict[str, Any]) -> bool:
     return True
 
 
-def _remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: set[str]) -> int:
-    removed = 0
-    for table in RAW_TABLES:
-        for path in lake.list_parts(ZONE, table, corpus):
-            part = posixpath.basename(path)[: -len(".parquet")]
-            meta = lake.part_metadata(path) or {}
-            if meta.get("partition") == partition and part not in live_parts:
-                lake.remove(path)
-                removed += 1
-    return removed
+def _remove_vanished(lake: Lake, partition: str, live_parts: set[str]) -> int:
+    return sum(len(lake.remove_vanished(ZONE, table, partition, live_parts))
+               for table in RAW_TABLES)
 
 
 def ingest_source(
@@ -346,9 +346,7 @@ def _max_line(batch: pa.RecordBatch | pa.Table) -> int:
 def _staged_queries(
     lake: Lake, staging: str, documents_path: str, dropped_ids: set[str] = frozenset()
 ) -> dict[str, Iterator[pa.RecordBatch]]:
-    con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": staging, "threads": 2})
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
+    con = lake.connect(memory_limit="512MB", temp_directory=staging, threads=2)
     # Document labels of a document dropped as a duplicate under another id go with it.
     con.register("dropped_docs", pa.table({"doc_id": pa.array(sorted(dropped_ids), pa.string())}))
     docs = lake.url(documents_path)

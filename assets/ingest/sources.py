@@ -9,7 +9,6 @@ partition and a rerun never re-reads the others.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import posixpath
 from collections.abc import Iterator
@@ -19,7 +18,8 @@ import fsspec
 import xxhash
 from fsspec.implementations.local import LocalFileSystem
 
-PARTITION_SEPARATOR = ":"
+from assets.lake import PARTITION_SEPARATOR, safe_part_name
+
 # Files that document a folder rather than hold data.
 IGNORED_NAMES = {"SOURCE.md", "README.md", "LICENSE", ".DS_Store"}
 FULL_HASH_LIMIT = 64 * 1024 * 1024
@@ -46,8 +46,7 @@ class SourceFile:
     @property
     def part_name(self) -> str:
         """File-system-safe, unique name for this source's part files."""
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.relpath)
-        return f"{safe}-{hashlib.blake2b(self.relpath.encode(), digest_size=4).hexdigest()}"
+        return safe_part_name(self.relpath)
 
 
 def corpora_fs(corpora_dir: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -139,10 +138,6 @@ def partition_key(source: SourceFile, split_by_file: bool) -> str:
     return (
         f"{source.corpus}{PARTITION_SEPARATOR}{source.relpath}" if split_by_file else source.corpus
     )
-
-
-def corpus_of(partition: str) -> str:
-    return partition.split(PARTITION_SEPARATOR, 1)[0]
 
 
 def fingerprint(source: SourceFile) -> str:

@@ -33,8 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
-from assets.ingest.sources import corpus_of
-from assets.lake import Lake, PartWriter, iter_part_batches
+from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches
 
 ZONE = "raw"
 TABLE = "parsed_documents"
@@ -134,17 +133,6 @@ def chunk_dir(lake: Lake, corpus: str, part: str) -> str:
 
 def chunk_path(lake: Lake, corpus: str, part: str, generation: str, chunk: int) -> str:
     return posixpath.join(chunk_dir(lake, corpus, part), generation, f"chunk-{chunk:05d}.spacy")
-
-
-def partition_parts(lake: Lake, corpus: str, partition: str, table: str = SOURCE_TABLE,
-                    zone: str = ZONE) -> list[str]:
-    """Names of a table's parts that belong to one partition (from their footer metadata)."""
-    parts = []
-    for path in lake.list_parts(zone, table, corpus):
-        meta = lake.part_metadata(path) or {}
-        if meta.get("partition") == partition:
-            parts.append(posixpath.basename(path)[: -len(".parquet")])
-    return parts
 
 
 def documents_digest(lake: Lake, corpus: str, part: str) -> str:
@@ -261,21 +249,17 @@ def _remove_generation(lake: Lake, corpus: str, part: str, generation: str) -> N
 
 def remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: Iterable[str]) -> int:
     """Drop parses of parts that left the partition (their source file is gone)."""
-    live = set(live_parts)
-    removed = 0
-    for part in partition_parts(lake, corpus, partition, table=TABLE):
-        if part not in live:
-            lake.remove(lake.part_path(ZONE, TABLE, corpus, part))
-            _remove_other_generations(lake, corpus, part, keep=None)
-            removed += 1
-    return removed
+    removed = lake.remove_vanished(ZONE, TABLE, partition, live_parts)
+    for part in removed:
+        _remove_other_generations(lake, corpus, part, keep=None)
+    return len(removed)
 
 
 def parse_partition(lake: Lake, nlp: Language, partition: str, config: ParseConfig | None = None,
                     force: bool = False) -> list[PartParse]:
     """Parse every raw documents part of a partition; what the Dagster asset calls."""
     corpus = corpus_of(partition)
-    parts = partition_parts(lake, corpus, partition)
+    parts = lake.partition_parts(ZONE, SOURCE_TABLE, partition)
     results = [parse_part(lake, nlp, corpus, part, config, force) for part in parts]
     remove_vanished(lake, corpus, partition, parts)
     return results

@@ -17,7 +17,7 @@ from dagster import (
 from assets.lake import Lake
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import SpacyResource, WarehouseResource
-from assets.privacy import curate
+from assets.privacy import anonymise_partitions
 from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
 from assets.privacy.leaks import LeakReport, LeakScanner
@@ -46,10 +46,10 @@ def _policy() -> Policy:
 
 
 def _known(lake: Lake) -> KnownNames:
-    return curate.current_known_names(lake, _policy())
+    return anonymise_partitions.current_known_names(lake, _policy())
 
 
-def _result(context: AssetExecutionContext, table: str, res: curate.CurateResult,
+def _result(context: AssetExecutionContext, table: str, res: anonymise_partitions.CurateResult,
             removed: int) -> MaterializeResult:
     context.log.info(f"curated {table}: {res.rows[table]} rows, pii {dict(res.pii)}")
     return MaterializeResult(metadata={
@@ -70,8 +70,8 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
     """Documents with PII replaced by numbered placeholders and pseudonymous author ids."""
     lake, nlp = warehouse.lake(), spacy.load()
     engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = curate.curate_documents(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
-    removed = curate.remove_vanished(lake, "documents", context.partition_key)
+    res = anonymise_partitions.curate_documents(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    removed = anonymise_partitions.remove_vanished(lake, "documents", context.partition_key)
     return _result(context, "documents", res, removed)
 
 
@@ -84,8 +84,8 @@ def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResou
     """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised."""
     lake, nlp = warehouse.lake(), spacy.load()
     engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = curate.curate_utterances(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
-    removed = curate.remove_vanished(lake, "utterances", context.partition_key)
+    res = anonymise_partitions.curate_utterances(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    removed = anonymise_partitions.remove_vanished(lake, "utterances", context.partition_key)
     return _result(context, "utterances", res, removed)
 
 
@@ -95,8 +95,8 @@ def curated_authors(context: AssetExecutionContext, warehouse: WarehouseResource
                     privacy: PrivacyResource) -> MaterializeResult:
     """Authors by pseudonym only: no username."""
     lake = warehouse.lake()
-    res = curate.curate_authors(lake, context.partition_key, privacy.pseudonym_key)
-    removed = curate.remove_vanished(lake, "authors", context.partition_key)
+    res = anonymise_partitions.curate_authors(lake, context.partition_key, privacy.pseudonym_key)
+    removed = anonymise_partitions.remove_vanished(lake, "authors", context.partition_key)
     return _result(context, "authors", res, removed)
 
 
@@ -106,8 +106,8 @@ def curated_labels(context: AssetExecutionContext, warehouse: WarehouseResource,
                    privacy: PrivacyResource) -> MaterializeResult:
     """Personality labels whose author subjects carry the author's pseudonym."""
     lake = warehouse.lake()
-    res = curate.curate_labels(lake, context.partition_key, privacy.pseudonym_key)
-    removed = curate.remove_vanished(lake, "labels", context.partition_key)
+    res = anonymise_partitions.curate_labels(lake, context.partition_key, privacy.pseudonym_key)
+    removed = anonymise_partitions.remove_vanished(lake, "labels", context.partition_key)
     return _result(context, "labels", res, removed)
 
 
@@ -117,8 +117,8 @@ def curated_quarantine(context: AssetExecutionContext, warehouse: WarehouseResou
                        privacy: PrivacyResource) -> MaterializeResult:
     """Rejected rows by reason only: the raw excerpts stay in the raw zone."""
     lake = warehouse.lake()
-    res = curate.curate_quarantine(lake, context.partition_key, privacy.pseudonym_key)
-    removed = curate.remove_vanished(lake, "quarantine", context.partition_key)
+    res = anonymise_partitions.curate_quarantine(lake, context.partition_key, privacy.pseudonym_key)
+    removed = anonymise_partitions.remove_vanished(lake, "quarantine", context.partition_key)
     return _result(context, "quarantine", res, removed)
 
 
@@ -143,7 +143,7 @@ def documents_leak_check(
     """No email, phone, user URL, u/ name, @handle or known raw author name in curated text."""
     lake = warehouse.lake()
     scanner = LeakScanner(_known(lake))
-    return _leak_result(curate.scan_curated(lake, "documents", context.partition_key, scanner))
+    return _leak_result(anonymise_partitions.scan_curated(lake, "documents", context.partition_key, scanner))
 
 
 @asset_check(asset=curated_utterances, name="no_identifier_leaks", blocking=True,
@@ -154,7 +154,7 @@ def utterances_leak_check(
     """The same leak scan over dialogue turns and stage directions."""
     lake = warehouse.lake()
     scanner = LeakScanner(_known(lake))
-    return _leak_result(curate.scan_curated(lake, "utterances", context.partition_key, scanner,
+    return _leak_result(anonymise_partitions.scan_curated(lake, "utterances", context.partition_key, scanner,
                                             ("text", "stage_directions")))
 
 

@@ -285,6 +285,6 @@ def _write_log(lake: Lake, dataset_dir: str, log: dict[str, str]) -> None:
 
 def current_scanner(lake: Lake) -> LeakScanner:
     """The curated tables' scanner: strict patterns plus every known name in the raw zone."""
-    from assets.privacy.curate import current_known_names
+    from assets.privacy.anonymise_partitions import current_known_names
 
     return LeakScanner(current_known_names(lake))

@@ -81,7 +81,8 @@ class KnownNames:
     @property
     def fingerprint(self) -> str:
         """A short hash of the set: curated text is stamped with it, so text anonymised before
-        a name became known can be found and anonymised again (`curate.stale_partitions`)."""
+        a name became known can be found and anonymised again
+        (`anonymise_partitions.stale_partitions`)."""
         digest = hashlib.sha256()
         for name in sorted(self.names):
             digest.update(name.encode() + b"\n")

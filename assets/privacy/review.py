@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.lake import Lake
-from assets.warehouse.views import table_relation
-from schemas.registry import table_schema
 
 
 @dataclass(frozen=True)
@@ -27,9 +25,9 @@ class ReviewedText:
 def reviewed_texts(lake: Lake, agreed_only: bool = True) -> list[ReviewedText]:
     """Curated texts with the reviewers' spans: document spans on the document's text, dialogue
     spans on their utterance's text (the offsets Label Studio recorded within the turn)."""
-    spans = table_relation(lake, "curated", "pii_review_spans", table_schema)
-    documents = table_relation(lake, "curated", "documents", table_schema)
-    utterances = table_relation(lake, "curated", "utterances", table_schema)
+    spans = lake.relation("curated", "pii_review_spans")
+    documents = lake.relation("curated", "documents")
+    utterances = lake.relation("curated", "utterances")
     rows = duckdb.sql(f"""
         SELECT s.doc_id, s.turn,
                coalesce(u.text, d.text) AS text,

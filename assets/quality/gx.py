@@ -28,15 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import yaml
 
 import schemas.tables as contracts
-from assets.ingest.sources import corpus_of
 from assets.lake import Lake, iter_part_batches
-from assets.warehouse.views import empty_relation, render, table_relation
 from schemas.registry import table_schema
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
@@ -110,11 +107,6 @@ def load_suite(table: str, zone: str = "raw", suites_dir: Path = SUITES_DIR) -> 
         for a in raw.get("aggregates", [])
     )
     return SuiteSpec(table, zone, tuple(row_level), aggregates)
-
-
-def suite_tables(suites_dir: Path = SUITES_DIR) -> list[tuple[str, str]]:
-    """Every (zone, table) with a suite, in name order."""
-    return sorted((p.parent.name, p.stem) for p in suites_dir.glob("*/*.yaml"))
 
 
 def _specs(entry: dict[str, Any], schema: pa.Schema) -> list[ExpectationSpec]:
@@ -422,12 +414,10 @@ def validate_aggregates(
     """Table properties: DuckDB computes each aggregate frame, GX validates it. With a
     partition, every partitioned table in the SQL is that partition's parts only."""
     summary = ValidationSummary(suite.table)
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
+    con = lake.connect(memory_limit="1GB", threads=2)
     try:
         for aggregate in suite.aggregates:
-            sql = render(aggregate.sql, lambda z, t: partition_relation(lake, z, t, partition))
+            sql = lake.render(aggregate.sql, partition)
             frame = con.sql(sql).df()
             outcomes = _new_outcomes(aggregate.expectations)
             for o in outcomes:
@@ -445,32 +435,10 @@ def validate_table(
 ) -> ValidationSummary:
     """Validate a table: row-level over the partition's parts (all parts when None), then the
     whole-table aggregates."""
-    paths = partition_parts(lake, suite.zone, suite.table, partition)
+    paths = (lake.list_parts(suite.zone, suite.table) if partition is None
+             else lake.partition_paths(suite.zone, suite.table, partition))
     summary = validate_parts(lake, suite, paths, batch_rows)
     aggregates = validate_aggregates(lake, suite, partition)
     summary.outcomes += aggregates.outcomes
     return summary
 
-
-def partition_relation(lake: Lake, zone: str, table: str, partition: str | None) -> str:
-    """SQL relation over a table, or over one partition's parts of it when the table is written
-    per partition (its parts carry a partition stamp); warehouse-wide tables stay whole."""
-    if partition is None:
-        return table_relation(lake, zone, table, table_schema)
-    paths = lake.list_parts(zone, table)
-    if not paths or "partition" not in (lake.part_metadata(paths[0]) or {}):
-        return table_relation(lake, zone, table, table_schema)
-    own = partition_parts(lake, zone, table, partition)
-    if not own:
-        return empty_relation(table_schema(zone, table))
-    files = ", ".join("'" + lake.url(p).replace("'", "''") + "'" for p in own)
-    return f"read_parquet([{files}], union_by_name = true, hive_partitioning = false)"
-
-
-def partition_parts(lake: Lake, zone: str, table: str, partition: str | None) -> list[str]:
-    """Part files of one source partition (from the footer stamp), or every part."""
-    paths = lake.list_parts(zone, table)
-    if partition is None:
-        return paths
-    own = lake.list_parts(zone, table, corpus_of(partition))
-    return [p for p in own if (lake.part_metadata(p) or {}).get("partition") == partition]

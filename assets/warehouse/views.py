@@ -1,8 +1,10 @@
-"""Build DuckDB databases of views over the lake from the tracked `.sql` files.
+"""Build DuckDB databases of views over the lake from the `.sql` files in `assets/warehouse/sql/`.
 
-A view file refers to lake tables as `{{zone.table}}`; each is replaced by a `read_parquet` over
-that table's part files (or by an empty, correctly typed relation when the table has no part
-yet, so a view never fails to bind). The database is built under a temporary name and renamed
+The SQL ships inside the package and is read through `importlib.resources`, so the views are
+found in a wheel or a non-editable install as well as in a checkout. A view file refers to lake
+tables as `{{zone.table}}`; `Lake.render` replaces each by a `read_parquet` over that table's
+part files (or by an empty, correctly typed relation when the table has no part yet, so a view
+never fails to bind). The database is built under a temporary name and renamed
 over the old one: an analyst holding the old file open keeps a working (read-only) connection,
 and a run never waits for, or fails on, an analyst's lock. A failed write (a full disk) raises
 `LakeWriteError` naming the file and leaves the published database as it was.
@@ -11,11 +13,11 @@ and a run never waits for, or fails on, an analyst's lock. A failed write (a ful
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import duckdb
 import pyarrow as pa
@@ -24,54 +26,35 @@ from assets.lake import Lake, LakeWriteError, temp_prefix
 from assets.permissions import restrict_to_owner
 from schemas.registry import table_schema
 
-VIEWS_ROOT = Path(__file__).resolve().parents[2] / "warehouse" / "views"
-PLACEHOLDER = re.compile(r"\{\{\s*(raw|curated)\.([a-z_]+)\s*\}\}")
+SQL_PACKAGE = "assets.warehouse.sql"
 
 
 @dataclass(frozen=True)
 class Database:
-    """One DuckDB file and the folder of view definitions it is built from."""
+    """One DuckDB file and the package folder of view definitions it is built from."""
 
     name: str  # file name, e.g. warehouse.duckdb
-    views_dir: Path
+    views: str  # subpackage of `SQL_PACKAGE` holding its `.sql` files
     owner_only: bool = False  # 0600, for a database whose views reach raw text
 
+    @property
+    def views_dir(self) -> Traversable:
+        return resources.files(SQL_PACKAGE).joinpath(self.views)
 
-ANALYST_DB = Database("warehouse.duckdb", VIEWS_ROOT / "analyst")
-RAW_DB = Database("raw.duckdb", VIEWS_ROOT / "raw", owner_only=True)
+
+ANALYST_DB = Database("warehouse.duckdb", "analyst")
+RAW_DB = Database("raw.duckdb", "raw", owner_only=True)
 
 
-def view_files(views_dir: Path) -> list[Path]:
+def view_files(views_dir: Traversable) -> list[Traversable]:
     """View definitions in name order; a numeric prefix orders views that build on others."""
-    return sorted(views_dir.glob("*.sql"))
+    return sorted((f for f in views_dir.iterdir() if f.name.endswith(".sql")),
+                  key=lambda f: f.name)
 
 
-def table_relation(
-    lake: Lake, zone: str, table: str, schema_of: Callable[[str, str], pa.Schema]
-) -> str:
-    """SQL relation over a lake table's parts, or an empty typed relation when it has none."""
-    if lake.list_parts(zone, table):
-        glob = lake.table_glob(zone, table).replace("'", "''")
-        return f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
-    return empty_relation(schema_of(zone, table))
-
-
-def empty_relation(schema: pa.Schema) -> str:
-    con = duckdb.connect()
-    con.register("empty_arrow", pa.Table.from_pylist([], schema=schema))
-    columns = con.execute("DESCRIBE SELECT * FROM empty_arrow").fetchall()
-    con.close()
-    select = ", ".join(f'CAST(NULL AS {ctype}) AS "{name}"' for name, ctype, *_ in columns)
-    return f"(SELECT {select} WHERE false)"
-
-
-def render(sql: str, relation: Callable[[str, str], str]) -> str:
-    return PLACEHOLDER.sub(lambda m: relation(m.group(1), m.group(2)), sql)
-
-
-def _connect(path: str, database: Database) -> duckdb.DuckDBPyConnection:
+def _connect(lake: Lake, path: str, database: Database) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(path)
+        return lake.connect(path)
     except duckdb.IOException as error:
         raise LakeWriteError(error, path, f"database {database.name}") from error
 
@@ -94,12 +77,9 @@ def build_database(
         raise LakeWriteError(error, target_dir, f"database {database.name}") from error
     counts: dict[str, int] = {}
     try:
-        con = _connect(tmp, database)
-        if not lake.is_local:
-            con.register_filesystem(lake.fs)
+        con = _connect(lake, tmp, database)
         for path in view_files(database.views_dir):
-            sql = render(path.read_text(), lambda z, t: table_relation(lake, z, t, schema_of))
-            con.execute(sql)
+            con.execute(lake.render(path.read_text(encoding="utf-8"), schema_of=schema_of))
         for (view,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
         ).fetchall():

@@ -21,7 +21,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from assets.lake import Lake
-from assets.privacy.curate import current_known_names, stale_partitions
+from assets.privacy.anonymise_partitions import current_known_names, stale_partitions
 from assets.privacy.exports import (
     ExportLeakError,
     assert_export_clean,

@@ -44,6 +44,151 @@ def test_when_url_has_protocol_then_paths_stay_on_that_filesystem():
     assert lake.url(path).startswith("memory://")
 
 
+# --- partitions: part names, a partition's parts, vanished parts (issue 12 point 2) ----------
+
+
+@pytest.mark.parametrize(("partition", "corpus"), [
+    ("essays", "essays"),
+    ("reddit_pushshift:RC_2019-10.zst", "reddit_pushshift"),
+    ("pandora:sub/dir:odd.csv", "pandora"),  # only the first separator counts
+])
+def test_when_partition_key_given_then_corpus_is_its_first_field(partition, corpus):
+    from assets.lake import corpus_of
+
+    assert corpus_of(partition) == corpus
+
+
+@pytest.mark.parametrize(("key", "name"), [
+    ("e.csv", "e.csv-"),
+    ("sub/dir/RC 2019.zst", "sub_dir_RC_2019.zst-"),
+    ("reddit_pushshift:RC_1.zst", "reddit_pushshift_RC_1.zst-"),
+])
+def test_when_key_has_unsafe_characters_then_part_name_is_safe_and_hashed(key, name):
+    from assets.lake import safe_part_name
+
+    part = safe_part_name(key)
+    assert part.startswith(name) and len(part) == len(name) + 8
+    assert part == safe_part_name(key)
+
+
+def test_when_keys_differ_only_in_unsafe_characters_then_part_names_differ():
+    from assets.lake import safe_part_name
+
+    assert safe_part_name("a/b.csv") != safe_part_name("a_b.csv")
+
+
+def test_when_part_path_given_then_name_and_corpus_are_read_back(lake: Lake):
+    from assets.lake import corpus_of_part, part_name
+
+    path = lake.part_path("raw", "documents", "friends", "s01.csv-0a1b2c3d")
+    assert (part_name(path), corpus_of_part(path)) == ("s01.csv-0a1b2c3d", "friends")
+
+
+def _stamped(lake: Lake, corpus: str, part: str, partition: str | None,
+             table: str = "t", zone: str = "raw") -> str:
+    meta = None if partition is None else {"partition": partition}
+    return lake.write_part(zone, table, corpus, part, pa.table({"x": [1]}), meta)
+
+
+def test_when_corpus_has_several_partitions_then_each_lists_only_its_stamped_parts(lake: Lake):
+    a = _stamped(lake, "reddit", "a", "reddit:a.zst")
+    b = _stamped(lake, "reddit", "b", "reddit:b.zst")
+    _stamped(lake, "reddit", "unstamped", None)
+    _stamped(lake, "essays", "a", "essays")
+    assert lake.partition_paths("raw", "t", "reddit:a.zst") == [a]
+    assert lake.partition_parts("raw", "t", "reddit:b.zst") == ["b"]
+    assert lake.partition_parts("raw", "t", "essays") == ["a"]
+    assert lake.partition_parts("raw", "t", "reddit:gone.zst") == []
+    assert lake.partition_parts("raw", "missing_table", "essays") == []
+    assert b in lake.list_parts("raw", "t", "reddit")
+
+
+def test_when_part_left_the_partition_then_only_it_is_removed(lake: Lake):
+    keep = _stamped(lake, "reddit", "keep", "reddit:a.zst")
+    gone = _stamped(lake, "reddit", "gone", "reddit:a.zst")
+    other = _stamped(lake, "reddit", "other", "reddit:b.zst")  # another partition: untouched
+    removed = lake.remove_vanished("raw", "t", "reddit:a.zst", live_parts=["keep"])
+    assert removed == ["gone"]
+    assert lake.list_parts("raw", "t") == sorted([keep, other])
+    assert not lake.fs.exists(gone)
+    assert lake.remove_vanished("raw", "t", "reddit:a.zst", live_parts=["keep"]) == []
+
+
+def test_when_no_live_parts_then_the_whole_partition_goes(lake: Lake):
+    _stamped(lake, "essays", "p1", "essays")
+    _stamped(lake, "essays", "p2", "essays")
+    assert lake.remove_vanished("raw", "t", "essays", live_parts=()) == ["p1", "p2"]
+    assert lake.list_parts("raw", "t") == []
+
+
+def test_when_table_has_parts_of_two_corpora_then_both_are_listed_once(lake: Lake):
+    assert lake.corpora("raw", "t") == []
+    _stamped(lake, "b", "p1", "b")
+    _stamped(lake, "b", "p2", "b")
+    _stamped(lake, "a", "p1", "a")
+    assert lake.corpora("raw", "t") == ["a", "b"]
+
+
+# --- DuckDB relations over the lake -----------------------------------------------------------
+
+
+def _schema_of(zone: str, table: str) -> pa.Schema:
+    return pa.schema([("x", pa.int64()), ("label", pa.string())])
+
+
+def _rows(lake: Lake, sql: str) -> list[tuple]:
+    con = lake.connect()
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_when_table_has_no_part_then_relation_is_empty_and_typed(lake: Lake):
+    relation = lake.relation("raw", "t", _schema_of)
+    con = lake.connect()
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    con.close()
+    assert [(name, ctype) for name, ctype, *_ in described] == [("x", "BIGINT"),
+                                                                 ("label", "VARCHAR")]
+    assert _rows(lake, f"SELECT count(*) FROM {relation}") == [(0,)]
+
+
+def test_when_parts_have_different_columns_then_relation_unions_them_by_name(lake: Lake):
+    lake.write_part("raw", "t", "a", "p", pa.table({"x": [1]}))
+    lake.write_part("raw", "t", "b", "p", pa.table({"label": ["y"], "x": [2]}))
+    assert _rows(lake, f"SELECT x, label FROM {lake.relation('raw', 't', _schema_of)} "
+                       "ORDER BY x") == [(1, None), (2, "y")]
+
+
+def test_when_partition_given_then_relation_covers_only_its_parts(lake: Lake):
+    lake.write_part("raw", "t", "r", "a", pa.table({"x": [1]}), {"partition": "r:a"})
+    lake.write_part("raw", "t", "r", "b", pa.table({"x": [2, 3]}), {"partition": "r:b"})
+    count = "SELECT count(*) FROM {rel}"
+    assert _rows(lake, count.format(rel=lake.partition_relation("raw", "t", "r:b", _schema_of))
+                 ) == [(2,)]
+    assert _rows(lake, count.format(rel=lake.partition_relation("raw", "t", None, _schema_of))
+                 ) == [(3,)]
+    assert _rows(lake, count.format(rel=lake.partition_relation("raw", "t", "r:c", _schema_of))
+                 ) == [(0,)]
+
+
+def test_when_table_is_not_written_per_partition_then_partition_relation_is_the_whole_table(
+    lake: Lake
+):
+    lake.write_part("curated", "t", "c", "all", pa.table({"x": [1, 2]}))  # no partition stamp
+    relation = lake.partition_relation("curated", "t", "c:one", _schema_of)
+    assert _rows(lake, f"SELECT count(*) FROM {relation}") == [(2,)]
+
+
+def test_when_sql_has_placeholders_then_render_replaces_each_with_a_relation(lake: Lake):
+    lake.write_part("raw", "t", "c", "p", pa.table({"x": [5]}))
+    sql = lake.render("SELECT x FROM {{ raw.t }} UNION ALL SELECT x FROM {{curated.t}}",
+                      schema_of=_schema_of)
+    assert "{{" not in sql
+    assert _rows(lake, sql) == [(5,)]
+
+
 # --- leftovers of killed runs (issue 11 point 9) --------------------------------------------
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from assets.ingest.runner import ingest_partition
 from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
@@ -113,3 +114,54 @@ def test_when_analyst_database_built_then_no_view_reaches_raw_text(lake, tmp_pat
         ).fetchone()[0]
         assert hits == 0, f"{view}.{column} exposes a raw name"
     assert con.execute("SELECT text FROM documents").fetchall() == [("I am <PERSON_1>.",)]
+
+
+# --- the view SQL ships inside the package (issue 12 point 5) ------------------------------
+
+
+def test_when_views_listed_then_every_sql_file_of_the_package_is_found_through_resources():
+    from importlib import resources
+
+    from assets.warehouse.views import SQL_PACKAGE, view_files
+
+    package_dir = Path(__file__).resolve().parents[2] / "assets" / "warehouse" / "sql"
+    for database in (ANALYST_DB, RAW_DB):
+        assert database.views_dir == resources.files(SQL_PACKAGE).joinpath(database.views)
+        found = [f.name for f in view_files(database.views_dir)]
+        assert found == sorted(p.name for p in (package_dir / database.views).glob("*.sql"))
+        assert found, f"no view SQL for {database.name}"
+
+
+def test_when_package_installed_non_editable_then_views_build_from_the_installed_sql(tmp_path):
+    """A plain (non-editable) install holds the SQL and builds both databases from it."""
+    import shutil
+
+    pytest.importorskip("setuptools")
+    repo = Path(__file__).resolve().parents[2]
+    source = tmp_path / "src"  # a copy, so the build's scratch folders stay out of the checkout
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in ("assets", "schemas", "annotation", "dagster_project"):
+        shutil.copytree(repo / package, source / package, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, source / name)
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--target", str(site), str(source)],
+                   check=True, capture_output=True)
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import assets
+        from assets.lake import Lake
+        from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
+        assert assets.__file__.startswith(sys.argv[1]), assets.__file__
+        lake = Lake.at(sys.argv[2] + "/wh")
+        print(len(build_database(lake, ANALYST_DB, sys.argv[2])),
+              len(build_database(lake, RAW_DB, sys.argv[2])))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(site), str(tmp_path)],
+                         cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    analyst, raw = map(int, out.split())
+    assert analyst > 5 and raw > 0

@@ -43,8 +43,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from assets.ingest import records
+from assets.ingest.csv_rows import iter_csv_records
 from assets.ingest.ids import author_id
-from assets.ingest.io import iter_csv_records
 from assets.ingest.labels import parse_yes_no
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile

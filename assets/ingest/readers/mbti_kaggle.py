@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assets.ingest import records
+from assets.ingest.csv_rows import iter_csv_records
 from assets.ingest.ids import author_id, content_hash
-from assets.ingest.io import iter_csv_records
 from assets.ingest.labels import parse_mbti
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile

@@ -26,8 +26,9 @@ import pyarrow.compute as pc
 
 from assets.ingest import records
 from assets.ingest.columns import epoch_column, is_blank, py_strip
+from assets.ingest.csv_blocks import CsvBlock, open_csv_blocks
+from assets.ingest.csv_rows import CsvRow, csv_excerpt, open_csv
 from assets.ingest.ids import author_id, stable_id
-from assets.ingest.io import CsvBlock, CsvRow, csv_excerpt, open_csv, open_csv_blocks
 from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_percentile
 from assets.ingest.records import Item, Row
 from assets.ingest.sources import SourceFile
@@ -222,11 +223,6 @@ def _demographic(
 
 
 # --- comments ---------------------------------------------------------------------------------
-
-
-def read_comments(source: SourceFile) -> Iterator[Row]:
-    """Comment documents one dict row at a time (tests, small callers)."""
-    return records.as_rows(read_comment_batches(source))
 
 
 def read_comment_batches(source: SourceFile) -> Iterator[Item]:

@@ -34,8 +34,9 @@ import pyarrow.compute as pc
 
 from assets.ingest import records
 from assets.ingest.columns import is_blank
+from assets.ingest.encoding import open_text
+from assets.ingest.errors import EMPTY_FILE, SourceUnreadable, TruncatedSource
 from assets.ingest.ids import author_id
-from assets.ingest.io import EMPTY_FILE, SourceUnreadable, TruncatedSource, open_text
 from assets.ingest.labels import mbti_from_flair
 from assets.ingest.prefetch import prefetched
 from assets.ingest.records import Item, Row

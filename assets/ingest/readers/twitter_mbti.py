@@ -40,14 +40,10 @@ from typing import Any
 import orjson
 
 from assets.ingest import records
+from assets.ingest.csv_rows import iter_csv_records
+from assets.ingest.encoding import open_text_lines
+from assets.ingest.errors import EMPTY_FILE, HEADER_ONLY, SourceUnreadable
 from assets.ingest.ids import author_id, content_hash
-from assets.ingest.io import (
-    EMPTY_FILE,
-    HEADER_ONLY,
-    SourceUnreadable,
-    iter_csv_records,
-    open_text_lines,
-)
 from assets.ingest.labels import parse_mbti
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile

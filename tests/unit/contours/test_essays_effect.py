@@ -50,19 +50,22 @@ def test_when_neuroticism_high_then_more_negative_emotion_words(essays):
     assert p_welch < 0.01 and p_mwu < 0.01
 
 
+# Directions that hold on the real Essays with both tests at p < 0.01 (measured: p <= 0.006).
+# Extraversion and EmoLex positive words, often cited too, show no difference here (means
+# 0.04043 vs 0.04045, Welch p = 0.97), so it is not asserted.
 @pytest.mark.parametrize(
     ("trait", "feature", "sign"),
     [
-        ("cEXT", "emolex_positive", 1),  # extraverts: more positive emotion
         ("cNEU", "nrc_valence", -1),  # neurotic writers: less pleasant words
         ("cNEU", "emolex_sadness", 1),
         ("cAGR", "emolex_anger", -1),  # agreeable writers: fewer anger words
         ("cNEU", "vader_compound", -1),
     ],
 )
-def test_report_other_directions(essays, trait, feature, sign):
-    """Printed for the record (run with -s); only the published NEU effect is asserted."""
+def test_when_trait_high_then_feature_moves_in_the_expected_direction(essays, trait, feature,
+                                                                      sign):
     high, low, p_welch, p_mwu = compare(essays, trait, feature)
-    agrees = np.sign(high - low) == sign
     print(f"\n{trait[1:]} {feature}: high {high:.5f} low {low:.5f} "
-          f"Welch p={p_welch:.2e} MWU p={p_mwu:.2e} direction {'as expected' if agrees else 'NOT'}")
+          f"Welch p={p_welch:.2e} MWU p={p_mwu:.2e}")
+    assert np.sign(high - low) == sign
+    assert p_welch < 0.01 and p_mwu < 0.01

@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from assets.ingest import io as ingest_io
-from assets.ingest.io import EMPTY_FILE, HEADER_ONLY, SourceUnreadable
+from assets.ingest.encoding import ENCODING_SAMPLE_BYTES
+from assets.ingest.errors import EMPTY_FILE, HEADER_ONLY, SourceUnreadable
 from assets.ingest.readers import (
     essays,
     friends,
@@ -162,7 +162,7 @@ def test_when_file_in_encoding_then_text_decoded_exactly(make_source, encoding, 
 def test_when_cp1252_appears_only_after_the_first_mib_then_file_decoded_as_cp1252(make_source):
     filler = "".join(_essay(i) for i in range(100, 100 + 40_000))  # > 1 MiB of ASCII
     body = ESSAYS_HEADER + filler + f'z1,"{ACCENTED}",y,n,y,n,y\n'
-    assert len(ESSAYS_HEADER + filler) > ingest_io.ENCODING_SAMPLE_BYTES
+    assert len(ESSAYS_HEADER + filler) > ENCODING_SAMPLE_BYTES
     out = _read(make_source("essays", "e.csv", body.encode("cp1252")))
     docs = rows_of(out, "documents")
     assert len(docs) == 40_001

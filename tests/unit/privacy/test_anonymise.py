@@ -62,7 +62,7 @@ def test_when_policy_operator_unknown_then_load_fails():
 
 def test_when_scene_turns_mention_same_name_then_same_number_as_document(engine, nlp):
     """Turns are lines of the scene's text: analysed once, numbered once, no parse per turn."""
-    from assets.privacy.curate import CurateResult, SceneDocs, _curated_utterances
+    from assets.privacy.anonymise_partitions import CurateResult, SceneDocs, _curated_utterances
 
     scene = "Rachel Green: Is Bartholomew here?\nRoss Geller: Bartholomew left with Kieran."
     rows = [{"doc_id": "d1", "utterance_id": f"u{i}", "corpus": "friends", "turn": i,
@@ -83,7 +83,7 @@ def test_when_scene_turns_mention_same_name_then_same_number_as_document(engine,
 
 
 def test_when_turn_not_in_scene_then_parsed_alone_with_shared_numbering(engine, nlp):
-    from assets.privacy.curate import CurateResult, SceneDocs, _curated_utterances
+    from assets.privacy.anonymise_partitions import CurateResult, SceneDocs, _curated_utterances
 
     rows = [{"doc_id": "d1", "utterance_id": f"u{i}", "corpus": "friends", "turn": i,
              "speaker_id": None, "speaker": "Joey", "text": text, "stage_directions": []}

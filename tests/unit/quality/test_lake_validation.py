@@ -120,5 +120,7 @@ def test_when_partition_given_then_only_its_parts_are_validated(lake: Lake):
     lake.write_part("raw", "documents", "essays", "a", docs(range(3)), {"partition": "essays"})
     lake.write_part("raw", "documents", "pandora", "p", docs(range(3, 5), corpus="pandora"),
                     {"partition": "pandora"})
-    assert len(gx.partition_parts(lake, "raw", "documents", "essays")) == 1
-    assert len(gx.partition_parts(lake, "raw", "documents", None)) == 2
+    suite = gx.load_suite("documents")
+    one, every = gx.validate_table(lake, suite, "essays"), gx.validate_table(lake, suite)
+    assert (one.parts, one.rows) == (1, 3)
+    assert (every.parts, every.rows) == (2, 5)

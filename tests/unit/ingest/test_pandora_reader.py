@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
+from assets.ingest.errors import SourceUnreadable
 from assets.ingest.ids import stable_id
-from assets.ingest.io import SourceUnreadable
 from assets.ingest.readers import pandora
 from assets.ingest.records import MAX_TEXT_CHARS, document_id
 from assets.ingest.runner import ingest_partition

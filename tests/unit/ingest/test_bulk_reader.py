@@ -12,8 +12,10 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import records
+from assets.ingest.csv_blocks import CsvBlock, open_csv_blocks
+from assets.ingest.csv_rows import open_csv
+from assets.ingest.errors import SourceUnreadable
 from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
-from assets.ingest.io import CsvBlock, SourceUnreadable, open_csv, open_csv_blocks
 from assets.ingest.readers import pandora, reddit_pushshift
 from assets.ingest.runner import all_partition_keys, ingest_partition
 from assets.ingest.sample import write_sample_corpora

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.ingest import records
-from assets.ingest.io import SourceUnreadable
+from assets.ingest.errors import SourceUnreadable
 from assets.ingest.readers import mbti_kaggle
 from assets.ingest.runner import ingest_partition
 from assets.ingest.sources import list_family_files

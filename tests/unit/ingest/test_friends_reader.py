@@ -5,7 +5,7 @@ from collections import Counter
 import pyarrow.parquet as pq
 import pytest
 
-from assets.ingest.io import SourceUnreadable
+from assets.ingest.errors import SourceUnreadable
 from assets.ingest.readers import friends
 from assets.ingest.runner import ingest_partition
 from assets.ingest.sources import list_family_files

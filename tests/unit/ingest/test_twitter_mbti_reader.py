@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 import pytest
 
-from assets.ingest.io import SourceUnreadable
+from assets.ingest.errors import SourceUnreadable
 from assets.ingest.readers import twitter_mbti
 from assets.ingest.runner import ingest_partition
 from assets.ingest.sources import list_family_files

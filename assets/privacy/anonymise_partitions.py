@@ -1,4 +1,6 @@
-"""Curating a partition: raw parts in, anonymised and pseudonymised curated parts out.
+"""Anonymising a partition: raw parts in, anonymised and pseudonymised curated parts out.
+
+(Not to be confused with `assets/curate/`, the later stage that splits and exports datasets.)
 
 Plain Python (the Dagster assets only call these). Each raw part (one per source file) becomes
 one curated part of the same name, written atomically through `PartWriter`, so a rerun replaces
@@ -15,7 +17,6 @@ parsed here, continuing the same numbering; so is a turn that cannot be found in
 
 from __future__ import annotations
 
-import posixpath
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from assets.ingest.ids import content_hash
-from assets.lake import Lake, PartWriter, iter_part_batches
+from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches
 from assets.privacy.anonymise import (
     Anonymised,
     Finding,
@@ -51,21 +52,6 @@ class CurateResult:
     pii: Counter[str] = field(default_factory=Counter)
     parsed_here: int = 0
     preview: list[str] = field(default_factory=list)
-
-
-def partition_parts(lake: Lake, zone: str, table: str, corpus: str, partition: str) -> list[str]:
-    """Part names of one table that belong to a partition (from the parts' footer stamps)."""
-    names = []
-    for path in lake.list_parts(zone, table, corpus):
-        if (lake.part_metadata(path) or {}).get("partition") == partition:
-            names.append(posixpath.basename(path)[: -len(".parquet")])
-    return names
-
-
-def corpus_of_partition(partition: str) -> str:
-    from assets.ingest.sources import corpus_of
-
-    return corpus_of(partition)
 
 
 def known_names_from_lake(lake: Lake, name_filter: NameFilter | None = None) -> KnownNames:
@@ -139,10 +125,10 @@ def _docs_for_part(lake: Lake, nlp: Language, corpus: str, part: str, texts: Ite
 def curate_documents(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
                      ) -> CurateResult:
     """Anonymise the partition's documents; author ids become pseudonyms."""
-    corpus = corpus_of_partition(partition)
+    corpus = corpus_of(partition)
     result = CurateResult()
     schema = CURATED_TABLES["documents"].schema
-    for part in partition_parts(lake, RAW, "documents", corpus, partition):
+    for part in lake.partition_parts(RAW, "documents", partition):
         path = lake.part_path(RAW, "documents", corpus, part)
         # Streamed twice (rows, and texts for a fallback parse): never a whole part in memory.
         rows = (r for b in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS)
@@ -182,11 +168,11 @@ def _curated_document(row: dict[str, Any], anonymised: Any, key: str,
 def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
                       ) -> CurateResult:
     """Anonymise dialogue turns and their stage directions; speaker ids become pseudonyms."""
-    corpus = corpus_of_partition(partition)
+    corpus = corpus_of(partition)
     result = CurateResult()
     schema = CURATED_TABLES["utterances"].schema
-    document_parts = set(partition_parts(lake, RAW, "documents", corpus, partition))
-    for part in partition_parts(lake, RAW, "utterances", corpus, partition):
+    document_parts = set(lake.partition_parts(RAW, "documents", partition))
+    for part in lake.partition_parts(RAW, "utterances", partition):
         path = lake.part_path(RAW, "utterances", corpus, part)
         scenes = SceneDocs(_scene_docs(lake, nlp, corpus, part, result)
                            if part in document_parts else iter(()))
@@ -330,11 +316,11 @@ def curate_quarantine(lake: Lake, partition: str, key: str) -> CurateResult:
 
 def _copy_pseudonymised(lake: Lake, partition: str, table: str, key: str, convert: Any
                         ) -> CurateResult:
-    corpus = corpus_of_partition(partition)
+    corpus = corpus_of(partition)
     result = CurateResult()
     schema = CURATED_TABLES[table].schema
     keep = set(schema.names)
-    for part in partition_parts(lake, RAW, table, corpus, partition):
+    for part in lake.partition_parts(RAW, table, partition):
         path = lake.part_path(RAW, table, corpus, part)
         with PartWriter(lake, CURATED, table, corpus, part, schema,
                         _stamp(lake, table, corpus, part)) as writer:
@@ -361,23 +347,15 @@ def mask_structured(text: str) -> str:
 
 def remove_vanished(lake: Lake, table: str, partition: str) -> int:
     """Drop curated parts of a partition whose raw part is gone (a deleted source file)."""
-    corpus = corpus_of_partition(partition)
-    live = set(partition_parts(lake, RAW, table, corpus, partition))
-    removed = 0
-    for name in partition_parts(lake, CURATED, table, corpus, partition):
-        if name not in live:
-            lake.remove(lake.part_path(CURATED, table, corpus, name))
-            removed += 1
-    return removed
+    live = lake.partition_parts(RAW, table, partition)
+    return len(lake.remove_vanished(CURATED, table, partition, live))
 
 
 def scan_curated(lake: Lake, table: str, partition: str, scanner: LeakScanner,
                  columns: Iterable[str] = ("text",)) -> LeakReport:
     """Leak-scan the curated parts of one partition."""
-    corpus = corpus_of_partition(partition)
     report = LeakReport()
-    paths = [lake.part_path(CURATED, table, corpus, p)
-             for p in partition_parts(lake, CURATED, table, corpus, partition)]
+    paths = lake.partition_paths(CURATED, table, partition)
     for batch in iter_part_batches(lake, paths, columns=list(columns)):
         for column in batch.columns:
             values = column.to_pylist()

@@ -1,0 +1,1 @@
+"""View definitions (DuckDB SQL) shipped with the package; read with importlib.resources."""

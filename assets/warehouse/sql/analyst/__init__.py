@@ -1,0 +1,1 @@
+"""Views of the analysts' database, `warehouse.duckdb`."""

@@ -1,0 +1,1 @@
+"""Views of the owner-only raw database, `raw.duckdb`."""
