@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,10 +29,11 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from assets.curate.export import POOLED, ExportConfig, connect, dataset_query
+from assets.curate.dataset import POOLED, ExportConfig, connect, dataset_query
 from assets.lake import Lake
 from assets.warehouse.views import table_relation
 from schemas.registry import table_schema
+from schemas.splits import BASELINE_SCORES
 
 # Published results on the same corpora (accuracy and F1 as fractions).
 PUBLISHED: dict[str, dict[str, tuple[str, str]]] = {
@@ -218,3 +221,15 @@ def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float:
     if len(truth) < 2 or np.std(truth) == 0 or np.std(prediction) == 0:
         return math.nan
     return round(float(np.corrcoef(truth, prediction)[0, 1]), 4)
+
+
+def write_scores(lake: Lake, dataset: str, scores: list[dict[str, Any]]) -> None:
+    """Store one dataset's scores as its part of `curated/baseline_scores`."""
+    lake.write_part("curated", "baseline_scores", dataset, "scores",
+                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
+
+
+def read_scores(lake: Lake, dataset: str) -> list[dict[str, Any]]:
+    """One dataset's stored scores, or [] when baselines have not run for it."""
+    paths = lake.list_parts("curated", "baseline_scores", dataset)
+    return pq.read_table(lake.fs.open(paths[0], "rb")).to_pylist() if paths else []

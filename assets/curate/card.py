@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from assets.curate.export import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from assets.warehouse.views import table_relation  # noqa: E402
 from schemas.registry import table_schema  # noqa: E402
