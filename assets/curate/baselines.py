@@ -30,28 +30,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from assets.curate.dataset import POOLED, ExportConfig, connect, dataset_query
+from assets.ingest.registry import FAMILIES
 from assets.lake import Lake
 from assets.warehouse.views import table_relation
 from schemas.registry import table_schema
 from schemas.splits import BASELINE_SCORES
-
-# Published results on the same corpora (accuracy and F1 as fractions).
-PUBLISHED: dict[str, dict[str, tuple[str, str]]] = {
-    "essays": {
-        f"big5_{t}": ("accuracy", f"{v} acc (Majumder et al. 2017)")
-        for t, v in {"EXT": 58.1, "NEU": 57.3, "AGR": 56.7, "CON": 56.7, "OPN": 61.1}.items()
-    },
-    "mbti_kaggle": {
-        f"mbti_{a}": ("accuracy", f"{v} acc (Mehta et al. 2020)")
-        for a, v in {"I_E": 78.8, "N_S": 86.3, "T_F": 76.1, "J_P": 67.2}.items()
-    },
-    "pandora": {
-        **{f"mbti_{a}": ("f1_macro", f"{v} F1, LR (Gjurković et al. 2021)")
-           for a, v in {"I_E": ".649", "N_S": ".599", "T_F": ".730", "J_P": ".626"}.items()},
-        **{f"big5_{t}": ("pearson_r", "r .18-.27 (Gjurković et al. 2021)")
-           for t in ("EXT", "NEU", "AGR", "CON", "OPN")},
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -73,7 +56,9 @@ class BaselineConfig:
 
 
 def published_for(dataset: str, trait: str, metric: str) -> str | None:
-    hit = PUBLISHED.get(dataset, {}).get(trait)
+    """The published figure for a corpus's label and metric, from its registry entry."""
+    corpus = FAMILIES.get(dataset)
+    hit = corpus.published.get(trait) if corpus else None
     return hit[1] if hit and hit[0] == metric else None
 
 
