@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from schemas.tables import MBTI_AXES
+
 # Control names in the label configs → field names in the tables (MBTI axes as in the labels
 # contract, `I/E`; the XML names cannot hold a slash).
-FIELD_NAMES = {"IE": "I/E", "NS": "N/S", "TF": "T/F", "JP": "J/P"}
+FIELD_NAMES = {axis.replace("/", ""): axis for axis in MBTI_AXES}
 # A quarantined answer's value is kept for the analyst to see what came, cut to this length.
 MAX_SHOWN = 80
 

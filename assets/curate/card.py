@@ -203,14 +203,16 @@ def crowd_agreement(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
     (`curated/annotations`), as `annotation.aggregate.agreement_summary` gives it; empty when
     nobody has annotated this dataset's documents."""
     from annotation.aggregate import aggregate, agreement_summary
+    from annotation.projects import LABEL_PROJECTS
 
     if not lake.list_parts(zone, "annotations"):
         return {}
     rel = table_relation(lake, zone, "annotations", table_schema)
     where = "true" if dataset == POOLED else "corpus = $1"
     params = [] if dataset == POOLED else [dataset]
+    projects = ", ".join(f"'{p}'" for p in LABEL_PROJECTS)
     frame = con.execute(f"""SELECT annotation_id, project, doc_id, corpus, annotator, field, value
-        FROM {rel} WHERE project IN ('big5', 'mbti') AND {where}
+        FROM {rel} WHERE project IN ({projects}) AND {where}
         ORDER BY annotation_id, field, value""", params).df()
     return agreement_summary(aggregate(frame)) if len(frame) else {}
 
