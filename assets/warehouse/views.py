@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from assets.lake import Lake, LakeWriteError, temp_prefix
 from assets.permissions import restrict_to_owner
+from schemas.feature_catalog import view_sql as feature_catalog_view
 from schemas.registry import table_schema
 
 VIEWS_ROOT = Path(__file__).resolve().parents[2] / "warehouse" / "views"
@@ -35,15 +36,26 @@ class Database:
     name: str  # file name, e.g. warehouse.duckdb
     views_dir: Path
     owner_only: bool = False  # 0600, for a database whose views reach raw text
+    # Views written by code, not kept as files, each under the file name that places it in the
+    # build order: the feature catalogue comes from `schemas.feature_catalog`, so a new feature
+    # is a catalogue row and nothing else.
+    generated: tuple[tuple[str, Callable[[], str]], ...] = ()
 
 
-ANALYST_DB = Database("warehouse.duckdb", VIEWS_ROOT / "analyst")
+ANALYST_DB = Database("warehouse.duckdb", VIEWS_ROOT / "analyst",
+                      generated=(("20_feature_catalog.sql", feature_catalog_view),))
 RAW_DB = Database("raw.duckdb", VIEWS_ROOT / "raw", owner_only=True)
 
 
 def view_files(views_dir: Path) -> list[Path]:
     """View definitions in name order; a numeric prefix orders views that build on others."""
     return sorted(views_dir.glob("*.sql"))
+
+
+def view_sources(database: Database) -> list[tuple[str, Callable[[], str]]]:
+    """(name, SQL reader) of the database's view files and generated views, in name order."""
+    files = [(path.name, path.read_text) for path in view_files(database.views_dir)]
+    return sorted([*files, *database.generated], key=lambda source: source[0])
 
 
 def table_relation(
@@ -97,8 +109,8 @@ def build_database(
         con = _connect(tmp, database)
         if not lake.is_local:
             con.register_filesystem(lake.fs)
-        for path in view_files(database.views_dir):
-            sql = render(path.read_text(), lambda z, t: table_relation(lake, z, t, schema_of))
+        for _, read_sql in view_sources(database):
+            sql = render(read_sql(), lambda z, t: table_relation(lake, z, t, schema_of))
             con.execute(sql)
         for (view,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
