@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from crowdkit.aggregation import DawidSkene, MajorityVote
 
-BIG5_FIELDS = ("EXT", "NEU", "AGR", "CON", "OPN")
-MBTI_FIELDS = ("I/E", "N/S", "T/F", "J/P")
+from annotation.projects import LABEL_PROJECTS, PROJECTS
+
 RATING_DOMAIN = (-1, 0, 1)
 NO_VOTE = "X"
 
@@ -49,13 +49,15 @@ class FieldKind:
 
 
 def field_kind(project: str, field: str) -> FieldKind | None:
-    """The measurement level of a project's field, or None for fields not aggregated (spans)."""
-    if project == "big5" and field in BIG5_FIELDS:
+    """The measurement level of a project's field (`annotation.projects`), or None for fields
+    not aggregated (spans)."""
+    spec = PROJECTS.get(project)
+    if spec is None or not spec.aggregated or field not in spec.fields:
+        return None
+    if spec.level == "ordinal":
         return FieldKind("ordinal", RATING_DOMAIN)
-    if project == "mbti" and field in MBTI_FIELDS:
-        first, second = field.split("/")
-        return FieldKind("nominal", (first, second))
-    return None
+    first, second = field.split("/")
+    return FieldKind("nominal", (first, second))
 
 
 def votes(annotations: pd.DataFrame, project: str, field: str) -> pd.DataFrame:
@@ -188,7 +190,8 @@ def aggregate(
 ) -> list[FieldResult]:
     """Every aggregated field of every project present in the annotations."""
     results = []
-    for project, fields in (("big5", BIG5_FIELDS), ("mbti", MBTI_FIELDS)):
+    for project in LABEL_PROJECTS:
+        fields = PROJECTS[project].fields
         present = set(annotations.loc[annotations["project"] == project, "field"])
         results += [aggregate_field(annotations, project, f, ties) for f in fields if f in present]
     return results
@@ -223,7 +226,8 @@ def label_rows(
                     value_cat = str(label)
                 rows.append({
                     "subject_id": doc_id, "subject_kind": "document",
-                    "corpus": corpus_of.get(doc_id, ""), "scheme": result.project,
+                    "corpus": corpus_of.get(doc_id, ""),
+                    "scheme": PROJECTS[result.project].scheme,
                     "trait": result.field, "value_num": value_num, "value_cat": value_cat,
                     "source": "crowd_aggregate",
                     "source_file": f"{source_file}/{result.project}/{method}",

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from annotation.projects import PROJECTS
+
 # Control names in the label configs → field names in the tables (MBTI axes as in the labels
-# contract, `I/E`; the XML names cannot hold a slash).
-FIELD_NAMES = {"IE": "I/E", "NS": "N/S", "TF": "T/F", "JP": "J/P"}
+# contract, `I/E`; the XML names cannot hold a slash), from every project's spec.
+FIELD_NAMES = {field.replace("/", ""): field for spec in PROJECTS.values() for field in spec.fields
+               if "/" in field}
 # A quarantined answer's value is kept for the analyst to see what came, cut to this length.
 MAX_SHOWN = 80
 
@@ -80,8 +83,6 @@ def parse_controls(config_xml: str) -> dict[str, Control]:
 @cache
 def project_controls(project: str) -> dict[str, Control]:
     """The controls of a project's config in `annotation/configs/` (read once per process)."""
-    from annotation.projects import PROJECTS
-
     return parse_controls(PROJECTS[project].label_config())
 
 

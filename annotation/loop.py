@@ -18,7 +18,7 @@ import pyarrow as pa
 from annotation import aggregate, store
 from annotation.client import LabelStudioClient
 from annotation.ownership import warehouse_id, warehouse_lock
-from annotation.projects import PROJECTS, find_project, sync_project
+from annotation.projects import LABEL_PROJECTS, PROJECTS, find_project, sync_project
 from annotation.pull import (
     ANNOTATIONS_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -41,7 +41,6 @@ from schemas.annotation import PII_REVIEW_SPANS
 from schemas.tables import LABELS
 
 PII_SPANS_SCHEMA = PII_REVIEW_SPANS
-LABEL_PROJECTS = ("big5", "mbti")
 
 
 def push_round(
@@ -178,7 +177,7 @@ def crowd_labels(
     out = CrowdResult(agreement=aggregate.agreement_summary(results))
     rows = aggregate.label_rows(results, corpus_of)
     for project in LABEL_PROJECTS:
-        mine = [r for r in rows if r["scheme"] == project]
+        mine = [r for r in rows if r["scheme"] == PROJECTS[project].scheme]
         table = pa.Table.from_pylist(mine, schema=LABELS)
         store.write_project_table(lake, "labels", project, table)
         out.labels[project] = table.num_rows

@@ -1,7 +1,10 @@
 """Labelling projects, defined by the files beside this module and synced to the server by title.
 
 A project is one XML label config (`configs/`), one guideline (`guidelines/`, Markdown, shown to
-annotators as Label Studio's instructions) and an overlap setting. `sync_project` creates it or
+annotators as Label Studio's instructions), an overlap setting and, for a project whose answers
+become labels, its scheme, fields and their measurement level: aggregation (`annotation.aggregate`)
+and the loop (`annotation.loop`) iterate these specs, so a new aggregated project is a config, a
+guideline, one entry in `PROJECTS` and a test. `sync_project` creates it or
 brings the server's copy in line with the files, so running it twice changes nothing and editing
 a file is the only way to change a project (edits made in the UI are overwritten). Each
 warehouse has its own copy of each project, its identity in the title and description
@@ -17,12 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from markdown_it import MarkdownIt
 
-from annotation.client import LabelStudioClient
 from annotation.ownership import short_id
+from schemas.tables import BIG5_TRAITS, MBTI_AXES
+
+if TYPE_CHECKING:
+    from annotation.client import LabelStudioClient
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OVERLAP = 3
@@ -39,11 +45,21 @@ class ProjectSpec:
 
     key: str
     title: str
-    scheme: str
     config: str
     guidelines: str
     maximum_annotations: int = DEFAULT_OVERLAP
     description: str = ""
+    # A project whose answers are aggregated into `labels` rows: the scheme they are written
+    # under, the fields (the label config's control names, one per trait) and how votes are
+    # compared: `ordinal` -1/0/1 ratings or `nominal` poles of an `A/B` axis. None: the answers
+    # are not labels (PII review spans).
+    scheme: str | None = None
+    fields: tuple[str, ...] = ()
+    level: Literal["ordinal", "nominal"] | None = None
+
+    @property
+    def aggregated(self) -> bool:
+        return self.scheme is not None
 
     def label_config(self) -> str:
         return (HERE / "configs" / self.config).read_text()
@@ -77,22 +93,28 @@ PROJECTS: dict[str, ProjectSpec] = {
     spec.key: spec
     for spec in (
         ProjectSpec(
-            key="big5", title="Big Five of the author or main speaker", scheme="big5",
+            key="big5", title="Big Five of the author or main speaker",
             config="big5.xml", guidelines="big5.md",
             description="Rate one person on each Big Five trait: -1, 0 or 1 (FriendsPersona).",
+            scheme="big5", fields=BIG5_TRAITS, level="ordinal",
         ),
         ProjectSpec(
-            key="mbti", title="MBTI of the author or main speaker", scheme="mbti",
+            key="mbti", title="MBTI of the author or main speaker",
             config="mbti.xml", guidelines="mbti.md",
             description="One choice per MBTI axis, or can't tell.",
+            scheme="mbti", fields=MBTI_AXES, level="nominal",
         ),
         ProjectSpec(
-            key="pii_review", title="PII review of curated text", scheme="pii",
+            key="pii_review", title="PII review of curated text",
             config="pii_review.xml", guidelines="pii_review.md",
             description="Mark identifiers the anonymiser missed, as spans.",
         ),
     )
 }
+
+
+# Projects whose answers become `labels` rows, in `PROJECTS` order.
+LABEL_PROJECTS: tuple[str, ...] = tuple(key for key, spec in PROJECTS.items() if spec.aggregated)
 
 
 def owner_note(owner: str) -> str:

@@ -78,7 +78,7 @@ def build(limit: int | None):
 
     from assets.privacy.anonymise import PiiEngine
     from assets.privacy.policy import load_policy
-    from assets.privacy.recognizers import PersonHeuristicRecognizer
+    from assets.privacy.person_heuristics import PersonHeuristicRecognizer
 
     nlp = spacy.load(MODEL)
     policy = load_policy()

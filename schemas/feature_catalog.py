@@ -1,16 +1,14 @@
 """The feature catalogue: every contour feature, its family, what it measures and whom to cite.
 
-This is the one list analysts read (as the `feature_catalog` DuckDB view, whose SQL file
-`assets/warehouse/sql/analyst/20_feature_catalog.sql` is generated from here:
-`python -m schemas.feature_catalog`) and from which the contour tables take their columns. A
-test keeps it in step with the feature modules and the view file.
+This is the one list analysts read (as the `feature_catalog` DuckDB view, which the warehouse
+build writes from `view_sql`), from which the contour tables take their columns and the feature
+modules their names, and by which `assets.contours.features` finds those modules. A test keeps
+it in step with what the modules compute.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -62,14 +60,14 @@ def _f(
     return Feature(name, family, description, citation, lexicon)
 
 
-_S, _R, _L, _D, _A, _T = (
-    "syntactic",
-    "lexical_richness",
-    "lexical_sophistication",
-    "readability",
-    "affect",
-    "style",
-)
+# Feature families, in column order. Each is one module `assets/contours/features/<family>.py`
+# that takes its feature names from here (`family_features`).
+SYNTACTIC = "syntactic"
+LEXICAL_RICHNESS = "lexical_richness"
+LEXICAL_SOPHISTICATION = "lexical_sophistication"
+READABILITY = "readability"
+AFFECT = "affect"
+STYLE = "style"
 EMOLEX_AFFECTS = (
     "anger",
     "anticipation",
@@ -84,62 +82,62 @@ EMOLEX_AFFECTS = (
 )
 
 FEATURES: tuple[Feature, ...] = (
-    _f("mean_sentence_length", _S, "Words per sentence (MLS).", LU_2010),
+    _f("mean_sentence_length", SYNTACTIC, "Words per sentence (MLS).", LU_2010),
     _f(
         "clauses_per_sentence",
-        _S,
+        SYNTACTIC,
         "Clauses per sentence (C/S); a clause is a verb or copula with a subject, or a root verb.",
         LU_2010,
     ),
     _f(
         "dependent_clauses_per_clause",
-        _S,
+        SYNTACTIC,
         "Dependent clauses (advcl, ccomp, csubj, relcl, acl) per clause (DC/C).",
         LU_2010,
     ),
     _f(
         "coordinate_phrases_per_clause",
-        _S,
+        SYNTACTIC,
         "Coordinated phrases (conj dependents that are not clauses) per clause (CP/C).",
         LU_2010,
     ),
     _f(
         "complex_nominals_per_clause",
-        _S,
+        SYNTACTIC,
         "Nouns with adjectival, possessive, prepositional, relative, participial or appositive "
         "modifiers, plus clausal subjects and nominal clauses, per clause (CN/C).",
         LU_2010,
     ),
-    _f("verb_phrases_per_sentence", _S, "Verbs and copulas per sentence (VP/S).", LU_2010),
+    _f("verb_phrases_per_sentence", SYNTACTIC, "Verbs and copulas per sentence (VP/S).", LU_2010),
     _f(
         "mean_dependency_distance",
-        _S,
+        SYNTACTIC,
         "Mean distance in tokens between a word and its head, punctuation excluded.",
         "Liu, H. (2008). Dependency distance as a metric of language comprehension difficulty. "
         "Journal of Cognitive Science 9(2), 159-191.",
     ),
     _f(
         "parse_tree_depth",
-        _S,
+        SYNTACTIC,
         "Mean over sentences of the deepest word's depth in the dependency tree (root = 0).",
         KERZ_2022,
     ),
     _f(
         "type_token_ratio",
-        _R,
+        LEXICAL_RICHNESS,
         "Distinct lower-cased word forms / words.",
         "Johnson, W. (1944). Studies in language behavior. Psychological Monographs 56(2).",
     ),
     _f(
         "moving_average_ttr",
-        _R,
+        LEXICAL_RICHNESS,
         "Mean TTR over every 25-word stretch of the window (TTR if shorter).",
         "Covington, M. A., McFall, J. D. (2010). Cutting the Gordian knot: The moving-average "
         "type-token ratio (MATTR). Journal of Quantitative Linguistics 17(2), 94-100.",
     ),
     _f(
         "mtld",
-        _R,
+        LEXICAL_RICHNESS,
         "Measure of textual lexical diversity, threshold 0.72, mean of both directions; NaN when "
         "every word is distinct.",
         "McCarthy, P. M., Jarvis, S. (2010). MTLD, vocd-D, and HD-D. Behavior Research Methods "
@@ -147,31 +145,34 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "lexical_density",
-        _R,
+        LEXICAL_RICHNESS,
         "Content words (nouns, proper nouns, verbs, adjectives, adverbs) / words.",
         "Lu, X. (2012). The relationship of lexical richness to the quality of ESL "
         "learners' oral narratives. Modern Language Journal 96(2), 190-208.",
     ),
     _f(
         "zipf_frequency",
-        _L,
+        LEXICAL_SOPHISTICATION,
         "Mean Zipf frequency (wordfreq, English) of words wordfreq knows.",
         WORDFREQ,
     ),
     _f(
         "rare_word_share",
-        _L,
+        LEXICAL_SOPHISTICATION,
         "Share of words with Zipf frequency below 3 (rarer than once per "
         "million words), unknown words included.",
         WORDFREQ,
     ),
-    _f("word_length", _L, "Mean characters per word.", KERZ_2022),
+    _f("word_length", LEXICAL_SOPHISTICATION, "Mean characters per word.", KERZ_2022),
     _f(
-        "syllables_per_word", _L, "Mean syllables per word (pyphen hyphenation points + 1).", PYPHEN
+        "syllables_per_word",
+        LEXICAL_SOPHISTICATION,
+        "Mean syllables per word (pyphen hyphenation points + 1).",
+        PYPHEN,
     ),
     _f(
         "subtlex_log_frequency",
-        _L,
+        LEXICAL_SOPHISTICATION,
         "Mean SUBTLEX-US log10 word frequency of words listed.",
         "Brysbaert, M., New, B. (2009). Moving beyond Kucera and Francis. Behavior Research "
         "Methods 41(4), 977-990.",
@@ -179,61 +180,71 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "flesch_reading_ease",
-        _D,
+        READABILITY,
         "206.835 - 1.015 words/sentence - 84.6 syllables/word.",
         "Flesch, R. (1948). A new readability yardstick. Journal of Applied Psychology 32(3).",
     ),
     _f(
         "flesch_kincaid_grade",
-        _D,
+        READABILITY,
         "0.39 words/sentence + 11.8 syllables/word - 15.59.",
         "Kincaid, J. P., et al. (1975). Derivation of new readability formulas for Navy enlisted "
         "personnel. Research Branch Report 8-75.",
     ),
     _f(
         "gunning_fog",
-        _D,
+        READABILITY,
         "0.4 (words/sentence + 100 words of 3+ syllables/words).",
         "Gunning, R. (1952). The technique of clear writing. McGraw-Hill.",
     ),
     _f(
         "smog",
-        _D,
+        READABILITY,
         "1.043 sqrt(words of 3+ syllables x 30/sentences) + 3.1291.",
         "McLaughlin, G. H. (1969). SMOG grading. Journal of Reading 12(8), 639-646.",
     ),
     _f(
         "coleman_liau",
-        _D,
+        READABILITY,
         "0.0588 letters per 100 words - 0.296 sentences per 100 words - 15.8.",
         "Coleman, M., Liau, T. L. (1975). A computer readability formula designed for machine "
         "scoring. Journal of Applied Psychology 60(2), 283-284.",
     ),
     _f(
         "automated_readability_index",
-        _D,
+        READABILITY,
         "4.71 characters/word + 0.5 words/sentence - 21.43.",
         "Senter, R. J., Smith, E. A. (1967). Automated readability index. AMRL-TR-6620.",
     ),
-    _f("nrc_valence", _A, "Mean NRC VAD valence (0-1) of words listed.", NRC_VAD, "nrc_vad"),
-    _f("nrc_arousal", _A, "Mean NRC VAD arousal (0-1) of words listed.", NRC_VAD, "nrc_vad"),
-    _f("nrc_dominance", _A, "Mean NRC VAD dominance (0-1) of words listed.", NRC_VAD, "nrc_vad"),
+    _f("nrc_valence", AFFECT, "Mean NRC VAD valence (0-1) of words listed.", NRC_VAD, "nrc_vad"),
+    _f("nrc_arousal", AFFECT, "Mean NRC VAD arousal (0-1) of words listed.", NRC_VAD, "nrc_vad"),
     _f(
-        "warriner_valence", _A, "Mean Warriner valence (1-9) of words listed.", WARRINER, "warriner"
+        "nrc_dominance", AFFECT, "Mean NRC VAD dominance (0-1) of words listed.", NRC_VAD, "nrc_vad"
     ),
     _f(
-        "warriner_arousal", _A, "Mean Warriner arousal (1-9) of words listed.", WARRINER, "warriner"
+        "warriner_valence",
+        AFFECT,
+        "Mean Warriner valence (1-9) of words listed.",
+        WARRINER,
+        "warriner",
+    ),
+    _f(
+        "warriner_arousal",
+        AFFECT,
+        "Mean Warriner arousal (1-9) of words listed.",
+        WARRINER,
+        "warriner",
     ),
     _f(
         "warriner_dominance",
-        _A,
+        AFFECT,
         "Mean Warriner dominance (1-9) of words listed.",
         WARRINER,
         "warriner",
     ),
     _f(
         "concreteness",
-        _A,
+        AFFECT,
         "Mean concreteness (1-5) of words listed.",
         "Brysbaert, M., Warriner, A. B., Kuperman, V. (2014). Concreteness ratings for 40 "
         "thousand generally known English word lemmas. Behavior Research Methods 46, 904-911.",
@@ -241,7 +252,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "age_of_acquisition",
-        _A,
+        AFFECT,
         "Mean age of acquisition in years of words listed.",
         "Kuperman, V., Stadthagen-Gonzalez, H., Brysbaert, M. (2012). Age-of-acquisition ratings "
         "for 30,000 English words. Behavior Research Methods 44, 978-990.",
@@ -250,7 +261,7 @@ FEATURES: tuple[Feature, ...] = (
     *(
         _f(
             f"emolex_{e}",
-            _A,
+            AFFECT,
             f"Share of words associated with {e} in NRC EmoLex.",
             EMOLEX,
             "nrc_emolex",
@@ -259,36 +270,54 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f(
         "vader_compound",
-        _A,
+        AFFECT,
         "Mean VADER compound sentiment (-1..1) of the window's sentences.",
         "Hutto, C. J., Gilbert, E. (2014). VADER: A parsimonious rule-based model for sentiment "
         "analysis of social media text. ICWSM 2014.",
     ),
     _f(
         "first_person_singular",
-        _T,
+        STYLE,
         "First person singular pronouns (I, me, my, mine, myself) "
         "per word, from Person=1|Number=Sing.",
         LIWC,
     ),
-    _f("first_person_plural", _T, "First person plural pronouns per word.", LIWC),
-    _f("second_person", _T, "Second person pronouns per word.", LIWC),
+    _f("first_person_plural", STYLE, "First person plural pronouns per word.", LIWC),
+    _f("second_person", STYLE, "Second person pronouns per word.", LIWC),
     _f(
         "negation",
-        _T,
+        STYLE,
         "Negations (neg dependents, Polarity=Neg, no/none/nothing/never...) per word.",
         LIWC,
     ),
-    _f("articles", _T, "Articles (PronType=Art) per word.", LIWC),
-    _f("past_tense", _T, "Finite verbs in the past tense / finite verbs and modals.", LIWC),
-    _f("present_tense", _T, "Finite verbs in the present tense / finite verbs and modals.", LIWC),
-    _f("future_tense", _T, "will/shall modals / finite verbs and modals.", LIWC),
-    _f("question_share", _T, "Sentences ending in a question mark / sentences.", KERZ_2022),
-    _f("exclamation_share", _T, "Sentences ending in an exclamation mark / sentences.", KERZ_2022),
+    _f("articles", STYLE, "Articles (PronType=Art) per word.", LIWC),
+    _f("past_tense", STYLE, "Finite verbs in the past tense / finite verbs and modals.", LIWC),
+    _f(
+        "present_tense", STYLE, "Finite verbs in the present tense / finite verbs and modals.", LIWC
+    ),
+    _f("future_tense", STYLE, "will/shall modals / finite verbs and modals.", LIWC),
+    _f("question_share", STYLE, "Sentences ending in a question mark / sentences.", KERZ_2022),
+    _f(
+        "exclamation_share",
+        STYLE,
+        "Sentences ending in an exclamation mark / sentences.",
+        KERZ_2022,
+    ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(f.family for f in FEATURES))
+
+
+def family_features(family: str) -> tuple[str, ...]:
+    """The names of a family's features, in catalogue (column) order."""
+    names = tuple(f.name for f in FEATURES if f.family == family)
+    if not names:
+        raise KeyError(f"no feature of family {family!r} in the catalogue; known: {FAMILIES}")
+    return names
+
+
 SUMMARY_STATS = ("mean", "sd", "min", "max", "slope")
 
 
@@ -364,9 +393,7 @@ AUTHOR_FEATURES = pa.schema(
 CURATED_TABLES: dict[str, TableContract] = {
     "contours": TableContract("contours", CONTOURS, ("doc_id", "window_idx")),
     "document_features": TableContract("document_features", DOCUMENT_FEATURES, ("doc_id",)),
-    "author_features": TableContract(
-        "author_features", AUTHOR_FEATURES, ("author_id", "corpus")
-    ),
+    "author_features": TableContract("author_features", AUTHOR_FEATURES, ("author_id", "corpus")),
 }
 
 
@@ -382,24 +409,9 @@ def view_sql() -> str:
         for f in FEATURES
     )
     return (
-        "-- Generated by `python -m schemas.feature_catalog`; edit schemas/feature_catalog.py.\n"
+        "-- Generated from schemas/feature_catalog.py by the warehouse build.\n"
         "CREATE OR REPLACE VIEW feature_catalog AS\n"
         "SELECT * FROM (VALUES\n"
         f"{rows}\n"
         ") AS t(feature, family, description, citation, lexicon);\n"
     )
-
-
-VIEW_PATH = (
-    Path(__file__).resolve().parents[1]
-    / "assets"
-    / "warehouse"
-    / "sql"
-    / "analyst"
-    / "20_feature_catalog.sql"
-)
-
-if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else VIEW_PATH
-    target.write_text(view_sql())
-    print(f"wrote {target}")

@@ -33,7 +33,12 @@ LABEL_SOURCES = (
     "crowd_aggregate",
     "third_party",
 )
+# Trait names: the one definition. Readers, annotation projects, baselines and checks import
+# these; label configs (XML) spell them out and a test holds them to these.
 BIG5_TRAITS = ("EXT", "NEU", "AGR", "CON", "OPN")
+BIG5_NAMES = {"EXT": "extraversion", "NEU": "neuroticism", "AGR": "agreeableness",
+              "CON": "conscientiousness", "OPN": "openness"}
+# Axis names follow the letter order of the type: the first-named pole is the axis's first letter.
 MBTI_AXES = ("I/E", "N/S", "T/F", "J/P")
 
 DOCUMENTS = pa.schema(

@@ -1,7 +1,6 @@
 """Contour assets: windowed features per document, their summaries, and author aggregates."""
 
 
-import pyarrow.dataset as ds
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -13,13 +12,12 @@ from dagster import (
 )
 
 from assets.contours import authors, compute, plot
-from assets.platform.partitions import source_partitions
-from assets.platform.resources import LexiconResource, SpacyResource, WarehouseResource
+from assets.nlp.assets import PARSED_DOCUMENTS
+from dagster_project.partitions import source_partitions
+from dagster_project.resources import LexiconResource, SpacyResource, WarehouseResource
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.tables import column_docs
 
-# The shared parse (assets/nlp), by key: stages talk through the lake, not each other's modules.
-PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
 CONTOURS_KEY = AssetKey(["curated", "contours"])
 CURATED_DOCUMENTS = AssetKey(["curated", "documents"])
 DOCUMENT_FEATURES_KEY = AssetKey(["curated", "document_features"])
@@ -63,21 +61,7 @@ def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy
        metadata={"columns": MetadataValue.json(column_docs(AUTHOR_FEATURES))})
 def author_features(warehouse: WarehouseResource) -> MaterializeResult:
     """Author features: document means weighted by words, per corpus, keyed by pseudonym."""
-    lake, rows = warehouse.lake(), {}
-    for corpus in lake.corpora(compute.ZONE, compute.DOCUMENT_FEATURES_TABLE):
-        features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
-                              filesystem=lake.fs, format="parquet")
-        # Curated documents carry the pseudonymous author id: the curated zone never holds
-        # a raw username, so the raw documents cannot supply this mapping.
-        curated_docs = lake.list_parts("curated", "documents", corpus)
-        if not curated_docs:
-            continue
-        mapping = ds.dataset(curated_docs, filesystem=lake.fs,
-                             format="parquet").to_table(columns=["doc_id", "author_id", "corpus"])
-        table = authors.author_features(features, mapping)
-        lake.write_part("curated", "author_features", corpus, "authors", table,
-                        {"corpus": corpus, "author_id_source": "curated.documents.author_id"})
-        rows[corpus] = table.num_rows
+    rows = authors.write_author_features(warehouse.lake())
     return MaterializeResult(metadata={"authors": MetadataValue.json(rows)})
 
 

@@ -17,7 +17,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 
+from assets.contours.compute import DOCUMENT_FEATURES_TABLE, corpora_with
+from assets.lake import Lake
 from schemas.feature_catalog import AUTHOR_FEATURES, FEATURE_NAMES
 
 
@@ -64,3 +67,24 @@ def author_features(document_features: Any, doc_authors: Any) -> pa.Table:
     finally:
         con.close()
     return table.cast(AUTHOR_FEATURES)
+
+
+def write_author_features(lake: Lake) -> dict[str, int]:
+    """Rebuild `curated/author_features` for every corpus that has document features; returns
+    the rows written per corpus."""
+    rows = {}
+    for corpus in corpora_with(lake, DOCUMENT_FEATURES_TABLE):
+        features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
+                              filesystem=lake.fs, format="parquet")
+        # Curated documents carry the pseudonymous author id: the curated zone never holds
+        # a raw username, so the raw documents cannot supply this mapping.
+        curated_docs = lake.list_parts("curated", "documents", corpus)
+        if not curated_docs:
+            continue
+        mapping = ds.dataset(curated_docs, filesystem=lake.fs,
+                             format="parquet").to_table(columns=["doc_id", "author_id", "corpus"])
+        table = author_features(features, mapping)
+        lake.write_part("curated", "author_features", corpus, "authors", table,
+                        {"corpus": corpus, "author_id_source": "curated.documents.author_id"})
+        rows[corpus] = table.num_rows
+    return rows

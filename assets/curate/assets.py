@@ -4,7 +4,6 @@ All three are warehouse-wide (unpartitioned) and read only the curated zone. Ord
 splits -> baseline_scores -> dataset_export, so the dataset card can show the baselines.
 """
 
-import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -16,12 +15,11 @@ from dagster import (
     asset_check,
 )
 
-from assets.curate.baselines import BaselineConfig, run_baselines
-from assets.curate.export import ExportConfig, dataset_names, export_dataset
+from assets.curate.baselines import BaselineConfig, read_scores, run_baselines, write_scores
+from assets.curate.dataset import ExportConfig, dataset_names
+from assets.curate.export import export_dataset
 from assets.curate.splits import SplitConfig, build_splits, leak_counts
-from assets.lake import Lake
 from assets.platform.resources import WarehouseResource
-from schemas.splits import BASELINE_SCORES
 
 # authors too: the splits suite checks the foreign keys between these three tables
 CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "labels", "authors")]
@@ -66,23 +64,18 @@ def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
 @asset(key_prefix="curated", deps=[splits, *FEATURE_INPUTS], group_name="curate",
        kinds={"scikitlearn"})
 def baseline_scores(
-    context: AssetExecutionContext, config: SplitsConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
     """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test."""
     lake = warehouse.lake()
     rows: list[dict] = []
     for dataset in dataset_names(lake):
         scores = run_baselines(lake, dataset, BaselineConfig())
-        _write_scores(lake, dataset, scores)
+        write_scores(lake, dataset, scores)
         context.log.info(f"{dataset}: {len(scores)} scores")
         rows += scores
     preview = [r for r in rows if r["metric"] in ("accuracy", "pearson_r")][:40]
     return MaterializeResult(metadata={"scores": len(rows), "preview": MetadataValue.json(preview)})
-
-
-def _write_scores(lake: Lake, dataset: str, scores: list[dict]) -> None:
-    lake.write_part("curated", "baseline_scores", dataset, "scores",
-                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
 
 
 # The card reports crowd agreement from the annotations, when the annotation job has run.
@@ -96,20 +89,13 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
     lake = warehouse.lake()
     versions = {}
     for dataset in dataset_names(lake):
-        scores = _read_scores(lake, dataset)
+        scores = read_scores(lake, dataset)
         result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores,
                                 retain_versions=warehouse.export_retain_versions)
         versions[dataset] = {"version": result.version, "rows": result.rows,
                              "unchanged": result.reused, "path": result.path,
                              "pruned_versions": result.pruned}
     return MaterializeResult(metadata={"exports": MetadataValue.json(versions)})
-
-
-def _read_scores(lake: Lake, dataset: str) -> list[dict]:
-    import pyarrow.parquet as pq
-
-    paths = lake.list_parts("curated", "baseline_scores", dataset)
-    return pq.read_table(lake.fs.open(paths[0], "rb")).to_pylist() if paths else []
 
 
 ASSETS = [splits, baseline_scores, dataset_export]

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,26 +29,10 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from assets.curate.export import POOLED, ExportConfig, connect, dataset_query
+from assets.curate.dataset import POOLED, ExportConfig, connect, dataset_query
+from assets.ingest.registry import FAMILIES
 from assets.lake import Lake
-
-# Published results on the same corpora (accuracy and F1 as fractions).
-PUBLISHED: dict[str, dict[str, tuple[str, str]]] = {
-    "essays": {
-        f"big5_{t}": ("accuracy", f"{v} acc (Majumder et al. 2017)")
-        for t, v in {"EXT": 58.1, "NEU": 57.3, "AGR": 56.7, "CON": 56.7, "OPN": 61.1}.items()
-    },
-    "mbti_kaggle": {
-        f"mbti_{a}": ("accuracy", f"{v} acc (Mehta et al. 2020)")
-        for a, v in {"I_E": 78.8, "N_S": 86.3, "T_F": 76.1, "J_P": 67.2}.items()
-    },
-    "pandora": {
-        **{f"mbti_{a}": ("f1_macro", f"{v} F1, LR (Gjurković et al. 2021)")
-           for a, v in {"I_E": ".649", "N_S": ".599", "T_F": ".730", "J_P": ".626"}.items()},
-        **{f"big5_{t}": ("pearson_r", "r .18-.27 (Gjurković et al. 2021)")
-           for t in ("EXT", "NEU", "AGR", "CON", "OPN")},
-    },
-}
+from schemas.splits import BASELINE_SCORES
 
 
 @dataclass(frozen=True)
@@ -68,7 +54,9 @@ class BaselineConfig:
 
 
 def published_for(dataset: str, trait: str, metric: str) -> str | None:
-    hit = PUBLISHED.get(dataset, {}).get(trait)
+    """The published figure for a corpus's label and metric, from its registry entry."""
+    corpus = FAMILIES.get(dataset)
+    hit = corpus.published.get(trait) if corpus else None
     return hit[1] if hit and hit[0] == metric else None
 
 
@@ -216,3 +204,15 @@ def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float:
     if len(truth) < 2 or np.std(truth) == 0 or np.std(prediction) == 0:
         return math.nan
     return round(float(np.corrcoef(truth, prediction)[0, 1]), 4)
+
+
+def write_scores(lake: Lake, dataset: str, scores: list[dict[str, Any]]) -> None:
+    """Store one dataset's scores as its part of `curated/baseline_scores`."""
+    lake.write_part("curated", "baseline_scores", dataset, "scores",
+                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
+
+
+def read_scores(lake: Lake, dataset: str) -> list[dict[str, Any]]:
+    """One dataset's stored scores, or [] when baselines have not run for it."""
+    paths = lake.list_parts("curated", "baseline_scores", dataset)
+    return pq.read_table(lake.fs.open(paths[0], "rb")).to_pylist() if paths else []

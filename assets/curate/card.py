@@ -17,33 +17,21 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from assets.curate.export import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
-CORPUS_NOTES = {
-    "essays": "Stream-of-consciousness essays by psychology students (Pennebaker & King, 1999), "
-              "one per author, with binary Big Five labels from a questionnaire. This copy is "
-              "entity-masked by its distributor.",
-    "mbti_kaggle": "PersonalityCafe forum users (Kaggle MBTI, Mitchell 2017): the last 50 posts "
-                   "per user with their self-reported MBTI type.",
-    "pandora": "Reddit users (PANDORA, Gjurkovic et al. 2021) with MBTI/Enneagram from flair and "
-               "Big Five percentiles from test results they posted, plus self-reported "
-               "demographics.",
-    "friends": "Scenes of the TV series Friends (FriendsPersona) with Big Five labels of the "
-               "main speaker, annotated by third parties.",
-    "twitter_mbti": "Tweets labelled with their account's MBTI type (in the shared copy: public "
-                    "figures typed by personality-database / IDRlabs, not self-reports). The "
-                    "pipe-separated form (`label|text`) names no account, so tweets of one "
-                    "account can fall into different splits: scores on it overstate how well a "
-                    "model generalises to unseen people.",
-    "reddit_pushshift": "Reddit comment and submission dumps (Pushshift); labels only where an "
-                        "author's flair declares a type.",
-}
 PUBLISHED_NOTE = ("Published numbers use their own splits (often 10-fold cross-validation), "
                   "preprocessing and, for PANDORA, far more text per author; they are context, "
                   "not a like-for-like comparison.")
+
+
+def corpus_note(corpus: str) -> str:
+    """The card's paragraph on a corpus, from its registry entry."""
+    entry = FAMILIES.get(corpus)
+    return entry.card_note if entry and entry.card_note else "see the corpus folder README."
 
 
 def _savefig(lake: Lake, fig: Any, path: str) -> None:
@@ -213,14 +201,16 @@ def crowd_agreement(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
     (`curated/annotations`), as `annotation.aggregate.agreement_summary` gives it; empty when
     nobody has annotated this dataset's documents."""
     from annotation.aggregate import aggregate, agreement_summary
+    from annotation.projects import LABEL_PROJECTS
 
     if not lake.list_parts(zone, "annotations"):
         return {}
     rel = lake.relation(zone, "annotations")
     where = "true" if dataset == POOLED else "corpus = $1"
     params = [] if dataset == POOLED else [dataset]
+    projects = ", ".join(f"'{p}'" for p in LABEL_PROJECTS)
     frame = con.execute(f"""SELECT annotation_id, project, doc_id, corpus, annotator, field, value
-        FROM {rel} WHERE project IN ('big5', 'mbti') AND {where}
+        FROM {rel} WHERE project IN ({projects}) AND {where}
         ORDER BY annotation_id, field, value""", params).df()
     return agreement_summary(aggregate(frame)) if len(frame) else {}
 
@@ -310,7 +300,7 @@ def render_card(
                       "contour summaries (`feat_*`, `author_feat_*`) from the contours stage."]
     lines += [""] + [f"![{posixpath.basename(f)[:-4]}]({f})" for f in figures]
     lines += ["", "## Collection process", ""]
-    lines += [f"- **{c}**: {CORPUS_NOTES.get(c, 'see the corpus folder README.')}" for c in corpora]
+    lines += [f"- **{c}**: {corpus_note(c)}" for c in corpora]
     lines += ["", "## Labelling", "",
               "Labels come from the corpora (questionnaires, self-reports, flair, third-party "
               "annotation) and, where the annotation stage has run, from crowd annotation "

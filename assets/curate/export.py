@@ -24,10 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -37,39 +36,18 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assets.curate.grain import ExportGrainError, check_export
+from assets.curate.dataset import (
+    POOLED,
+    DatasetQuery,
+    ExportConfig,
+    connect,
+    dataset_query,
+)
+from assets.curate.grain import check_export
 from assets.curate.splits import SplitConfig
 from assets.lake import EXPORT_STAGING, Lake, temp_prefix
 from assets.privacy.exports import assert_export_clean
 from schemas.splits import SPLIT_NAMES
-
-POOLED = "pooled"
-HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
-# Label sources in order of trust, when a subject has the same trait from several sources.
-SOURCE_PRIORITY = ("test_result", "self_report", "crowd_aggregate", "annotator", "flair",
-                   "third_party")
-DOC_COLUMNS = ("doc_id", "corpus", "author_id", "kind", "text")
-FEATURE_KEYS = {"doc_id", "author_id", "corpus", "source_file", "part"}
-# Feature tables joined to documents on their full primary key: document features per doc_id,
-# author features per (author_id, corpus), since one pseudonym can write in two corpora.
-FEATURE_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("document_features", ("doc_id",), "feat_"),
-    ("author_features", ("author_id", "corpus"), "author_feat_"),
-)
-
-
-@dataclass(frozen=True)
-class ExportConfig:
-    """What goes into an export; part of the version hash."""
-
-    zone: str = "curated"
-    include_features: bool = True
-    row_group_rows: int = 10_000
-    compression: str = "zstd"
-    compression_level: int = 3
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -102,123 +80,6 @@ def sha256_file(lake: Lake, path: str) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-# --- the dataset query --------------------------------------------------------------------------
-
-
-def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
-    return lake.connect(memory_limit="1GB", threads=2)
-
-
-def dataset_names(lake: Lake) -> list[str]:
-    """Every corpus that has splits, then `pooled` when there is more than one."""
-    corpora = lake.corpora("curated", "splits")
-    return corpora + ([POOLED] if len(corpora) > 1 else [])
-
-
-def label_column(scheme: str, trait: str) -> str:
-    """`big5_EXT`, `mbti_I_E`, `mbti_type`, `demographic_age`."""
-    return f"{scheme}_{re.sub(r'[^A-Za-z0-9]+', '_', trait)}"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _corpus_filter(dataset: str, column: str) -> str:
-    if dataset == POOLED:
-        return "true"
-    return f"{column} = '{dataset.replace(chr(39), chr(39) * 2)}'"
-
-
-@dataclass(frozen=True)
-class DatasetQuery:
-    """SQL for one dataset's rows (all splits), and the names of its label and feature columns."""
-
-    sql: str
-    label_columns: tuple[str, ...]
-    feature_columns: tuple[str, ...]
-
-
-def dataset_query(
-    lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str, config: ExportConfig
-) -> DatasetQuery:
-    rel = {t: lake.relation(config.zone, t) for t in ("documents", "labels")}
-    rel["splits"] = lake.relation("curated", "splits")  # always ours
-    corpus_ok = _corpus_filter(dataset, "corpus")
-    priority = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE best_labels AS
-        SELECT * FROM (
-            SELECT subject_id, subject_kind, corpus, scheme, trait, value_num, value_cat,
-                   row_number() OVER (
-                       PARTITION BY subject_id, subject_kind, corpus, scheme, trait
-                       ORDER BY CASE source {priority} ELSE 99 END, source, value_num, value_cat
-                   ) AS rank
-            FROM {rel['labels']} WHERE {corpus_ok})
-        WHERE rank = 1""")
-    traits = con.execute("""
-        SELECT scheme, trait, count(value_num) > 0 AS numeric FROM best_labels
-        GROUP BY ALL ORDER BY scheme, trait""").fetchall()
-    pivots, label_cols = [], []
-    for scheme, trait, numeric in traits:
-        name = label_column(scheme, trait)
-        value = "value_num" if numeric else "value_cat"
-        pivots.append(f"max({value}) FILTER (WHERE scheme = '{scheme}' AND trait = '{trait}')"
-                      f" AS {_quote(name)}")
-        label_cols.append(name)
-
-    def wide(kind: str) -> str:
-        body = ", ".join(["subject_id", "corpus", *pivots]) if pivots else "subject_id, corpus"
-        return (f"SELECT {body} FROM best_labels WHERE subject_kind = '{kind}' "
-                "GROUP BY subject_id, corpus")
-
-    select = [f"d.{c}" for c in DOC_COLUMNS]
-    select += [f"coalesce(ld.{_quote(c)}, la.{_quote(c)}) AS {_quote(c)}" for c in label_cols]
-    joins = [
-        f"JOIN {rel['splits']} s ON s.doc_id = d.doc_id",
-        f"LEFT JOIN ({wide('author')}) la ON la.subject_id = d.author_id AND la.corpus = d.corpus",
-        f"LEFT JOIN ({wide('document')}) ld ON ld.subject_id = d.doc_id AND ld.corpus = d.corpus",
-    ]
-    feature_cols: list[str] = []
-    if config.include_features:
-        for table, keys, prefix in FEATURE_TABLES:
-            numeric = _numeric_columns(lake, con, config.zone, table, keys)
-            if not numeric:
-                continue
-            alias = prefix.rstrip("_")
-            on = " AND ".join(f"{alias}.{k} = d.{k}" for k in keys)
-            joins.append(f"LEFT JOIN {lake.relation(config.zone, table)} "
-                         f"{alias} ON {on}")
-            for column in numeric:
-                name = f"{prefix}{column}"
-                select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
-                feature_cols.append(name)
-    sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
-           f"WHERE {_corpus_filter(dataset, 'd.corpus')}")
-    return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols))
-
-
-def _numeric_columns(
-    lake: Lake, con: duckdb.DuckDBPyConnection, zone: str, table: str, keys: tuple[str, ...]
-) -> list[str]:
-    """Numeric columns of a feature table (one row per key), or [] if it has no part yet.
-
-    A table whose parts lack a key column (written before the key existed) is refused rather
-    than joined on part of its key, which would repeat documents."""
-    if not lake.list_parts(zone, table):
-        return []
-    described = con.execute(
-        f"DESCRIBE SELECT * FROM {lake.relation(zone, table)}").fetchall()
-    names = [name for name, *_ in described]
-    missing = [k for k in keys if k not in names]
-    if missing:
-        raise ExportGrainError(f"{zone}/{table} has no {missing} column: rebuild it before "
-                               "exporting (its rows cannot be matched to one document each)")
-    numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "DECIMAL", "HUGEINT")
-    return [name for name, ctype, *_ in described
-            if name not in FEATURE_KEYS and str(ctype).startswith(numeric)]
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -1,13 +1,21 @@
-"""The corpus families the platform knows. A new format is one reader module plus one entry here.
+"""The corpus families the platform knows: the one list every stage iterates.
+
+A new format is one reader module plus one entry here (and a test): the entry carries the
+reader, the sample writer, the note the dataset card prints about the corpus and the published
+results the baselines are compared with, so nothing else names the family.
 
 `version` is part of every part file's stamp: bump it when a reader's output changes, and the
 next run re-reads that family's files even though they did not change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from assets.ingest import sample
 from assets.ingest.readers import (
     essays,
     friends,
@@ -18,9 +26,15 @@ from assets.ingest.readers import (
 )
 from assets.ingest.records import Item
 from assets.ingest.sources import SourceFile
+from schemas.tables import BIG5_TRAITS, MBTI_AXES
 
 # A reader yields (table, dict row) pairs, or (table, Arrow batch) where it builds columns.
 Reader = Callable[[SourceFile], Iterator[Item]]
+# A sample writer fills a folder with small synthetic files in the family's format and returns
+# file -> {"records": data rows written, "bad": [what is wrong with the deliberately bad rows]}.
+SampleWriter = Callable[[Path, random.Random], dict[str, dict[str, Any]]]
+# Export label column (`big5_EXT`, `mbti_I_E`) -> (metric, the published figure with its source).
+Published = Mapping[str, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -31,23 +45,74 @@ class CorpusFamily:
     description: str
     # Large dumps are one partition per file; everything else one partition per family.
     split_by_file: Callable[[SourceFile], bool] = lambda source: False
+    # Writes the family's synthetic sample (`assets.ingest.sample`); None: no sample.
+    sample: SampleWriter | None = None
+    # The dataset card's paragraph on how the corpus was collected and labelled.
+    card_note: str = ""
+    # Published results on this corpus, printed beside the baselines.
+    published: Published = field(default_factory=dict)
 
     def splits(self, source: SourceFile) -> bool:
         return self.split_by_file(source)
 
 
+def big5_column(trait: str) -> str:
+    return f"big5_{trait}"
+
+
+def mbti_column(axis: str) -> str:
+    return f"mbti_{axis.replace('/', '_')}"
+
+
 FAMILIES: dict[str, CorpusFamily] = {
     f.name: f
     for f in (
-        CorpusFamily("essays", essays.read, 3, "Pennebaker-King stream-of-consciousness essays"),
-        CorpusFamily("mbti_kaggle", mbti_kaggle.read, 3, "Kaggle MBTI PersonalityCafe posts"),
-        CorpusFamily("twitter_mbti", twitter_mbti.read, 3, "Tweets of MBTI-typed accounts"),
+        CorpusFamily(
+            "essays", essays.read, 3, "Pennebaker-King stream-of-consciousness essays",
+            sample=sample.write_essays,
+            card_note="Stream-of-consciousness essays by psychology students (Pennebaker & "
+                      "King, 1999), one per author, with binary Big Five labels from a "
+                      "questionnaire. This copy is entity-masked by its distributor.",
+            published={
+                big5_column(t): ("accuracy", f"{v} acc (Majumder et al. 2017)")
+                for t, v in zip(BIG5_TRAITS, (58.1, 57.3, 56.7, 56.7, 61.1), strict=True)
+            },
+        ),
+        CorpusFamily(
+            "mbti_kaggle", mbti_kaggle.read, 3, "Kaggle MBTI PersonalityCafe posts",
+            sample=sample.write_mbti_kaggle,
+            card_note="PersonalityCafe forum users (Kaggle MBTI, Mitchell 2017): the last 50 "
+                      "posts per user with their self-reported MBTI type.",
+            published={
+                mbti_column(a): ("accuracy", f"{v} acc (Mehta et al. 2020)")
+                for a, v in zip(MBTI_AXES, (78.8, 86.3, 76.1, 67.2), strict=True)
+            },
+        ),
+        CorpusFamily(
+            "twitter_mbti", twitter_mbti.read, 3, "Tweets of MBTI-typed accounts",
+            sample=sample.write_twitter_mbti,
+            card_note="Tweets labelled with their account's MBTI type (in the shared copy: "
+                      "public figures typed by personality-database / IDRlabs, not "
+                      "self-reports). The pipe-separated form (`label|text`) names no account, "
+                      "so tweets of one account can fall into different splits: scores on it "
+                      "overstate how well a model generalises to unseen people.",
+        ),
         CorpusFamily(
             "pandora",
             pandora.read_batches,
             3,
             "PANDORA Reddit profiles and comments",
             split_by_file=pandora.is_comments_file,
+            sample=sample.write_pandora,
+            card_note="Reddit users (PANDORA, Gjurkovic et al. 2021) with MBTI/Enneagram from "
+                      "flair and Big Five percentiles from test results they posted, plus "
+                      "self-reported demographics.",
+            published={
+                **{mbti_column(a): ("f1_macro", f"{v} F1, LR (Gjurković et al. 2021)")
+                   for a, v in zip(MBTI_AXES, (".649", ".599", ".730", ".626"), strict=True)},
+                **{big5_column(t): ("pearson_r", "r .18-.27 (Gjurković et al. 2021)")
+                   for t in BIG5_TRAITS},
+            },
         ),
         CorpusFamily(
             "reddit_pushshift",
@@ -55,8 +120,16 @@ FAMILIES: dict[str, CorpusFamily] = {
             3,
             "Pushshift Reddit comment and submission dumps",
             split_by_file=lambda source: True,
+            sample=sample.write_reddit_pushshift,
+            card_note="Reddit comment and submission dumps (Pushshift); labels only where an "
+                      "author's flair declares a type.",
         ),
-        CorpusFamily("friends", friends.read, 3, "FriendsPersona TV dialogue scenes"),
+        CorpusFamily(
+            "friends", friends.read, 3, "FriendsPersona TV dialogue scenes",
+            sample=sample.write_friends,
+            card_note="Scenes of the TV series Friends (FriendsPersona) with Big Five labels of "
+                      "the main speaker, annotated by third parties.",
+        ),
     )
 }
 

@@ -20,7 +20,7 @@ import gzip
 import io
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,25 +72,25 @@ PII_SNIPPETS = [
 ]
 
 
-def write_sample_corpora(target_dir: str, seed: int = 7) -> Manifest:
+def write_sample_corpora(target_dir: str, seed: int = 7,
+                         families: Iterable[str] | None = None) -> Manifest:
     """Write the synthetic corpus under `target_dir/<family>/` and return its manifest.
 
-    The manifest maps family -> file -> {"records": data rows written, "bad": [what is wrong
-    with the deliberately bad rows]}."""
+    Every registered family with a sample writer (`assets.ingest.registry`), or the named
+    ones. The manifest maps family -> file -> {"records": data rows written, "bad": [what is
+    wrong with the deliberately bad rows]}."""
+    from assets.ingest.registry import FAMILIES  # the registry names this module's writers
+
     root = Path(target_dir)
     manifest: Manifest = {}
-    writers: dict[str, Callable[[Path, random.Random], dict[str, dict[str, Any]]]] = {
-        "essays": _essays,
-        "mbti_kaggle": _mbti_kaggle,
-        "twitter_mbti": _twitter_mbti,
-        "pandora": _pandora,
-        "reddit_pushshift": _reddit_pushshift,
-        "friends": _friends,
-    }
-    for family, write in writers.items():
-        folder = root / family
+    names = list(FAMILIES) if families is None else list(families)
+    for name in names:
+        write = FAMILIES[name].sample
+        if write is None:
+            continue
+        folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        manifest[family] = write(folder, random.Random(f"{seed}:{family}"))
+        manifest[name] = write(folder, random.Random(f"{seed}:{name}"))
     return manifest
 
 
@@ -149,7 +149,7 @@ def _ndjson(objects: list[Any]) -> bytes:
 # --- families -----------------------------------------------------------------------------------
 
 
-def _essays(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_essays(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     traits = ["y", "n"]
     rows: list[list[Any]] = [["#AUTHID", "TEXT", "cEXT", "cNEU", "cAGR", "cCON", "cOPN"]]
     for n in range(16):
@@ -170,7 +170,7 @@ def _essays(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     }
 
 
-def _mbti_kaggle(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_mbti_kaggle(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     rows: list[list[Any]] = [["type", "posts"]]
     for n in range(18):
         posts = [_text(rng, 1, 3, pii=rng.randrange(7) if rng.random() < 0.2 else None)
@@ -184,7 +184,7 @@ def _mbti_kaggle(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     return {"mbti_sample.csv.gz": {"records": 20, "bad": ["invalid MBTI type XXXX", "empty text"]}}
 
 
-def _twitter_mbti(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_twitter_mbti(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     lines = ["label|text"]
     for n in range(28):
         text = _text(rng, 1, 2, pii=_every(n, 6, 0))
@@ -225,7 +225,7 @@ def _twitter_mbti(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]
 PANDORA_AUTHORS = USERNAMES[:12]
 
 
-def _pandora(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_pandora(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     header = ["Author", "MBTI", "Enneagram", "introverted", "intuitive", "thinking", "perceiving",
               "Agreeableness", "Openness", "Conscientiousness", "Extraversion", "Neuroticism",
               "age", "gender", "country", "num_comments"]
@@ -285,7 +285,7 @@ FLAIRS = {
 }
 
 
-def _reddit_pushshift(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_reddit_pushshift(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     lines: list[Any] = []
     authors = USERNAMES[:10]
     for n in range(20):
@@ -350,7 +350,7 @@ FRIENDS_CAST = ["Nora Quill", "Theo Marsh", "Priya Lane", "Sam Okafor", "Lena Br
                 "Marcus Hale"]
 
 
-def _friends(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
+def write_friends(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]:
     rows: list[list[Any]] = [["", "scene_id", "text", "character", "cAGR", "cCON", "cEXT",
                               "cOPN", "cNEU"]]
     for n in range(12):

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from assets.lake import Lake, LakeWriteError, temp_prefix
 from assets.permissions import restrict_to_owner
+from schemas.feature_catalog import view_sql as feature_catalog_view
 from schemas.registry import table_schema
 
 SQL_PACKAGE = "assets.warehouse.sql"
@@ -36,13 +37,18 @@ class Database:
     name: str  # file name, e.g. warehouse.duckdb
     views: str  # subpackage of `SQL_PACKAGE` holding its `.sql` files
     owner_only: bool = False  # 0600, for a database whose views reach raw text
+    # Views written by code, not kept as files, each under the file name that places it in the
+    # build order: the feature catalogue comes from `schemas.feature_catalog`, so a new feature
+    # is a catalogue row and nothing else.
+    generated: tuple[tuple[str, Callable[[], str]], ...] = ()
 
     @property
     def views_dir(self) -> Traversable:
         return resources.files(SQL_PACKAGE).joinpath(self.views)
 
 
-ANALYST_DB = Database("warehouse.duckdb", "analyst")
+ANALYST_DB = Database("warehouse.duckdb", "analyst",
+                      generated=(("20_feature_catalog.sql", feature_catalog_view),))
 RAW_DB = Database("raw.duckdb", "raw", owner_only=True)
 
 
@@ -50,6 +56,13 @@ def view_files(views_dir: Traversable) -> list[Traversable]:
     """View definitions in name order; a numeric prefix orders views that build on others."""
     return sorted((f for f in views_dir.iterdir() if f.name.endswith(".sql")),
                   key=lambda f: f.name)
+
+
+def view_sources(database: Database) -> list[tuple[str, Callable[[], str]]]:
+    """(name, SQL reader) of the database's view files and generated views, in name order."""
+    files = [(path.name, lambda path=path: path.read_text(encoding="utf-8"))
+             for path in view_files(database.views_dir)]
+    return sorted([*files, *database.generated], key=lambda source: source[0])
 
 
 def _connect(lake: Lake, path: str, database: Database) -> duckdb.DuckDBPyConnection:
@@ -78,8 +91,8 @@ def build_database(
     counts: dict[str, int] = {}
     try:
         con = _connect(lake, tmp, database)
-        for path in view_files(database.views_dir):
-            con.execute(lake.render(path.read_text(encoding="utf-8"), schema_of=schema_of))
+        for _, read_sql in view_sources(database):
+            con.execute(lake.render(read_sql(), schema_of=schema_of))
         for (view,) in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
         ).fetchall():

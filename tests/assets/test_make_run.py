@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.ingest.registry import FAMILIES
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -56,8 +58,7 @@ def test_when_make_run_on_sample_then_it_succeeds_and_summarises(sample_run):
     assert "annotators log in at: http://127.0.0.1:" in out
     con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
     corpora = {c for (c,) in con.execute("SELECT DISTINCT corpus FROM documents").fetchall()}
-    assert corpora == {"essays", "friends", "mbti_kaggle", "pandora", "reddit_pushshift",
-                       "twitter_mbti"}
+    assert corpora == {name for name, family in FAMILIES.items() if family.sample}
     for view in ("contours", "document_features", "author_features", "doc_splits",
                  "annotation_tasks", "feature_catalog"):
         assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0, view

@@ -18,8 +18,9 @@ from assets.contours.features._common import evaluate, ratio, sums
 from assets.contours.lexicons import EMOLEX_AFFECTS
 from assets.contours.tokens import DocArrays, Featurizer, Window
 from assets.contours.windows import window_sums
+from schemas.feature_catalog import AFFECT, family_features
 
-FAMILY = "affect"
+FAMILY = AFFECT
 # feature -> (lexicon, value column)
 NORM_FEATURES: dict[str, tuple[str, str]] = {
     "nrc_valence": ("nrc_vad", "valence"),
@@ -34,8 +35,7 @@ NORM_FEATURES: dict[str, tuple[str, str]] = {
 EMOTION_FEATURES: dict[str, tuple[str, str]] = {
     f"emolex_{affect}": ("nrc_emolex", affect) for affect in EMOLEX_AFFECTS
 }
-FEATURES = (*NORM_FEATURES, *EMOTION_FEATURES, "vader_compound")
-LEXICON_FEATURES = {name: lex for name, (lex, _) in {**NORM_FEATURES, **EMOTION_FEATURES}.items()}
+FEATURES = family_features(FAMILY)  # the norms, the EmoLex shares, vader_compound
 
 
 @lru_cache(maxsize=1)

@@ -13,9 +13,10 @@ from spacy.symbols import ADJ, ADV, NOUN, PROPN, VERB
 
 from assets.contours.features._common import evaluate, ratio, sums
 from assets.contours.tokens import DocArrays, Featurizer, Window
+from schemas.feature_catalog import LEXICAL_RICHNESS, family_features
 
-FAMILY = "lexical_richness"
-FEATURES = ("type_token_ratio", "moving_average_ttr", "mtld", "lexical_density")
+FAMILY = LEXICAL_RICHNESS
+FEATURES = family_features(FAMILY)
 
 MATTR_SEGMENT = 25  # words; a window shorter than this gets its plain TTR
 MTLD_THRESHOLD = 0.72  # McCarthy & Jarvis (2010)

@@ -20,16 +20,10 @@ from assets.contours.tokens import (
     Featurizer,
     Window,
 )
+from schemas.feature_catalog import LEXICAL_SOPHISTICATION, family_features
 
-FAMILY = "lexical_sophistication"
-FEATURES = (
-    "zipf_frequency",
-    "rare_word_share",
-    "word_length",
-    "syllables_per_word",
-    "subtlex_log_frequency",
-)
-LEXICON_FEATURES = {"subtlex_log_frequency": "subtlex"}
+FAMILY = LEXICAL_SOPHISTICATION
+FEATURES = family_features(FAMILY)
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:

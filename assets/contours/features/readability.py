@@ -13,16 +13,10 @@ import numpy as np
 
 from assets.contours.features._common import evaluate, ratio, sums, word_sentences
 from assets.contours.tokens import N_CHARS, POLYSYLLABLE, SYLLABLES, DocArrays, Featurizer, Window
+from schemas.feature_catalog import READABILITY, family_features
 
-FAMILY = "readability"
-FEATURES = (
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog",
-    "coleman_liau",
-    "automated_readability_index",
-)
+FAMILY = READABILITY
+FEATURES = family_features(FAMILY)
 
 
 def compute(arr: DocArrays, windows: np.ndarray) -> dict[str, np.ndarray]:

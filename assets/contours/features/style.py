@@ -34,20 +34,10 @@ from assets.contours.tokens import (
     label_ids,
 )
 from assets.contours.windows import window_sums
+from schemas.feature_catalog import STYLE, family_features
 
-FAMILY = "style"
-FEATURES = (
-    "first_person_singular",
-    "first_person_plural",
-    "second_person",
-    "negation",
-    "articles",
-    "past_tense",
-    "present_tense",
-    "future_tense",
-    "question_share",
-    "exclamation_share",
-)
+FAMILY = STYLE
+FEATURES = family_features(FAMILY)
 
 
 def trailing_punctuation(arr: DocArrays) -> np.ndarray:

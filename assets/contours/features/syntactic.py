@@ -24,18 +24,10 @@ from spacy.symbols import AUX, NOUN, PROPN, PUNCT, SPACE, VERB
 from assets.contours.features._common import evaluate, ratio, sums, word_sentences
 from assets.contours.tokens import DocArrays, Featurizer, Window, label_ids
 from assets.contours.windows import window_sums
+from schemas.feature_catalog import SYNTACTIC, family_features
 
-FAMILY = "syntactic"
-FEATURES = (
-    "mean_sentence_length",
-    "clauses_per_sentence",
-    "dependent_clauses_per_clause",
-    "coordinate_phrases_per_clause",
-    "complex_nominals_per_clause",
-    "verb_phrases_per_sentence",
-    "mean_dependency_distance",
-    "parse_tree_depth",
-)
+FAMILY = SYNTACTIC
+FEATURES = family_features(FAMILY)
 
 AUX_DEPS = ("aux", "auxpass")
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "csubjpass", "expl")

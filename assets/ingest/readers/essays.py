@@ -15,8 +15,9 @@ from assets.ingest.ids import author_id, content_hash
 from assets.ingest.labels import parse_yes_no
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
+from schemas.tables import BIG5_TRAITS
 
-TRAIT_COLUMNS = {"cEXT": "EXT", "cNEU": "NEU", "cAGR": "AGR", "cCON": "CON", "cOPN": "OPN"}
+TRAIT_COLUMNS = {f"c{trait}": trait for trait in BIG5_TRAITS}
 PLATFORM = "essays"
 # Spreadsheet error cells that some copies carry instead of an essay.
 JUNK_TEXTS = {"Err:000", "Err:502", "#VALUE!", "#REF!", "#NAME?"}

@@ -48,9 +48,10 @@ from assets.ingest.ids import author_id
 from assets.ingest.labels import parse_yes_no
 from assets.ingest.records import Row
 from assets.ingest.sources import SourceFile
+from schemas.tables import BIG5_TRAITS
 
 PLATFORM = "friends"
-TRAIT_COLUMNS = {"cAGR": "AGR", "cCON": "CON", "cEXT": "EXT", "cOPN": "OPN", "cNEU": "NEU"}
+TRAIT_COLUMNS = {f"c{trait}": trait for trait in BIG5_TRAITS}
 # Columns whose 1 means the low pole of the warehouse trait (see the module docstring).
 REVERSED_COLUMNS = frozenset({"cNEU"})
 REQUIRED_COLUMNS = {"scene_id", "text", "character", *TRAIT_COLUMNS}
@@ -127,7 +128,8 @@ def _read_record(
         )
         return
     values = {col: parse_yes_no(record[col]) for col in TRAIT_COLUMNS}
-    bad = [f"{col}={record[col]!r}" for col, value in values.items() if value is None]
+    # in the file's column order (cAGR, cCON, cEXT, cOPN, cNEU in FriendsPersona)
+    bad = [f"{col}={record[col]!r}" for col in record if col in values and values[col] is None]
     if bad:
         yield records.quarantine(
             source, line=line, reason=f"invalid Big Five label: {', '.join(bad)}", excerpt=excerpt

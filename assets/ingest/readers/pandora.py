@@ -32,18 +32,13 @@ from assets.ingest.ids import author_id, stable_id
 from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_percentile
 from assets.ingest.records import Item, Row
 from assets.ingest.sources import SourceFile
+from schemas.tables import BIG5_NAMES, BIG5_TRAITS
 
 PLATFORM = "reddit"
 PROFILES_MARKER = "author_profiles"
 REMOVED = frozenset({"[deleted]", "[removed]"})
 DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
-BIG5_COLUMNS = {
-    "extraversion": "EXT",
-    "neuroticism": "NEU",
-    "agreeableness": "AGR",
-    "conscientiousness": "CON",
-    "openness": "OPN",
-}
+BIG5_COLUMNS = {BIG5_NAMES[trait]: trait for trait in BIG5_TRAITS}
 # Axis column -> (axis, letter when the column is 1, letter when 0), in MBTI_AXES order.
 AXIS_COLUMNS = {
     "introverted": ("I/E", "I", "E"),

@@ -17,7 +17,8 @@ import pytest
 
 from assets.contours.authors import author_features
 from assets.curate.baselines import run_baselines
-from assets.curate.export import HISTORY, ExportGrainError, export_dataset, version_folders
+from assets.curate.export import HISTORY, export_dataset, version_folders
+from assets.curate.grain import ExportGrainError
 from assets.curate.splits import build_splits
 from assets.lake import Lake
 from schemas.feature_catalog import DOCUMENT_FEATURES

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from assets.ingest.registry import FAMILIES as REGISTERED
 from assets.ingest.runner import PartitionResult, all_partition_keys, ingest_partition
 from assets.ingest.sample import main, write_sample_corpora
 
-FAMILIES = {"essays", "mbti_kaggle", "twitter_mbti", "pandora", "reddit_pushshift", "friends"}
+FAMILIES = {name for name, family in REGISTERED.items() if family.sample}
 
 
 @pytest.fixture(scope="module")

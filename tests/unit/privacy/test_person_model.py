@@ -20,7 +20,7 @@ from assets.privacy.person_model import (
     load_model,
 )
 from assets.privacy.policy import load_policy
-from assets.privacy.recognizers import PersonHeuristicRecognizer
+from assets.privacy.person_heuristics import PersonHeuristicRecognizer
 
 REPO = Path(__file__).resolve().parents[3]
 
