@@ -20,7 +20,7 @@ def _prepare_environment() -> tuple[str, bool]:
     corpora = os.environ["CORPORA_DIR"]
     sample = os.environ.get("USING_SAMPLE_CORPORA") == "1"
     if sample:
-        from assets.ingest.sample import write_sample_corpora
+        from assets.ingest.sample_corpora import write_sample_corpora
 
         write_sample_corpora(corpora)
     return corpora, sample

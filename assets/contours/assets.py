@@ -12,9 +12,9 @@ from dagster import (
 )
 
 from assets.contours import authors, compute, plot
-from assets.nlp.assets import PARSED_DOCUMENTS
-from dagster_project.partitions import source_partitions
-from dagster_project.resources import LexiconResource, SpacyResource, WarehouseResource
+from assets.platform.keys import PARSED_DOCUMENTS
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import LexiconResource, SpacyResource, WarehouseResource
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.tables import column_docs
 

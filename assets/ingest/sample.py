@@ -7,20 +7,17 @@ gives byte-identical files (gzip mtime 0, single-threaded zstd), so a test can p
 Everything is invented: usernames, characters and texts. Some texts carry synthetic PII (emails
 at example.com, `u/name`, `@handle`, 555 phone numbers, other authors' usernames) because the
 anonymisation stage is tested against it. Each file also holds deliberately bad rows; the
-manifest `write_sample_corpora` returns lists them per file.
-
-CLI: `python -m assets.ingest.sample TARGET_DIR [--seed N]`.
+manifest each writer returns lists them per file. `assets.ingest.sample_corpora` runs the
+writers of every registered family (each family's registry entry names its writer).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 import io
 import json
 import random
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -70,28 +67,6 @@ PII_SNIPPETS = [
     "My old address was sam.rivera@example.org, do not use it anymore.",
     "Text (555) 013-4567 and ask for the spare key.",
 ]
-
-
-def write_sample_corpora(target_dir: str, seed: int = 7,
-                         families: Iterable[str] | None = None) -> Manifest:
-    """Write the synthetic corpus under `target_dir/<family>/` and return its manifest.
-
-    Every registered family with a sample writer (`assets.ingest.registry`), or the named
-    ones. The manifest maps family -> file -> {"records": data rows written, "bad": [what is
-    wrong with the deliberately bad rows]}."""
-    from assets.ingest.registry import FAMILIES  # the registry names this module's writers
-
-    root = Path(target_dir)
-    manifest: Manifest = {}
-    names = list(FAMILIES) if families is None else list(families)
-    for name in names:
-        write = FAMILIES[name].sample
-        if write is None:
-            continue
-        folder = root / name
-        folder.mkdir(parents=True, exist_ok=True)
-        manifest[name] = write(folder, random.Random(f"{seed}:{name}"))
-    return manifest
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -373,18 +348,3 @@ def write_friends(folder: Path, rng: random.Random) -> dict[str, dict[str, Any]]
     rows[9][8] = 2  # cNEU not binary
     (folder / "friends_sample.csv").write_bytes(_csv_bytes(rows))
     return {"friends_sample.csv": {"records": 12, "bad": ["empty text", "invalid label cNEU=2"]}}
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("target_dir")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    manifest = write_sample_corpora(args.target_dir, seed=args.seed)
-    for family, files in manifest.items():
-        for name, info in files.items():
-            print(f"{family}/{name}: {info['records']} records, bad: {', '.join(info['bad'])}")
-
-
-if __name__ == "__main__":
-    main()

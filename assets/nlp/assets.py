@@ -4,10 +4,9 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.nlp.parse import ParseConfig, parse_partition
+from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import SpacyResource, WarehouseResource
-
-PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
 
 
 @asset(

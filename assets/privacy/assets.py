@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from assets.lake import Lake
+from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import SpacyResource, WarehouseResource
 from assets.privacy import anonymise_partitions
@@ -32,8 +33,8 @@ RAW_QUARANTINE = AssetKey(["raw", "quarantine"])
 # Every curated table of a partition waits for all its raw tables: a blocking check on any of
 # them holds the whole partition back (its last complete version stays published), never half.
 RAW_ALL = [RAW_DOCUMENTS, RAW_UTTERANCES, RAW_AUTHORS, RAW_LABELS, RAW_QUARANTINE]
-# The shared parse (assets/nlp): documents are anonymised from its Docs, never parsed again.
-PARSED_DOCUMENTS = AssetKey(["raw", "parsed_documents"])
+# PARSED_DOCUMENTS, the shared parse (assets/nlp): documents are anonymised from its Docs, never
+# parsed again.
 
 
 def _meta(table: str) -> dict[str, MetadataValue]:
@@ -70,7 +71,8 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
     """Documents with PII replaced by numbered placeholders and pseudonymous author ids."""
     lake, nlp = warehouse.lake(), spacy.load()
     engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = anonymise_partitions.curate_documents(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    res = anonymise_partitions.curate_documents(lake, engine, nlp, context.partition_key,
+                                                privacy.pseudonym_key)
     removed = anonymise_partitions.remove_vanished(lake, "documents", context.partition_key)
     return _result(context, "documents", res, removed)
 
@@ -84,7 +86,8 @@ def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResou
     """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised."""
     lake, nlp = warehouse.lake(), spacy.load()
     engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = anonymise_partitions.curate_utterances(lake, engine, nlp, context.partition_key, privacy.pseudonym_key)
+    res = anonymise_partitions.curate_utterances(lake, engine, nlp, context.partition_key,
+                                                 privacy.pseudonym_key)
     removed = anonymise_partitions.remove_vanished(lake, "utterances", context.partition_key)
     return _result(context, "utterances", res, removed)
 
@@ -143,7 +146,8 @@ def documents_leak_check(
     """No email, phone, user URL, u/ name, @handle or known raw author name in curated text."""
     lake = warehouse.lake()
     scanner = LeakScanner(_known(lake))
-    return _leak_result(anonymise_partitions.scan_curated(lake, "documents", context.partition_key, scanner))
+    return _leak_result(anonymise_partitions.scan_curated(lake, "documents", context.partition_key,
+                                                        scanner))
 
 
 @asset_check(asset=curated_utterances, name="no_identifier_leaks", blocking=True,
@@ -154,8 +158,8 @@ def utterances_leak_check(
     """The same leak scan over dialogue turns and stage directions."""
     lake = warehouse.lake()
     scanner = LeakScanner(_known(lake))
-    return _leak_result(anonymise_partitions.scan_curated(lake, "utterances", context.partition_key, scanner,
-                                            ("text", "stage_directions")))
+    return _leak_result(anonymise_partitions.scan_curated(
+        lake, "utterances", context.partition_key, scanner, ("text", "stage_directions")))
 
 
 # The exports are written by the curate stage; they are checked here, by key, with this

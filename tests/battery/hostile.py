@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assets.ingest.sample import write_sample_corpora
+from assets.ingest.sample_corpora import write_sample_corpora
 
 ESSAY_HEADER = ["#AUTHID", "TEXT", "cEXT", "cNEU", "cAGR", "cCON", "cOPN"]
 TRAITS = ["y", "n", "y", "n", "y"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.ingest.sample import write_sample_corpora
+from assets.ingest.sample_corpora import write_sample_corpora
 from tests.battery.runs import exists, leftovers, run_env, run_graph, snapshot
 
 # What each kill waits for, in graph order: the run is killed the moment the stage has begun

@@ -12,7 +12,7 @@ from assets.curate.baselines import published_for
 from assets.curate.card import corpus_note
 from assets.ingest import registry
 from assets.ingest.runner import all_partition_keys, ingest_partition
-from assets.ingest.sample import write_sample_corpora
+from assets.ingest.sample_corpora import write_sample_corpora
 from assets.lake import Lake
 from assets.warehouse.views import RAW_DB, build_database
 from tests.unit.ingest import diaries_family

@@ -18,7 +18,7 @@ from assets.ingest.errors import SourceUnreadable
 from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
 from assets.ingest.readers import pandora, reddit_pushshift
 from assets.ingest.runner import all_partition_keys, ingest_partition
-from assets.ingest.sample import write_sample_corpora
+from assets.ingest.sample_corpora import write_sample_corpora
 from tests.conftest import rows_of
 
 KEYS = ["t1_abc", "", "é", "h_0123_4", "x" * 1000, "a\x1fb", "\x00"]

@@ -9,7 +9,7 @@ import zstandard
 
 from assets.ingest.registry import FAMILIES as REGISTERED
 from assets.ingest.runner import PartitionResult, all_partition_keys, ingest_partition
-from assets.ingest.sample import main, write_sample_corpora
+from assets.ingest.sample_corpora import main, write_sample_corpora
 
 FAMILIES = {name for name, family in REGISTERED.items() if family.sample}
 
