@@ -33,18 +33,19 @@ from assets.ingest.labels import MBTI_AXES, parse_enneagram, parse_mbti, parse_p
 from assets.ingest.records import Item, Row
 from assets.ingest.sources import SourceFile
 from schemas.tables import BIG5_NAMES, BIG5_TRAITS
+from schemas.tables import MBTI_AXES as SCHEMA_MBTI_AXES
 
 PLATFORM = "reddit"
 PROFILES_MARKER = "author_profiles"
 REMOVED = frozenset({"[deleted]", "[removed]"})
 DELETED_AUTHORS = frozenset({"[deleted]", "[removed]", ""})
 BIG5_COLUMNS = {BIG5_NAMES[trait]: trait for trait in BIG5_TRAITS}
-# Axis column -> (axis, letter when the column is 1, letter when 0), in MBTI_AXES order.
+# Axis column -> (axis, letter when the column is 1, letter when 0), in MBTI_AXES order; every
+# column is 1 for the axis's first pole but `perceiving`, which is 1 for its second (P of J/P).
 AXIS_COLUMNS = {
-    "introverted": ("I/E", "I", "E"),
-    "intuitive": ("N/S", "N", "S"),
-    "thinking": ("T/F", "T", "F"),
-    "perceiving": ("J/P", "P", "J"),
+    column: (axis, *(axis.split("/")[::-1] if column == "perceiving" else axis.split("/")))
+    for column, axis in zip(("introverted", "intuitive", "thinking", "perceiving"),
+                            SCHEMA_MBTI_AXES, strict=True)
 }
 GENDERS = {"m": "male", "male": "male", "man": "male", "f": "female", "female": "female",
            "woman": "female"}
