@@ -77,8 +77,8 @@ def build(limit: int | None):
     import spacy
 
     from assets.privacy.anonymise import PiiEngine
-    from assets.privacy.policy import load_policy
     from assets.privacy.person_heuristics import PersonHeuristicRecognizer
+    from assets.privacy.policy import load_policy
 
     nlp = spacy.load(MODEL)
     policy = load_policy()

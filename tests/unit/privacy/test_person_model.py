@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assets.privacy.anonymise import PiiEngine
+from assets.privacy.person_heuristics import PersonHeuristicRecognizer
 from assets.privacy.person_model import (
     FEATURES_VERSION,
     MODEL_PATH,
@@ -20,7 +21,6 @@ from assets.privacy.person_model import (
     load_model,
 )
 from assets.privacy.policy import load_policy
-from assets.privacy.person_heuristics import PersonHeuristicRecognizer
 
 REPO = Path(__file__).resolve().parents[3]
 
