@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from assets.contours.compute import DOCUMENT_FEATURES_TABLE, corpora_with
+from assets.contours.compute import DOCUMENT_FEATURES_TABLE, ZONE
 from assets.lake import Lake
 from schemas.feature_catalog import AUTHOR_FEATURES, FEATURE_NAMES
 
@@ -73,7 +73,7 @@ def write_author_features(lake: Lake) -> dict[str, int]:
     """Rebuild `curated/author_features` for every corpus that has document features; returns
     the rows written per corpus."""
     rows = {}
-    for corpus in corpora_with(lake, DOCUMENT_FEATURES_TABLE):
+    for corpus in lake.corpora(ZONE, DOCUMENT_FEATURES_TABLE):
         features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
                               filesystem=lake.fs, format="parquet")
         # Curated documents carry the pseudonymous author id: the curated zone never holds

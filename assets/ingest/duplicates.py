@@ -7,11 +7,11 @@ check downstream ever has to block a whole partition for it.
 
 Two records are the same when
 - they have the same `doc_id` (the id hangs on the record's own key, so this is the usual case), or
-- in a family whose records may lack an id of their own (`SIGNATURE_CORPORA`: PANDORA comments
-  without an id column get occurrence-counted ids, so a line read twice gets a second id), they
-  have the same author, creation time and text. Elsewhere two ids are two records, even a double
-  post (the real AskMen dump has one: same title, same second, ids dogamg and dogamh). Records
-  without author or time are only compared by id.
+- in a family whose records may lack an id of their own (`signature_duplicates` in its registry
+  entry: PANDORA comments without an id column get occurrence-counted ids, so a line read twice
+  gets a second id), they have the same author, creation time and text. Elsewhere two ids are
+  two records, even a double post (the real AskMen dump has one: same title, same second, ids
+  dogamg and dogamh). Records without author or time are only compared by id.
 
 Keys are the first 64 bits of each id or signature, held in sorted NumPy runs (16 bytes per
 record with its location), not Python objects: a 50-million-line dump costs about 800 MB, and the
@@ -30,7 +30,6 @@ import xxhash
 from assets.ingest.ids import ID_SEPARATOR
 
 NEW = -1
-SIGNATURE_CORPORA = frozenset({"pandora"})
 LINE_BITS = 40  # lines up to 10^12; the rest of the int64 is the file's index
 
 

@@ -45,6 +45,9 @@ class CorpusFamily:
     description: str
     # Large dumps are one partition per file; everything else one partition per family.
     split_by_file: Callable[[SourceFile], bool] = lambda source: False
+    # Records may lack an id of their own, so a record read twice is also known by its author,
+    # time and text (`assets.ingest.duplicates`).
+    signature_duplicates: bool = False
     # Writes the family's synthetic sample (`assets.ingest.sample`); None: no sample.
     sample: SampleWriter | None = None
     # The dataset card's paragraph on how the corpus was collected and labelled.
@@ -103,6 +106,7 @@ FAMILIES: dict[str, CorpusFamily] = {
             3,
             "PANDORA Reddit profiles and comments",
             split_by_file=pandora.is_comments_file,
+            signature_duplicates=True,
             sample=sample.write_pandora,
             card_note="Reddit users (PANDORA, Gjurkovic et al. 2021) with MBTI/Enneagram from "
                       "flair and Big Five percentiles from test results they posted, plus "

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from assets.ingest import records
-from assets.ingest.duplicates import SIGNATURE_CORPORA, DuplicateFilter
+from assets.ingest.duplicates import DuplicateFilter
 from assets.ingest.errors import SourceUnreadable, TruncatedSource
 from assets.ingest.registry import FAMILIES, family
 from assets.ingest.sources import (
@@ -168,7 +168,7 @@ def ingest_partition(
 def known_records(lake: Lake, corpus: str, replaced_parts: set[str]) -> DuplicateFilter:
     """Documents and utterances of the corpus already in the lake, except the parts about to be
     replaced: a record that is already there keeps its place, a new copy is a duplicate."""
-    seen = DuplicateFilter(by_signature=corpus in SIGNATURE_CORPORA)
+    seen = DuplicateFilter(by_signature=family(corpus).signature_duplicates)
     for table, columns, remember in (
         ("documents", ["doc_id", "corpus", "author_id", "created_at", "content_hash",
                        "source_file", "source_line"], seen.remember),
@@ -223,7 +223,7 @@ def ingest_source(
     duplicate filter forgets the file's records); a failed write raises `LakeWriteError`."""
     result = SourceResult(source.relpath, skipped=False)
     if duplicates is None:
-        duplicates = DuplicateFilter(by_signature=source.corpus in SIGNATURE_CORPORA)
+        duplicates = DuplicateFilter(by_signature=family(source.corpus).signature_duplicates)
     before = duplicates.snapshot()
     try:
         with tempfile.TemporaryDirectory(prefix=temp_prefix("pw-ingest-")) as staging, \
