@@ -14,11 +14,11 @@ from assets.platform.partitions import source_partitions
 from assets.platform.resources import (
     CorporaResource,
     LexiconResource,
-    PrivacyResource,
     SpacyResource,
     WarehouseResource,
 )
 from assets.privacy.assets import curated_documents
+from assets.privacy.resources import PrivacyResource
 
 LEXICONS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "lexicons"
 
