@@ -17,6 +17,7 @@ from schemas.docs import BEGIN, END, README, render_table_docs
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER_MODULE_NAMES = {
     "assets.py", "checks.py", "sensors.py", "resources.py", "partitions.py", "definitions.py",
+    "keys.py",
 }
 
 
