@@ -1,4 +1,4 @@
-"""The local Label Studio server: install, start, wait until healthy, stop.
+"""The local Label Studio server: start, wait until healthy, stop (installing: `annotation.install`).
 
 Label Studio pins its own Django stack, which clashes with the pipeline's, so it lives in its own
 virtual environment (`.venv-labelstudio`, created here, never committed) and runs as a separate
@@ -25,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,20 +33,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from annotation.credentials import load_local_credentials
+from annotation.install import (
+    DATABASE_FILE,
+    DEFAULT_VENV,
+    LABEL_STUDIO_VERSION,
+    ServerError,
+    install,
+    installed_version,
+    template_database,
+)
 from assets.permissions import restrict_tree
 
-LABEL_STUDIO_VERSION = "1.23.2"
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_VENV = REPO / ".venv-labelstudio"
 DEFAULT_URL = "http://127.0.0.1:8080"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PID_FILE = "server.json"
-DATABASE_FILE = "label_studio.sqlite3"
 LOG_FILE = "server.log"
-
-
-class ServerError(RuntimeError):
-    """The server could not be installed, started, reached or stopped."""
 
 
 @dataclass(frozen=True)
@@ -115,78 +115,6 @@ class ServerSettings:
             PYTHONUNBUFFERED="1",
         )
         return env
-
-
-def _venv_version(venv: Path) -> str | None:
-    python = venv / "bin" / "python"
-    if not python.exists():
-        return None
-    probe = "import importlib.metadata as m; print(m.version('label-studio'))"
-    done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True)
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def install(venv: Path = DEFAULT_VENV, version: str = LABEL_STUDIO_VERSION) -> Path:
-    """Create `venv` with label-studio==`version` unless it is already there (idempotent).
-
-    Uses uv when available (about 15 s), else the stdlib venv and pip."""
-    if _venv_version(venv) == version and (venv / "bin" / "label-studio").exists():
-        prepare_template(venv, version)
-        return venv
-    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
-    base_python = os.path.realpath(sys.executable)
-    if Path(uv).exists():
-        if not (venv / "bin" / "python").exists():
-            _run([uv, "venv", "--python", base_python, str(venv)])
-        _run([uv, "pip", "install", "--python", str(venv / "bin" / "python"),
-              f"label-studio=={version}"])
-    else:
-        _run([base_python, "-m", "venv", str(venv)])
-        _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-              f"label-studio=={version}"])
-    if _venv_version(venv) != version:
-        raise ServerError(f"label-studio {version} did not install into {venv}")
-    prepare_template(venv, version)
-    return venv
-
-
-def template_database(venv: Path, version: str = LABEL_STUDIO_VERSION) -> Path:
-    return venv / "template" / version / DATABASE_FILE
-
-
-def prepare_template(venv: Path = DEFAULT_VENV, version: str = LABEL_STUDIO_VERSION) -> Path:
-    """An empty, fully migrated database for this Label Studio version (built once, ~1 min).
-
-    Migrating a fresh database is most of a first start; copying this one into a new data dir
-    makes that start take seconds. It holds no user, organisation or secret (the secret key
-    lives in the data dir's own `.env`, which is not copied)."""
-    target = template_database(venv, version)
-    if target.exists():
-        return target
-    package = Path(
-        subprocess.run(
-            [str(venv / "bin" / "python"), "-c",
-             "import label_studio, os; print(os.path.dirname(label_studio.__file__))"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()
-    )
-    with tempfile.TemporaryDirectory(dir=venv) as work:
-        env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": work, "DJANGO_DB": "sqlite"}
-        done = subprocess.run(
-            [str(venv / "bin" / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=package, env=env, capture_output=True, text=True,
-        )
-        if done.returncode != 0:
-            raise ServerError(f"migrating the template database failed:\n{done.stderr[-2000:]}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(Path(work) / DATABASE_FILE, target)
-    return target
-
-
-def _run(cmd: list[str]) -> None:
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ServerError(f"{' '.join(cmd[:3])} ... failed:\n{done.stderr[-2000:]}")
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -393,7 +321,7 @@ def status(settings: ServerSettings) -> dict[str, object]:
     return {
         "url": settings.url,
         "data_dir": str(settings.data_dir),
-        "installed": _venv_version(settings.venv),
+        "installed": installed_version(settings.venv),
         "pid": pid if pid and _alive(int(pid)) else None,  # type: ignore[arg-type]
         "healthy": is_healthy(settings.url),
         "token_accepted": token_works(settings),
