@@ -1,4 +1,4 @@
-"""The local Label Studio server: start, wait until healthy, stop (installing: `annotation.install`).
+"""The local Label Studio server: start, wait until healthy, stop (install: `annotation.install`).
 
 Label Studio pins its own Django stack, which clashes with the pipeline's, so it lives in its own
 virtual environment (`.venv-labelstudio`, created here, never committed) and runs as a separate
