@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test dev install lint clean-warehouse labelstudio labelstudio-stop labelstudio-install \
-	bench-ingest bench-contours bench-pii
+	bench-ingest bench-contours bench-pii bench-scale cluster-up cluster-down
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -48,6 +48,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
+## A Dask scheduler, workers (WORKERS, default: the cores) and a local S3 server, by hand; prints
+## the variables to `source` (warehouse/.cluster/cluster.env). Stopped by PID with cluster-down.
+cluster-up: install
+	$(PY) -m dagster_project.cluster up $(if $(WORKERS),--workers $(WORKERS))
+
+cluster-down: install
+	$(PY) -m dagster_project.cluster down
+
 ## Remove everything the pipeline wrote (keeps the tracked README).
 clean-warehouse:
 	find warehouse -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
@@ -64,6 +72,10 @@ bench-ingest: install
 
 bench-contours: install .venv-textdescriptives/.installed
 	$(PY) -m bench.contours
+
+## The whole partition graph on a 50,000-comment Pushshift-like dump, 1 worker vs 2 (long).
+bench-scale: install
+	$(PY) -m bench.scale --json bench/scale.json
 
 bench-pii: install
 	$(PY) bench/pii_eval.py
