@@ -194,10 +194,14 @@ class ReuseRecord:
 
     def remember(self, scope: str, fingerprint: str, outputs: Iterable[str] = (),
                  fs: fsspec.AbstractFileSystem | None = None,
-                 info: Mapping[str, Any] | None = None) -> None:
+                 info: Mapping[str, Any] | None = None, save: bool = True) -> None:
         self.scopes[scope] = {"fingerprint": fingerprint,
                               "outputs": outputs_identity(fs or self.lake.fs, outputs),
                               "info": dict(info or {})}
+        if save:
+            self.save()
+
+    def save(self) -> None:
         _write_json(self.lake.fs, self.path, self.scopes)
 
 
