@@ -84,7 +84,9 @@ def part_content_digest(lake: Lake, path: str) -> str:
                 break
             digest.update(chunk)
             remaining -= len(chunk)
-    digest.update(str(meta.schema).encode())
+    # the Arrow schema without the platform's stamp (the schema-level metadata)
+    schema = meta.schema.to_arrow_schema().remove_metadata()
+    digest.update(schema.to_string(show_field_metadata=True).encode())
     digest.update(json.dumps([meta.row_group(i).to_dict() for i in range(meta.num_row_groups)],
                              sort_keys=True, default=str).encode())
     return digest.hexdigest()
