@@ -7,6 +7,10 @@ partitioned assets are partitioned like them, so a run validates only the partit
 aggregates included (a duplicate in one partition never blocks another); checks on the
 warehouse-wide tables (`author_features`, `splits`) validate the whole table. A failure's
 description names the file and lines of the offending rows.
+
+A validation is a function of the suite, the validating code and the content of the parts it
+reads, so one whose fingerprint of these matches a stored validation returns that result
+(`validate_table_reusing`; metadata `validation: reused`) instead of running GX again.
 """
 
 from collections.abc import Iterator
