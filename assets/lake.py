@@ -267,9 +267,11 @@ class Lake:
         part: str,
         data: pa.Table,
         metadata: Mapping[str, Any] | None = None,
+        keep_identical: bool = False,
     ) -> str:
-        """Write a whole part atomically (small tables)."""
-        with PartWriter(self, zone, table, corpus, part, data.schema, metadata) as writer:
+        """Write a whole part atomically (small tables); see `PartWriter.keep_identical`."""
+        with PartWriter(self, zone, table, corpus, part, data.schema, metadata,
+                        keep_identical=keep_identical) as writer:
             writer.write(data)
         return writer.final_path
 
@@ -280,7 +282,11 @@ class PartWriter:
 
     With `background`, Parquet encoding and compression run on a second thread (Arrow releases
     the GIL for them) while the caller goes on parsing; at most `BACKGROUND_QUEUE` batches wait,
-    so memory stays bounded. A failure on that thread surfaces on the next `write` or `close`."""
+    so memory stays bounded. A failure on that thread surfaces on the next `write` or `close`.
+
+    With `keep_identical`, a new file byte for byte equal to the published part is dropped and
+    the published file stays as it was (same modification time): what reads it sees no change,
+    so a warehouse-wide table rebuilt with the same rows does not make its dependants run."""
 
     lake: Lake
     zone: str
@@ -291,6 +297,7 @@ class PartWriter:
     metadata: Mapping[str, Any] | None = None
     rows: int = 0
     background: bool = False
+    keep_identical: bool = False
     _writer: pq.ParquetWriter | None = field(default=None, repr=False)
     _handle: Any = field(default=None, repr=False)
     _queue: queue.Queue[pa.Table | None] | None = field(default=None, repr=False)
@@ -402,11 +409,30 @@ class PartWriter:
         if exc_type is not None:
             self._discard()
             return
+        if self.keep_identical and same_bytes(self.lake.fs, self.tmp_path, self.final_path):
+            self._discard()
+            return
         try:
             self.lake.fs.mv(self.tmp_path, self.final_path)
         except OSError as error:
             self._discard()
             raise self._failed(error, self.final_path) from error
+
+
+def same_bytes(fs: fsspec.AbstractFileSystem, a: str, b: str) -> bool:
+    """Whether two files exist and hold the same bytes (sizes first, then 4 MiB blocks)."""
+    try:
+        if fs.size(a) != fs.size(b):
+            return False
+        with fs.open(a, "rb") as left, fs.open(b, "rb") as right:
+            while True:
+                block = left.read(1 << 22)
+                if block != right.read(1 << 22):
+                    return False
+                if not block:
+                    return True
+    except FileNotFoundError:
+        return False
 
 
 class RowBuffer:

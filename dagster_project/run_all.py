@@ -37,6 +37,12 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
     from assets.ingest.runner import all_partition_keys
     from assets.platform.partitions import source_partitions
     from dagster_project.definitions import defs as load_defs
+    from dagster_project.sensors import partition_signatures
+    from dagster_project.unchanged import (
+        pipeline_fingerprint,
+        remember_partitions,
+        unchanged_partitions,
+    )
 
     defs = load_defs()
     instance = DagsterInstance.get()
@@ -46,7 +52,13 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
     keys = [k for k in all_partition_keys(corpora) if not only or k in only]
     known = set(instance.get_dynamic_partitions(source_partitions.name))
     instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
-    failed = run_partitions(defs, instance, keys)
+    lake, signatures, pipeline = _warehouse().lake(), partition_signatures(corpora), \
+        pipeline_fingerprint()
+    unchanged = set(unchanged_partitions(lake, keys, signatures, pipeline))
+    if unchanged:
+        print(f"[run] {len(unchanged)} of {len(keys)} partition(s) unchanged since their last "
+              "clean run (same files, code, settings and parts): not launched", flush=True)
+    failed = run_partitions(defs, instance, [k for k in keys if k not in unchanged])
     # Crowd labels join the labels table before the splits and exports are drawn.
     if annotation and not run_annotation(defs, instance):
         failed.append("annotation_job")
@@ -56,6 +68,7 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
     )
     if not result.success:
         failed.append("warehouse_job")
+    remember_partitions(lake, keys, failed, signatures, pipeline)
     print_summary(corpora, sample, failed)
     return 1 if failed else 0
 

@@ -15,6 +15,7 @@ from assets.contours import authors, compute, plot
 from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import LexiconResource, SpacyResource, WarehouseResource
+from assets.platform.reuse import SKIPPED, DigestCache, ReuseRecord
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.tables import column_docs
 
@@ -60,9 +61,26 @@ def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy
        group_name="warehouse", kinds={"parquet"},
        metadata={"columns": MetadataValue.json(column_docs(AUTHOR_FEATURES))})
 def author_features(warehouse: WarehouseResource) -> MaterializeResult:
-    """Author features: document means weighted by words, per corpus, keyed by pseudonym."""
-    rows = authors.write_author_features(warehouse.lake())
-    return MaterializeResult(metadata={"authors": MetadataValue.json(rows)})
+    """Author features: document means weighted by words, per corpus, keyed by pseudonym.
+
+    Per corpus: one whose document features and curated documents did not change is kept."""
+    lake = warehouse.lake()
+    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/author_features")
+    fingerprints = {c: authors.author_features_fingerprint(lake, c, cache)
+                    for c in lake.corpora("curated", "document_features")}
+    cache.save()
+    changed = [c for c, f in fingerprints.items() if not record.unchanged(c, f)]
+    rows = authors.write_author_features(lake, only=changed)
+    for corpus in rows:
+        record.remember(corpus, fingerprints[corpus],
+                        [lake.part_path("curated", "author_features", corpus, "authors")],
+                        info={"authors": rows[corpus]})
+    reuse = {c: "built" if c in rows else SKIPPED for c in fingerprints}
+    overall = SKIPPED if fingerprints and not rows else f"built {len(rows)} corpora"
+    return MaterializeResult(metadata={
+        "reuse": overall, "corpora": MetadataValue.json(reuse),
+        "authors": MetadataValue.json({c: rows.get(c, record.info(c).get("authors"))
+                                       for c in fingerprints})})
 
 
 ASSETS = [contours, author_features]

@@ -13,14 +13,17 @@ mean would then change from run to run with no change in the input.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+import schemas.feature_catalog
 from assets.contours.compute import DOCUMENT_FEATURES_TABLE, ZONE
 from assets.lake import Lake
+from assets.platform.reuse import DigestCache, Input, inputs_fingerprint, source_digest
 from schemas.feature_catalog import AUTHOR_FEATURES, FEATURE_NAMES
 
 
@@ -69,11 +72,13 @@ def author_features(document_features: Any, doc_authors: Any) -> pa.Table:
     return table.cast(AUTHOR_FEATURES)
 
 
-def write_author_features(lake: Lake) -> dict[str, int]:
-    """Rebuild `curated/author_features` for every corpus that has document features; returns
-    the rows written per corpus."""
+def write_author_features(lake: Lake, only: Collection[str] | None = None) -> dict[str, int]:
+    """Rebuild `curated/author_features` for every corpus that has document features (or the
+    ones in `only`); returns the rows written per corpus."""
     rows = {}
     for corpus in lake.corpora(ZONE, DOCUMENT_FEATURES_TABLE):
+        if only is not None and corpus not in only:
+            continue
         features = ds.dataset(lake.list_parts("curated", "document_features", corpus),
                               filesystem=lake.fs, format="parquet")
         # Curated documents carry the pseudonymous author id: the curated zone never holds
@@ -85,6 +90,14 @@ def write_author_features(lake: Lake) -> dict[str, int]:
                              format="parquet").to_table(columns=["doc_id", "author_id", "corpus"])
         table = author_features(features, mapping)
         lake.write_part("curated", "author_features", corpus, "authors", table,
-                        {"corpus": corpus, "author_id_source": "curated.documents.author_id"})
+                        {"corpus": corpus, "author_id_source": "curated.documents.author_id"},
+                        keep_identical=True)
         rows[corpus] = table.num_rows
     return rows
+
+
+def author_features_fingerprint(lake: Lake, corpus: str, cache: DigestCache) -> str:
+    """A corpus's author features read its document features and curated documents only."""
+    inputs: list[Input] = [(ZONE, DOCUMENT_FEATURES_TABLE, corpus), (ZONE, "documents", corpus)]
+    settings = {"code": source_digest(__file__, schemas.feature_catalog)}
+    return inputs_fingerprint(lake, inputs, settings, cache)

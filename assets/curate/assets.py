@@ -18,8 +18,15 @@ from dagster import (
 from assets.curate.baselines import BaselineConfig, read_scores, run_baselines, write_scores
 from assets.curate.dataset import ExportConfig, dataset_names
 from assets.curate.export import export_dataset
+from assets.curate.reruns import (
+    baselines_fingerprint,
+    export_fingerprint,
+    export_outputs,
+    splits_fingerprint,
+)
 from assets.curate.splits import SplitConfig, build_splits, leak_counts
 from assets.platform.resources import WarehouseResource
+from assets.platform.reuse import ALL, SKIPPED, DigestCache, ReuseRecord
 
 # authors too: the splits suite checks the foreign keys between these three tables
 CURATED_INPUTS = [AssetKey(["curated", t]) for t in ("documents", "labels", "authors")]
@@ -40,18 +47,34 @@ def _split_config(config: SplitsConfig) -> SplitConfig:
     return SplitConfig(seed=config.seed, train=config.train, dev=config.dev, test=config.test)
 
 
+def _skipped(fingerprint: str, info: dict) -> dict:
+    """Metadata of a skipped build: says so, with the fingerprint and what the last build said."""
+    return {"reuse": SKIPPED, "inputs_fingerprint": fingerprint[:16], **info}
+
+
 # Keys carry the zone their table lives in (`curated/splits`); exports live under `exports/`.
 @asset(key_prefix="curated", deps=CURATED_INPUTS, group_name="curate", kinds={"parquet"})
 def splits(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
-    """Train/dev/test per curated document: grouped by author, identical texts together, stable."""
-    result = build_splits(warehouse.lake(), _split_config(config))
-    return MaterializeResult(metadata={
-        "documents_per_split": MetadataValue.json(result.docs),
-        "authors_per_split": MetadataValue.json(result.groups),
+    """Train/dev/test per curated document: grouped by author, identical texts together, stable.
+
+    Skipped when the curated documents and labels are the same as at the last build."""
+    lake, split_config = warehouse.lake(), _split_config(config)
+    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/splits")
+    fingerprint = splits_fingerprint(lake, split_config, cache)
+    cache.save()
+    if record.unchanged(ALL, fingerprint):
+        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
+    result = build_splits(lake, split_config)
+    info = {
+        "documents_per_split": result.docs,
+        "authors_per_split": result.groups,
         "groups_linked_by_identical_text": result.linked_groups,
         "largest_linked_component": result.largest_component,
-        "max_stratum_deviation": MetadataValue.json(result.max_stratum_deviation),
-    })
+        "max_stratum_deviation": result.max_stratum_deviation,
+    }
+    record.remember(ALL, fingerprint, lake.list_parts("curated", "splits"), info=info)
+    return MaterializeResult(metadata={"reuse": "built", "inputs_fingerprint": fingerprint[:16],
+                                       **info})
 
 
 @asset_check(asset=splits, blocking=True)
@@ -66,16 +89,38 @@ def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
 def baseline_scores(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test."""
-    lake = warehouse.lake()
+    """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test.
+
+    Per dataset: one whose parts (documents, labels, splits, features) did not change keeps
+    its scores."""
+    lake, config = warehouse.lake(), BaselineConfig()
+    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/baseline_scores")
     rows: list[dict] = []
+    datasets: dict[str, str] = {}
     for dataset in dataset_names(lake):
-        scores = run_baselines(lake, dataset, BaselineConfig())
-        write_scores(lake, dataset, scores)
-        context.log.info(f"{dataset}: {len(scores)} scores")
+        fingerprint = baselines_fingerprint(lake, dataset, config, cache)
+        if record.unchanged(dataset, fingerprint):
+            scores = read_scores(lake, dataset)
+            datasets[dataset] = SKIPPED
+        else:
+            scores = run_baselines(lake, dataset, config)
+            write_scores(lake, dataset, scores)
+            record.remember(dataset, fingerprint,
+                            [lake.part_path("curated", "baseline_scores", dataset, "scores")])
+            datasets[dataset] = "built"
+        context.log.info(f"{dataset}: {len(scores)} scores ({datasets[dataset]})")
         rows += scores
+    cache.save()
     preview = [r for r in rows if r["metric"] in ("accuracy", "pearson_r")][:40]
-    return MaterializeResult(metadata={"scores": len(rows), "preview": MetadataValue.json(preview)})
+    return MaterializeResult(metadata={
+        "reuse": _overall(datasets), "datasets": MetadataValue.json(datasets),
+        "scores": len(rows), "preview": MetadataValue.json(preview)})
+
+
+def _overall(datasets: dict[str, str]) -> str:
+    """SKIPPED when every dataset was skipped, else how many were built."""
+    built = sum(v != SKIPPED for v in datasets.values())
+    return SKIPPED if datasets and not built else f"built {built} of {len(datasets)} datasets"
 
 
 # The card reports crowd agreement from the annotations, when the annotation job has run.
@@ -85,17 +130,35 @@ ANNOTATIONS = AssetKey(["curated", "annotations"])
 @asset(key_prefix="exports", deps=[splits, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS],
        group_name="curate", kinds={"parquet"})
 def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
-    """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled."""
-    lake = warehouse.lake()
-    versions = {}
+    """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled.
+
+    Per dataset: one whose inputs did not change, and whose published version is still in
+    place, is not exported again."""
+    lake, export_config, split_config = warehouse.lake(), ExportConfig(), _split_config(config)
+    cache, record = DigestCache(lake), ReuseRecord(lake, "exports/dataset_export")
+    root = lake.path("exports")
+    versions, reuse = {}, {}
     for dataset in dataset_names(lake):
+        fingerprint = export_fingerprint(lake, dataset, export_config, split_config, cache)
+        info = record.info(dataset)
+        if info and record.unchanged(dataset, fingerprint):
+            versions[dataset] = {**info, "unchanged": True}
+            reuse[dataset] = SKIPPED
+            continue
         scores = read_scores(lake, dataset)
-        result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores,
+        result = export_dataset(lake, dataset, export_config, split_config, scores,
                                 retain_versions=warehouse.export_retain_versions)
         versions[dataset] = {"version": result.version, "rows": result.rows,
                              "unchanged": result.reused, "path": result.path,
                              "pruned_versions": result.pruned}
-    return MaterializeResult(metadata={"exports": MetadataValue.json(versions)})
+        record.remember(dataset, fingerprint,
+                        export_outputs(lake, root, dataset, result.version),
+                        info={k: versions[dataset][k] for k in ("version", "rows", "path")})
+        reuse[dataset] = "built"
+    cache.save()
+    return MaterializeResult(metadata={"reuse": _overall(reuse),
+                                       "datasets": MetadataValue.json(reuse),
+                                       "exports": MetadataValue.json(versions)})
 
 
 ASSETS = [splits, baseline_scores, dataset_export]

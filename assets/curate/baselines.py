@@ -219,7 +219,7 @@ def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float:
 def write_scores(lake: Lake, dataset: str, scores: list[dict[str, Any]]) -> None:
     """Store one dataset's scores as its part of `curated/baseline_scores`."""
     lake.write_part("curated", "baseline_scores", dataset, "scores",
-                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES))
+                    pa.Table.from_pylist(scores, schema=BASELINE_SCORES), keep_identical=True)
 
 
 def read_scores(lake: Lake, dataset: str) -> list[dict[str, Any]]:

@@ -191,7 +191,9 @@ def _write_corpus(
         params=[corpus],
     ).to_arrow_reader(50_000)
     stamp = {"split_config": config.as_dict()}
-    with PartWriter(lake, "curated", "splits", corpus, PART, SPLITS, stamp) as writer:
+    # Unchanged rows keep the published file as it was: its dataset stays skipped downstream.
+    with PartWriter(lake, "curated", "splits", corpus, PART, SPLITS, stamp,
+                    keep_identical=True) as writer:
         for batch in reader:
             writer.write(batch)
 

@@ -9,7 +9,9 @@ CLI: `python -m assets.ingest.sample_corpora TARGET_DIR [--seed N]`.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,8 +35,21 @@ def write_sample_corpora(target_dir: str, seed: int = 7,
             continue
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        manifest[name] = write(folder, random.Random(f"{seed}:{name}"))
+        with tempfile.TemporaryDirectory(dir=root, prefix=f".{name}-") as staging:
+            manifest[name] = write(Path(staging), random.Random(f"{seed}:{name}"))
+            _move_changed(Path(staging), folder)
     return manifest
+
+
+def _move_changed(staging: Path, folder: Path) -> None:
+    """Move the written files into `folder`, leaving a file with the same bytes untouched: its
+    modification time stays, so an unchanged sample is an unchanged source to `run_all`."""
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = folder / path.relative_to(staging)
+        if target.is_file() and target.read_bytes() == path.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
 
 
 def main(argv: list[str] | None = None) -> None:

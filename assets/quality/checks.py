@@ -7,6 +7,10 @@ partitioned assets are partitioned like them, so a run validates only the partit
 aggregates included (a duplicate in one partition never blocks another); checks on the
 warehouse-wide tables (`author_features`, `splits`) validate the whole table. A failure's
 description names the file and lines of the offending rows.
+
+A validation is a function of the suite, the validating code and the content of the parts it
+reads, so one whose fingerprint of these matches a stored validation returns that result
+(`validate_table_reusing`; metadata `validation: reused`) instead of running GX again.
 """
 
 from collections.abc import Iterator
@@ -24,7 +28,7 @@ from dagster import (
 
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import WarehouseResource
-from assets.quality.gx import ValidationSummary, load_suite, validate_table
+from assets.quality.gx import ValidationSummary, load_suite, validate_table_reusing
 from schemas.tables import RAW_TABLES
 
 
@@ -49,15 +53,16 @@ def gx_checks(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[AssetCheckResult]:
         partition = context.partition_key if context.has_partition_key else None
-        summary = validate_table(warehouse.lake(), suite, partition=partition)
-        yield _result(summary, asset_key, "integrity", blocking=True)
-        yield _result(summary, asset_key, "quality", blocking=False)
+        summary, reused = validate_table_reusing(warehouse.lake(), suite, partition=partition)
+        yield _result(summary, asset_key, "integrity", blocking=True, reused=reused)
+        yield _result(summary, asset_key, "quality", blocking=False, reused=reused)
 
     return _check
 
 
 def _result(
-    summary: ValidationSummary, asset_key: AssetKey, name: str, blocking: bool
+    summary: ValidationSummary, asset_key: AssetKey, name: str, blocking: bool,
+    reused: bool = False,
 ) -> AssetCheckResult:
     return AssetCheckResult(
         asset_key=asset_key,
@@ -65,7 +70,8 @@ def _result(
         passed=summary.passed(blocking=blocking),
         severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
         description=summary.describe(blocking=blocking),
-        metadata=summary.metadata(blocking=blocking),
+        metadata={**summary.metadata(blocking=blocking),
+                  "validation": "reused: same suite, same content" if reused else "run"},
     )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,15 @@ import pyarrow as pa
 import yaml
 
 import schemas.tables as contracts
-from assets.lake import Lake, iter_part_batches
+from assets.lake import PLACEHOLDER, Lake, iter_part_batches
+from assets.platform.reuse import (
+    ALL,
+    DigestCache,
+    ReuseRecord,
+    fingerprint_of,
+    source_digest,
+    table_parts,
+)
 from schemas.registry import table_schema
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
@@ -442,3 +450,54 @@ def validate_table(
     summary.outcomes += aggregates.outcomes
     return summary
 
+
+# --- reusing a validation of identical content ------------------------------------------------
+
+
+def _relation_parts(lake: Lake, zone: str, table: str, partition: str | None
+                    ) -> dict[str, dict[str, Any]]:
+    """The part files `Lake.partition_relation` reads for a table, with their listing info."""
+    parts = table_parts(lake, zone, table)
+    if partition is None or not parts:
+        return parts
+    if "partition" not in (lake.part_metadata(next(iter(parts))) or {}):
+        return parts
+    own = set(lake.partition_paths(zone, table, partition))
+    return {p: info for p, info in parts.items() if p in own}
+
+
+def validation_fingerprint(lake: Lake, suite: SuiteSpec, partition: str | None,
+                           cache: DigestCache) -> str:
+    """Content of every part the validation reads (the table's, and those of each table its
+    aggregates name), the suite itself and the validating code: equal fingerprints give
+    equal results, since a validation is a function of these alone."""
+    import great_expectations
+
+    tables = {(suite.zone, suite.table)} | {
+        (m.group(1), m.group(2)) for a in suite.aggregates for m in PLACEHOLDER.finditer(a.sql)}
+    groups = {f"{z}/{t}": _relation_parts(lake, z, t, partition) for z, t in sorted(tables)}
+    settings = {"suite": repr(suite), "partition": partition, "code": source_digest(__file__),
+                "gx": great_expectations.__version__}
+    return fingerprint_of(lake, groups, settings, cache)
+
+
+def _summary_from(data: dict[str, Any]) -> ValidationSummary:
+    outcomes = [Outcome(**o) for o in data.pop("outcomes")]
+    return ValidationSummary(**data, outcomes=outcomes)
+
+
+def validate_table_reusing(lake: Lake, suite: SuiteSpec, partition: str | None = None
+                           ) -> tuple[ValidationSummary, bool]:
+    """`validate_table`, unless the same suite already validated the same content: then that
+    result (pass or fail alike, it would be the same again). Returns (summary, reused)."""
+    cache = DigestCache(lake)
+    fingerprint = validation_fingerprint(lake, suite, partition, cache)
+    cache.save()
+    record = ReuseRecord(lake, f"checks/{suite.zone}__{suite.table}")
+    scope = partition or ALL
+    stored = record.info(scope)
+    if stored and record.unchanged(scope, fingerprint):
+        return _summary_from(stored), True
+    summary = validate_table(lake, suite, partition)
+    record.remember(scope, fingerprint, info=asdict(summary))
+    return summary, False

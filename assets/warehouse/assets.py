@@ -1,9 +1,13 @@
 """The analysts' databases, rebuilt after the lake changes."""
 
+import os
+
 from dagster import AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
+from fsspec.implementations.local import LocalFileSystem
 
 from assets.platform.resources import WarehouseResource
-from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
+from assets.platform.reuse import ALL, SKIPPED, ReuseRecord
+from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database, views_fingerprint
 from schemas.registry import SCHEMAS
 
 # Every lake table's asset is keyed by its zone and table (`raw/documents`, `curated/splits`), so
@@ -27,15 +31,27 @@ LAKE_TABLE_KEYS = list(dict.fromkeys(AssetKey(list(WRITTEN_WITH.get(t, t))) for 
     kinds={"duckdb"},
 )
 def warehouse_views(warehouse: WarehouseResource) -> MaterializeResult:
-    """warehouse.duckdb (analysts, curated zone) and raw.duckdb (privileged debugging)."""
-    lake = warehouse.lake()
-    counts = build_database(lake, ANALYST_DB, warehouse.database_dir())
-    raw_counts = build_database(lake, RAW_DB, warehouse.database_dir())
+    """warehouse.duckdb (analysts, curated zone) and raw.duckdb (privileged debugging).
+
+    Kept as they are when no lake table gained, lost or rewrote a part since they were built."""
+    lake, folder = warehouse.lake(), warehouse.database_dir()
+    record, local = ReuseRecord(lake, "duckdb/warehouse_views"), LocalFileSystem()
+    outputs = [os.path.abspath(os.path.join(folder, db.name)) for db in (ANALYST_DB, RAW_DB)]
+    fingerprint = views_fingerprint(lake, SCHEMAS)
+    if record.unchanged(ALL, fingerprint, fs=local):
+        return MaterializeResult(metadata={"reuse": SKIPPED,
+                                           "inputs_fingerprint": fingerprint[:16],
+                                           **record.info(ALL)})
+    counts = build_database(lake, ANALYST_DB, folder)
+    raw_counts = build_database(lake, RAW_DB, folder)
+    info = {"rows_per_view": counts, "raw_rows_per_view": raw_counts}
+    record.remember(ALL, fingerprint, outputs, fs=local, info=info)
     return MaterializeResult(
         metadata={
-            "database": MetadataValue.path(f"{warehouse.database_dir()}/{ANALYST_DB.name}"),
-            "rows_per_view": MetadataValue.json(counts),
-            "raw_rows_per_view": MetadataValue.json(raw_counts),
+            "reuse": "built",
+            "inputs_fingerprint": fingerprint[:16],
+            "database": MetadataValue.path(f"{folder}/{ANALYST_DB.name}"),
+            **info,
         }
     )
 

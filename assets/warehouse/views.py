@@ -12,18 +12,23 @@ and a run never waits for, or fails on, an analyst's lock. A failed write (a ful
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import posixpath
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from assets.lake import Lake, LakeWriteError, temp_prefix
 from assets.permissions import restrict_to_owner
+from assets.platform.reuse import file_identity, source_digest, table_parts
 from schemas.feature_catalog import view_sql as feature_catalog_view
 from schemas.registry import table_schema
 
@@ -106,3 +111,17 @@ def build_database(
             if os.path.exists(leftover):
                 os.remove(leftover)
     return counts
+
+
+def views_fingerprint(lake: Lake, tables: Iterable[tuple[str, str]]) -> str:
+    """Which part files every table has, by identity (a rewritten part is a new file), and the
+    code of the views: the databases and their row counts change only when one of these does.
+    No part is read: a view names its table's files, so identities are all it depends on."""
+    import schemas
+
+    listing: dict[str, object] = {"code": source_digest(Path(__file__).parent,
+                                                        Path(schemas.__file__).parent)}
+    for zone, table in tables:
+        listing[f"{zone}/{table}"] = {posixpath.relpath(p, lake.root): file_identity(info)
+                                      for p, info in table_parts(lake, zone, table).items()}
+    return hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
