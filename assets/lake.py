@@ -287,9 +287,29 @@ class Lake:
         if self.fs.exists(path):
             self.fs.rm(path, recursive=self.fs.isdir(path))
 
+    def publish_folder(self, staging: str, final: str, last: str | None = None) -> None:
+        """Move a finished folder to `final` (which must not exist).
+
+        Locally one rename, so readers see all of it or nothing. On an object store a folder
+        is only a key prefix and cannot move in one step: each file is copied (server side),
+        the file named `last` (a manifest) after all others, so a folder holding `last` is
+        whole; then the staging keys are removed. A folder left half-copied by a killed run
+        has no `last` and is replaced by the next publish of the same version."""
+        if self.is_local:
+            self.fs.mv(staging, final, recursive=True)
+            return
+        files = sorted(self.fs.find(staging), key=lambda p: (posixpath.basename(p) == last, p))
+        for path in files:
+            self.fs.copy(path, posixpath.join(final, posixpath.relpath(path, staging)))
+        self.fs.rm(staging, recursive=True)
+
     def write_bytes(self, path: str, data: bytes) -> None:
         """Write a small whole file (a pointer, a manifest, a card) so that a reader sees the
-        old content or the new, never a partial file (see `StagedFile`)."""
+        old content or the new, never a partial file: on an object store one PUT (or multipart
+        upload) straight from memory, locally a temporary file renamed over it."""
+        if not self.is_local:
+            self.fs.pipe_file(path, data)
+            return
         staged = StagedFile(self, path)
         with staged.open() as handle:
             handle.write(data)
@@ -310,6 +330,35 @@ class Lake:
         return writer.final_path
 
 
+# A URL in a view's SQL: `read_parquet('s3://bucket/...')`.
+URL_PROTOCOL = re.compile(r"'([a-z][a-z0-9+.-]*)://")
+
+
+def register_filesystems(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """Register with `con` the filesystem of every object-store protocol that `sql` reads
+    (`'s3://...'` in a view); returns the protocols found.
+
+    DuckDB stores a view as SQL, not the filesystem it was built with: a database whose views
+    read an object-store lake works only in a connection that registers that filesystem again
+    (its httpfs extension cannot be installed offline). Credentials come from the environment
+    (`open_filesystem`)."""
+    protocols = sorted(set(URL_PROTOCOL.findall(sql)) - set(LOCAL_PROTOCOLS))
+    for protocol in protocols:
+        fs = protocol_filesystem(protocol)
+        names = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+        if not names & set(con.list_filesystems()):
+            con.register_filesystem(fs)
+    return protocols
+
+
+def connect_for(urls: Iterable[str | None], **config: Any) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that can read `urls` (local paths, or object-store URLs
+    such as `Lake.table_glob` gives: their filesystems are registered)."""
+    con = duckdb.connect(config=config)
+    register_filesystems(con, " ".join(f"'{url}" for url in urls if url))
+    return con
+
+
 class StagedFile:
     """A file written aside and published at `path` whole, or not at all.
 
@@ -318,7 +367,8 @@ class StagedFile:
     a copy and a half-written object would be visible, so the file is written to the local temp
     dir (`pw-upload-~host~pid~...`, mode 0600) and uploaded under its final key with
     `put_file`: one PUT, or a multipart upload, which the store shows only once complete (and
-    s3fs aborts on failure). A failed write or upload leaves no final key and no temp file."""
+    s3fs aborts on failure). A failed write or upload leaves no final key and no temp file.
+    Either way `tmp_path` is a local file, which DuckDB can read before it is published."""
 
     def __init__(self, lake: Lake, path: str, suffix: str = ".tmp") -> None:
         self.lake = lake
