@@ -433,7 +433,7 @@ class PartWriter:
     _queue: queue.Queue[pa.Table | None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
-    _staged: StagedFile | None = field(default=None, repr=False)
+    _staged: StagedFile = field(init=False, repr=False)
 
     BACKGROUND_QUEUE = 2
 
@@ -453,8 +453,8 @@ class PartWriter:
 
     @property
     def tmp_path(self) -> str:
-        """Where the part is written until it is published (local, or in the lake's folder)."""
-        assert self._staged is not None
+        """Where the part is written until it is published: a local file (beside the part
+        on a local lake, in the temp folder for an object store)."""
         return self._staged.tmp_path
 
     def __post_init__(self) -> None:
@@ -465,7 +465,6 @@ class PartWriter:
         self.schema = self.schema.with_metadata(meta)
 
     def __enter__(self) -> PartWriter:
-        assert self._staged is not None
         if self.zone == "raw" and self.lake.is_local:  # raw text and real names: owner only
             self.lake.fs.makedirs(posixpath.dirname(self.tmp_path), exist_ok=True)
             restrict_to_owner(self.lake.path("lake", "raw"))
@@ -532,7 +531,6 @@ class PartWriter:
         self._raise_background_error()
 
     def _discard(self) -> None:
-        assert self._staged is not None
         self._staged.discard()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -546,7 +544,6 @@ class PartWriter:
             self._discard()
             return
         try:
-            assert self._staged is not None
             self._staged.publish()
         except OSError as error:
             raise self._failed(error, self.lake.url(self.final_path)) from error

@@ -93,7 +93,7 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
         result = export_dataset(lake, dataset, ExportConfig(), _split_config(config), scores,
                                 retain_versions=warehouse.export_retain_versions)
         versions[dataset] = {"version": result.version, "rows": result.rows,
-                             "unchanged": result.reused, "path": result.path,
+                             "unchanged": result.reused, "path": lake.url(result.path),
                              "pruned_versions": result.pruned}
     return MaterializeResult(metadata={"exports": MetadataValue.json(versions)})
 

@@ -25,6 +25,11 @@ from tests.s3 import environment
 PSEUDONYM_KEY = "test-key-" + "0" * 32
 
 
+def _env(warehouse_dir: str, duckdb_dir: Path, corpora: Path) -> dict[str, str]:
+    return {"WAREHOUSE_DIR": warehouse_dir, "DUCKDB_DIR": str(duckdb_dir),
+            "CORPORA_DIR": str(corpora), "PSEUDONYM_KEY": PSEUDONYM_KEY, "SPACY_N_PROCESS": "1"}
+
+
 def _run_graph(warehouse_dir: str, duckdb_dir: Path, corpora: Path) -> tuple[list[str], bool]:
     """`make run` without Label Studio: every partition, then the warehouse-wide job."""
     from assets.ingest.runner import all_partition_keys
@@ -32,9 +37,7 @@ def _run_graph(warehouse_dir: str, duckdb_dir: Path, corpora: Path) -> tuple[lis
     from dagster_project.definitions import defs as load_defs
     from dagster_project.run_all import QUIET, run_partitions
 
-    env = {"WAREHOUSE_DIR": warehouse_dir, "DUCKDB_DIR": str(duckdb_dir),
-           "CORPORA_DIR": str(corpora), "PSEUDONYM_KEY": PSEUDONYM_KEY, "SPACY_N_PROCESS": "1"}
-    with environment(env):
+    with environment(_env(warehouse_dir, duckdb_dir, corpora)):
         keys = all_partition_keys(str(corpora))
         defs = load_defs()
         with DagsterInstance.ephemeral() as instance:
@@ -55,7 +58,8 @@ def runs(tmp_path_factory, moto_server):
         url = f"s3://{moto_server.create_bucket()}/warehouse"
         remote = _run_graph(url, base / "s3_db", corpora)
         yield {"local": (Lake.at(str(base / "local")), base / "local_db", local),
-               "s3": (Lake.at(url), base / "s3_db", remote)}
+               "s3": (Lake.at(url), base / "s3_db", remote),
+               "s3_env": _env(url, base / "s3_db", corpora)}
 
 
 def _rows(lake: Lake, zone: str, table: str) -> list[tuple]:
@@ -69,7 +73,8 @@ def _rows(lake: Lake, zone: str, table: str) -> list[tuple]:
 
 
 def test_when_warehouse_is_a_bucket_then_every_stage_succeeds(runs):
-    for name, (_, _, (failed, warehouse_ok)) in runs.items():
+    for name in ("local", "s3"):
+        _, _, (failed, warehouse_ok) = runs[name]
         assert failed == [] and warehouse_ok, name
 
 
@@ -134,3 +139,19 @@ def test_when_warehouse_is_a_bucket_then_databases_are_local_and_views_read_it(r
                 assert count == ref.execute(f'SELECT count(*) FROM "{view}"').fetchone()[0], view
             assert con.execute("SELECT count(*) FROM documents" if name == "warehouse.duckdb"
                                else "SELECT count(*) FROM raw_documents").fetchone()[0] == 42
+
+
+def test_when_warehouse_is_a_bucket_then_the_run_summary_counts_its_rows(runs, moto_server,
+                                                                         capsys):
+    """`make run`'s summary opens the local database over the bucket (its own connect helper
+    registers the filesystem) and tells how to query it."""
+    from dagster_project.run_all import print_summary
+
+    with environment({**moto_server.aws_env(), **runs["s3_env"], "LABEL_STUDIO_URL": ""}):
+        print_summary(runs["s3_env"]["CORPORA_DIR"], False, [])
+    out = capsys.readouterr().out
+    assert "lake:      s3://" in out
+    row = next(line.split() for line in out.splitlines() if line.strip().startswith("twitter_mbti"))
+    assert row[1] == "36"  # documents
+    assert "python -m assets.warehouse.views" in out and "duckdb -readonly" not in out
+    assert moto_server.aws_env()["AWS_SECRET_ACCESS_KEY"] not in out

@@ -115,3 +115,30 @@ def test_when_small_file_written_then_it_is_published_whole_on_s3_and_locally(
         lake.write_bytes(path, b"v-2\n")
         assert lake.fs.cat_file(path) == b"v-2\n"
         assert lake.fs.find(lake.path("exports")) == [path]
+
+
+def test_when_folder_published_on_s3_then_every_file_is_there_and_staging_is_gone(
+        s3_lake_url: str):
+    lake = Lake.at(s3_lake_url)
+    staging = lake.path("exports", "essays", ".staging-x")
+    files = {"data/train.parquet": b"p", "jsonl/train.jsonl": b"j", "manifest.json": b"{}"}
+    for name, data in files.items():
+        lake.write_bytes(f"{staging}/{name}", data)
+    final = lake.path("exports", "essays", "v-1")
+    lake.publish_folder(staging, final, last="manifest.json")
+    assert {p.removeprefix(final + "/"): lake.fs.cat_file(p)
+            for p in lake.fs.find(final)} == files
+    assert lake.fs.find(staging) == []
+
+
+def test_when_killed_run_left_staging_on_s3_then_it_goes_and_a_live_runs_stays(s3_lake_url):
+    from assets.lake import clean_leftovers
+    from tests.unit.test_lake import _dead_pid, _tag
+
+    lake = Lake.at(s3_lake_url)
+    dead = lake.path("exports", "essays", f".staging-{_tag(_dead_pid())}ab")
+    live = lake.path("exports", "essays", f".staging-{_tag(os.getpid())}cd")
+    for folder in (dead, live):
+        lake.write_bytes(f"{folder}/data/train.parquet", b"x")
+    assert clean_leftovers(lake, temp_dir=tempfile.mkdtemp()) == [dead]
+    assert lake.fs.find(dead) == [] and lake.fs.find(live) == [f"{live}/data/train.parquet"]
