@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import posixpath
 import shutil
 import signal
 import socket
@@ -50,6 +51,16 @@ PID_FILE = "server.json"
 LOG_FILE = "server.log"
 
 
+def default_data_dir(env: dict[str, str]) -> str:
+    """`<WAREHOUSE_DIR>/labelstudio`; for a warehouse on an object store (Label Studio keeps a
+    local SQLite database and files) `<DUCKDB_DIR>/labelstudio`, the local folder that already
+    holds the DuckDB databases. Joined as text: `Path` would fold `s3://` into `s3:/`."""
+    warehouse = env.get("WAREHOUSE_DIR") or "warehouse"
+    if "://" in warehouse and env.get("DUCKDB_DIR"):
+        warehouse = env["DUCKDB_DIR"]
+    return posixpath.join(warehouse, "labelstudio")
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """Where and as whom the server runs. Secrets are excluded from `repr`."""
@@ -71,8 +82,7 @@ class ServerSettings:
         ]
         if missing:
             raise ServerError(f"set {', '.join(missing)} in the environment (or .env)")
-        warehouse = env.get("WAREHOUSE_DIR") or "warehouse"
-        data_dir = env.get("LABEL_STUDIO_DATA_DIR") or str(Path(warehouse) / "labelstudio")
+        data_dir = env.get("LABEL_STUDIO_DATA_DIR") or default_data_dir(env)
         if "://" in data_dir:
             raise ServerError(
                 f"Label Studio needs a local data dir, not {data_dir!r}: set LABEL_STUDIO_DATA_DIR"

@@ -27,6 +27,7 @@ import pyarrow as pa
 from label_studio_sdk.core.api_error import ApiError
 
 from annotation.client import LabelStudioClient
+from assets.lake import connect_for
 from schemas.annotation import ANNOTATION_TASKS
 
 log = logging.getLogger(__name__)
@@ -296,7 +297,7 @@ def present_doc_ids(documents_glob: str, doc_ids: set[str]) -> set[str]:
     if not wanted:
         return set()
     try:
-        rows = duckdb.connect().execute(
+        rows = connect_for([documents_glob]).execute(
             "SELECT DISTINCT doc_id FROM read_parquet(?, hive_partitioning = false)"
             " WHERE doc_id IN (SELECT unnest(?))", [documents_glob, wanted]).fetchall()
     except duckdb.IOException:
@@ -330,8 +331,9 @@ def select_records(
     """Pick documents from the curated zone, stratified by corpus, and load their turns.
 
     The globs are the curated tables' Parquet parts (`Lake.table_glob('curated', ...)`); a glob
-    that matches nothing (a table not written yet) counts as empty."""
-    con = duckdb.connect()
+    that matches nothing (a table not written yet) counts as empty. They may be object-store
+    URLs (a lake on S3): the connection registers their filesystems."""
+    con = connect_for([documents_glob, utterances_glob, labels_glob])
     docs = _read_or_empty(con, documents_glob, "doc_id, corpus, kind, text, author_id")
     if docs is None:
         return []

@@ -1,8 +1,12 @@
 """The lake: Parquet files under `<root>/lake/<zone>/<table>/corpus=<name>/<part>.parquet`.
 
 Every path goes through an fsspec filesystem, so `WAREHOUSE_DIR` may be a local folder or an
-object-store URL. Each part file is written to a temporary name and renamed into place, so a
-reader (an analyst's DuckDB session) sees either the old part or the new one, never half of one.
+object-store URL (`s3://bucket/prefix`; s3fs takes its credentials and endpoint from the standard
+`AWS_*` variables). A reader (an analyst's DuckDB session) sees either the old part or the new
+one, never half of one (`StagedFile`): on a local disk a part is written to a temporary name
+beside it and renamed into place; on an object store, where a rename is a copy, it is written
+to a local temporary file and uploaded under its final key in one PUT (or one multipart upload,
+which appears only when complete).
 
 Temporary names carry their writer's owner tag, `~<host>~<pid>~`, so that `clean_leftovers`
 (called at the start of every run) removes what a killed run left behind and never what a live
@@ -57,8 +61,10 @@ PLACEHOLDER = re.compile(r"\{\{\s*(raw|curated)\.([a-z_]+)\s*\}\}")
 PARTITION_SEPARATOR = ":"
 OWNER_TAG = re.compile(r"~(?P<host>[A-Za-z0-9-]+)~(?P<pid>\d+)~")
 STALE_AFTER = 6 * 3600.0  # seconds: leftovers of other hosts, or untagged ones
-# Temporary folders of the ingest (local temp dir) and of the exports (lake).
-TEMP_DIR_PREFIXES = ("pw-ingest-",)
+# Local temporary files and folders: the ingest's staging folders, and parts on their way to an
+# object store (`StagedFile`); the exports' staging folders live in the lake.
+LOCAL_STAGING_PREFIX = "pw-upload-"
+TEMP_DIR_PREFIXES = ("pw-ingest-", LOCAL_STAGING_PREFIX)
 EXPORT_STAGING = ".staging-"
 
 
@@ -124,6 +130,28 @@ def empty_relation(schema: pa.Schema) -> str:
     return f"(SELECT {select} WHERE false)"
 
 
+LOCAL_PROTOCOLS = ("file", "local")
+
+
+def open_filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The filesystem and root path of a local folder or object-store URL: the one place that
+    chooses filesystem options.
+
+    Object stores get no listings cache: another process (a worker, a second run) writes parts
+    the cached listing would not show, and a lake listing must be current. Credentials and
+    endpoint are never passed here: s3fs (botocore) reads `AWS_ACCESS_KEY_ID`,
+    `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION` and `AWS_ENDPOINT_URL` itself."""
+    if fsspec.utils.get_protocol(url) in LOCAL_PROTOCOLS:
+        return fsspec.core.url_to_fs(url)
+    return fsspec.core.url_to_fs(url, use_listings_cache=False)
+
+
+def protocol_filesystem(protocol: str) -> fsspec.AbstractFileSystem:
+    """The filesystem for URLs of `protocol` (`s3`), with `open_filesystem`'s options."""
+    fs, _ = open_filesystem(f"{protocol}://")
+    return fs
+
+
 @dataclass(frozen=True)
 class Lake:
     """A warehouse root on some filesystem."""
@@ -133,7 +161,7 @@ class Lake:
 
     @classmethod
     def at(cls, url: str) -> Lake:
-        fs, root = fsspec.core.url_to_fs(url)
+        fs, root = open_filesystem(url)
         if isinstance(fs, LocalFileSystem):
             root = posixpath.abspath(root)
         return cls(fs, root.rstrip("/"))
@@ -259,6 +287,34 @@ class Lake:
         if self.fs.exists(path):
             self.fs.rm(path, recursive=self.fs.isdir(path))
 
+    def publish_folder(self, staging: str, final: str, last: str | None = None) -> None:
+        """Move a finished folder to `final` (which must not exist).
+
+        Locally one rename, so readers see all of it or nothing. On an object store a folder
+        is only a key prefix and cannot move in one step: each file is copied (server side),
+        the file named `last` (a manifest) after all others, so a folder holding `last` is
+        whole; then the staging keys are removed. A folder left half-copied by a killed run
+        has no `last` and is replaced by the next publish of the same version."""
+        if self.is_local:
+            self.fs.mv(staging, final, recursive=True)
+            return
+        files = sorted(self.fs.find(staging), key=lambda p: (posixpath.basename(p) == last, p))
+        for path in files:
+            self.fs.copy(path, posixpath.join(final, posixpath.relpath(path, staging)))
+        self.fs.rm(staging, recursive=True)
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write a small whole file (a pointer, a manifest, a card) so that a reader sees the
+        old content or the new, never a partial file: on an object store one PUT (or multipart
+        upload) straight from memory, locally a temporary file renamed over it."""
+        if not self.is_local:
+            self.fs.pipe_file(path, data)
+            return
+        staged = StagedFile(self, path)
+        with staged.open() as handle:
+            handle.write(data)
+        staged.publish()
+
     def write_part(
         self,
         zone: str,
@@ -276,9 +332,90 @@ class Lake:
         return writer.final_path
 
 
+# A URL in a view's SQL: `read_parquet('s3://bucket/...')`.
+URL_PROTOCOL = re.compile(r"'([a-z][a-z0-9+.-]*)://")
+
+
+def register_filesystems(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """Register with `con` the filesystem of every object-store protocol that `sql` reads
+    (`'s3://...'` in a view); returns the protocols found.
+
+    DuckDB stores a view as SQL, not the filesystem it was built with: a database whose views
+    read an object-store lake works only in a connection that registers that filesystem again
+    (its httpfs extension cannot be installed offline). Credentials come from the environment
+    (`open_filesystem`)."""
+    protocols = sorted(set(URL_PROTOCOL.findall(sql)) - set(LOCAL_PROTOCOLS))
+    for protocol in protocols:
+        fs = protocol_filesystem(protocol)
+        names = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+        if not names & set(con.list_filesystems()):
+            con.register_filesystem(fs)
+    return protocols
+
+
+def connect_for(urls: Iterable[str | None], **config: Any) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that can read `urls` (local paths, or object-store URLs
+    such as `Lake.table_glob` gives: their filesystems are registered)."""
+    con = duckdb.connect(config=config)
+    register_filesystems(con, " ".join(f"'{url}" for url in urls if url))
+    return con
+
+
+class StagedFile:
+    """A file written aside and published at `path` whole, or not at all.
+
+    On a local disk the temporary file sits beside `path` (`<stem>.~host~pid~<id><suffix>`,
+    so `clean_leftovers` knows it) and one rename publishes it. On an object store a rename is
+    a copy and a half-written object would be visible, so the file is written to the local temp
+    dir (`pw-upload-~host~pid~...`, mode 0600) and uploaded under its final key with
+    `put_file`: one PUT, or a multipart upload, which the store shows only once complete (and
+    s3fs aborts on failure). A failed write or upload leaves no final key and no temp file.
+    Either way `tmp_path` is a local file, which DuckDB can read before it is published."""
+
+    def __init__(self, lake: Lake, path: str, suffix: str = ".tmp") -> None:
+        self.lake = lake
+        self.path = path
+        stem = path[: -len(PART_SUFFIX)] if suffix == TMP_SUFFIX else path
+        name = f"{owner_tag()}{uuid.uuid4().hex}{suffix}"
+        if lake.is_local:
+            self.tmp_path = f"{stem}.{name}"
+        else:
+            self.tmp_path = os.path.join(tempfile.gettempdir(), f"{LOCAL_STAGING_PREFIX}{name}")
+
+    def open(self) -> Any:
+        """A binary handle on the temporary file (the caller closes it before `publish`)."""
+        if self.lake.is_local:
+            self.lake.fs.makedirs(posixpath.dirname(self.tmp_path), exist_ok=True)
+            return self.lake.fs.open(self.tmp_path, "wb")
+        fd = os.open(self.tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return os.fdopen(fd, "wb")
+
+    def publish(self) -> None:
+        """Make the written file appear at `path` in one step; the temp file is gone after."""
+        try:
+            if self.lake.is_local:
+                self.lake.fs.mv(self.tmp_path, self.path)
+            else:
+                self.lake.fs.put_file(self.tmp_path, self.path)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary file; on a full disk removing still works, and if even that
+        fails the next run's `clean_leftovers` takes it."""
+        try:
+            if self.lake.is_local:
+                self.lake.remove(self.tmp_path)
+            elif os.path.exists(self.tmp_path):
+                os.remove(self.tmp_path)
+        except OSError:
+            pass
+
+
 @dataclass
 class PartWriter:
-    """Streams record batches into one part file; the file appears only on a clean exit.
+    """Streams record batches into one part file; the file appears only on a clean exit, whole
+    (written aside and published in one step: `StagedFile`).
 
     With `background`, Parquet encoding and compression run on a second thread (Arrow releases
     the GIL for them) while the caller goes on parsing; at most `BACKGROUND_QUEUE` batches wait,
@@ -303,6 +440,7 @@ class PartWriter:
     _queue: queue.Queue[pa.Table | None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
+    _staged: StagedFile = field(init=False, repr=False)
 
     BACKGROUND_QUEUE = 2
 
@@ -320,19 +458,27 @@ class PartWriter:
         return error if isinstance(error, LakeWriteError) else LakeWriteError(
             error, path, self.dataset)
 
+    @property
+    def tmp_path(self) -> str:
+        """Where the part is written until it is published: a local file (beside the part
+        on a local lake, in the temp folder for an object store)."""
+        return self._staged.tmp_path
+
     def __post_init__(self) -> None:
-        self.tmp_path = (self.final_path[: -len(PART_SUFFIX)]
-                         + f".{owner_tag()}{uuid.uuid4().hex}{TMP_SUFFIX}")
+        self._staged = StagedFile(self.lake, self.final_path, TMP_SUFFIX)
         meta = dict(self.schema.metadata or {})
         if self.metadata is not None:
             meta[METADATA_KEY] = json.dumps(self.metadata, sort_keys=True).encode()
         self.schema = self.schema.with_metadata(meta)
 
     def __enter__(self) -> PartWriter:
-        self.lake.fs.makedirs(posixpath.dirname(self.tmp_path), exist_ok=True)
         if self.zone == "raw" and self.lake.is_local:  # raw text and real names: owner only
+            self.lake.fs.makedirs(posixpath.dirname(self.tmp_path), exist_ok=True)
             restrict_to_owner(self.lake.path("lake", "raw"))
-        self._handle = self.lake.fs.open(self.tmp_path, "wb")
+        try:
+            self._handle = self._staged.open()
+        except OSError as error:
+            raise self._failed(error, self.tmp_path) from error
         self._writer = pq.ParquetWriter(
             self._handle, self.schema, compression="zstd", write_statistics=True
         )
@@ -392,12 +538,7 @@ class PartWriter:
         self._raise_background_error()
 
     def _discard(self) -> None:
-        """Remove the temporary file; on a full disk removing still works, and if even that
-        fails the next run's `clean_leftovers` takes it."""
-        try:
-            self.lake.remove(self.tmp_path)
-        except OSError:
-            pass
+        self._staged.discard()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
@@ -413,10 +554,9 @@ class PartWriter:
             self._discard()
             return
         try:
-            self.lake.fs.mv(self.tmp_path, self.final_path)
+            self._staged.publish()
         except OSError as error:
-            self._discard()
-            raise self._failed(error, self.final_path) from error
+            raise self._failed(error, self.lake.url(self.final_path)) from error
 
 
 def same_bytes(fs: fsspec.AbstractFileSystem, a: str, b: str) -> bool:

@@ -10,8 +10,6 @@ import argparse
 import os
 import sys
 
-import duckdb
-
 
 def _prepare_environment() -> tuple[str, bool]:
     from assets.platform.settings import prepare_dagster_home
@@ -136,9 +134,7 @@ def failed_sources(lake) -> list[tuple[str, str, str]]:
     if not parts:
         return []
     files = ", ".join("'" + lake.url(p).replace("'", "''") + "'" for p in parts)
-    con = duckdb.connect()
-    if not lake.is_local:
-        con.register_filesystem(lake.fs)
+    con = lake.connect()
     rows = con.execute(f"SELECT partition, source_file, reason FROM read_parquet([{files}]) "
                        "ORDER BY ALL").fetchall()
     con.close()
@@ -166,14 +162,17 @@ def run_annotation(defs, instance) -> bool:
 
 
 def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
+    from assets.warehouse.views import open_database
+
     warehouse = _warehouse()
     db = os.path.abspath(os.path.join(warehouse.database_dir(), "warehouse.duckdb"))
     print("\n=== personality-warehouse: run summary ===")
     print(f"corpora:   {os.path.abspath(corpora)}{'  (synthetic sample)' if sample else ''}")
-    print(f"lake:      {warehouse.lake().root}/lake")
+    lake = warehouse.lake()
+    print(f"lake:      {lake.url(lake.path('lake'))}")
     print(f"database:  {db}")
     if os.path.exists(db):
-        con = duckdb.connect(db, read_only=True)
+        con = open_database(db)
         views = [
             r[0]
             for r in con.execute(
@@ -213,11 +212,13 @@ def print_summary(corpora: str, sample: bool, failed: list[str]) -> None:
         for partition, source_file, reason in unreadable:
             print(f"  {partition:<18} {source_file}: {reason}")
     print("\nquery it (read-only, safe while a run writes):")
-    print(f"  duckdb -readonly {db}")
-    print(
-        f"  python -c \"import duckdb; print(duckdb.connect('{db}', read_only=True)"
-        ".sql('SELECT corpus, count(*) FROM documents GROUP BY 1'))\""
-    )
+    if lake.is_local:
+        print(f"  duckdb -readonly {db}")
+    print(f"  python -m assets.warehouse.views {db} "
+          "\"SELECT corpus, count(*) FROM documents GROUP BY 1\"")
+    if not lake.is_local:  # the views read an object store: the duckdb CLI cannot
+        print("  (in Python: assets.warehouse.views.open_database(path), which registers the "
+              "lake's filesystem)")
     ls = os.environ.get("LABEL_STUDIO_URL")
     if ls:
         print(f"\nannotators log in at: {ls}  (Label Studio; `make labelstudio-stop` stops it;")

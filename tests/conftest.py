@@ -10,6 +10,7 @@ import pytest
 
 from assets.ingest.sources import SourceFile, corpora_fs
 from assets.lake import Lake
+from tests.s3 import MotoServer
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CORPORA = Path(
@@ -36,6 +37,31 @@ def real_corpora() -> Path:
 @pytest.fixture
 def lake(tmp_path: Path) -> Lake:
     return Lake.at(str(tmp_path / "warehouse"))
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory) -> MotoServer:
+    """A moto S3 server on 127.0.0.1 for the whole session, stopped by its PID at the end."""
+    server = MotoServer().start(tmp_path_factory.mktemp("moto") / "moto_server.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """The standard AWS variables (dummy credentials, the moto endpoint) set for one test."""
+    for name, value in moto_server.aws_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_server
+
+
+@pytest.fixture
+def s3_lake_url(s3_env: MotoServer) -> str:
+    """`s3://<a fresh bucket>/warehouse`, the AWS variables pointing at the moto server."""
+    return f"s3://{s3_env.create_bucket()}/warehouse"
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
         result = export_dataset(lake, dataset, export_config, split_config, scores,
                                 retain_versions=warehouse.export_retain_versions)
         versions[dataset] = {"version": result.version, "rows": result.rows,
-                             "unchanged": result.reused, "path": result.path,
+                             "unchanged": result.reused, "path": lake.url(result.path),
                              "pruned_versions": result.pruned}
         record.remember(dataset, fingerprint,
                         export_outputs(lake, root, dataset, result.version),

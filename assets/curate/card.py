@@ -43,8 +43,10 @@ def _savefig(lake: Lake, fig: Any, path: str) -> None:
         handle.write(buffer.getvalue())
 
 
-def _files(staging: str) -> str:
-    return ", ".join(f"'{posixpath.join(staging, 'data', f'{s}.parquet')}'" for s in SPLIT_NAMES)
+def _files(lake: Lake, staging: str) -> str:
+    """The staged split files as a DuckDB list of URLs (protocol-prefixed off a local disk)."""
+    urls = (lake.url(posixpath.join(staging, "data", f"{s}.parquet")) for s in SPLIT_NAMES)
+    return ", ".join("'" + u.replace("'", "''") + "'" for u in urls)
 
 
 def write_card(
@@ -59,8 +61,8 @@ def write_card(
     zone: str,
 ) -> list[str]:
     """Write `README.md` and `figures/*.png` into the staging folder; returns the figure paths."""
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW exported AS
-        SELECT * FROM read_parquet([{_files(staging)}], filename = true, union_by_name = true)""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW exported AS SELECT * FROM
+        read_parquet([{_files(lake, staging)}], filename = true, union_by_name = true)""")
     con.execute("""CREATE OR REPLACE TEMP VIEW exported_split AS
         SELECT *, regexp_extract(filename, '([a-z]+)\\.parquet$', 1) AS split FROM exported""")
     figures: list[str] = []

@@ -16,7 +16,9 @@ Reproducible to the byte: rows are ordered by doc_id, row groups have a fixed si
 writer settings are fixed, and nothing time-dependent is written. The version is a content hash
 of the data files and the export and split configuration, so re-exporting unchanged data lands
 in the same folder with the same bytes, and any change in data or configuration gets a new one.
-The data is built in a staging folder and renamed into place.
+The data is built in a staging folder and published into place (`Lake.publish_folder`: one
+rename on a local disk; on an object store each file is copied and `manifest.json` comes last,
+so a version folder with a manifest is whole), and `LATEST` is written after it.
 """
 
 from __future__ import annotations
@@ -233,20 +235,16 @@ def publish(lake: Lake, con: duckdb.DuckDBPyConnection, root: str, dataset: str,
         else:  # same content hash, different card or manifest (new code): replace
             lake.fs.rm(final, recursive=True)
     if not reused:
-        lake.fs.mv(staging, final, recursive=True)
-    with lake.fs.open(posixpath.join(root, dataset, "LATEST"), "wb") as handle:
-        handle.write(version.encode() + b"\n")
+        lake.publish_folder(staging, final, last="manifest.json")
+    lake.write_bytes(posixpath.join(root, dataset, "LATEST"), version.encode() + b"\n")
     _record_history(lake, posixpath.join(root, dataset, HISTORY), version)
     return ExportResult(dataset, version, final, rows, files, reused)
 
 
 def _record_history(lake: Lake, path: str, version: str) -> None:
-    """Move `version` to the end of the dataset's history (written whole, then renamed)."""
+    """Move `version` to the end of the dataset's history (written whole, in one step)."""
     history = [v for v in read_history(lake, path) if v != version] + [version]
-    tmp = f"{path}.tmp"
-    with lake.fs.open(tmp, "wb") as handle:
-        handle.write("".join(f"{v}\n" for v in history).encode())
-    lake.fs.mv(tmp, path)
+    lake.write_bytes(path, "".join(f"{v}\n" for v in history).encode())
 
 
 def read_history(lake: Lake, path: str) -> list[str]:
@@ -286,10 +284,7 @@ def prune_versions(lake: Lake, root: str, dataset: str, keep: int) -> list[str]:
         lake.fs.rm(posixpath.join(folder, version), recursive=True)
     if removed:
         kept = [v for v in history if v not in removed]
-        tmp = posixpath.join(folder, f"{HISTORY}.tmp")
-        with lake.fs.open(tmp, "wb") as handle:
-            handle.write("".join(f"{v}\n" for v in kept).encode())
-        lake.fs.mv(tmp, posixpath.join(folder, HISTORY))
+        lake.write_bytes(posixpath.join(folder, HISTORY), "".join(f"{v}\n" for v in kept).encode())
     return removed
 
 

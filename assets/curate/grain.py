@@ -60,7 +60,7 @@ def export_problems(
         corpus: the dataset's corpus, or None for the pooled dataset.
         zone: the zone the export read its documents from.
     """
-    files = {s: posixpath.join(staging, "data", f"{s}.parquet") for s in SPLIT_NAMES}
+    files = {s: lake.url(posixpath.join(staging, "data", f"{s}.parquet")) for s in SPLIT_NAMES}
     listed = ", ".join(_quote(p) for p in files.values())
     con.execute(f"""CREATE OR REPLACE TEMP VIEW staged AS
         SELECT doc_id, regexp_extract(filename, '([a-z]+)\\.parquet$', 1) AS split

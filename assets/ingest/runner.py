@@ -349,7 +349,7 @@ def _staged_queries(
     con = lake.connect(memory_limit="512MB", temp_directory=staging, threads=2)
     # Document labels of a document dropped as a duplicate under another id go with it.
     con.register("dropped_docs", pa.table({"doc_id": pa.array(sorted(dropped_ids), pa.string())}))
-    docs = lake.url(documents_path)
+    docs = documents_path.replace("'", "''")  # a local file, wherever the lake is (StagedFile)
     # Author rows from a profile or users file carry the username as the source spells it;
     # rows derived from documents only know it from the id. The former win.
     authors = f"""

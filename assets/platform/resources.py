@@ -29,7 +29,15 @@ class WarehouseResource(ConfigurableResource):
         return Lake.at(self.warehouse_dir)
 
     def database_dir(self) -> str:
-        return self.duckdb_dir or self.warehouse_dir
+        """`duckdb_dir`, or the warehouse folder itself when that is local; a lake on an
+        object store needs `DUCKDB_DIR` (a local folder) set."""
+        if self.duckdb_dir:
+            return self.duckdb_dir
+        if not self.lake().is_local:
+            raise ValueError(
+                f"WAREHOUSE_DIR {self.warehouse_dir!r} is not a local folder, and DuckDB keeps "
+                "its databases on a local disk: set DUCKDB_DIR to a local folder")
+        return self.warehouse_dir
 
 
 class CorporaResource(ConfigurableResource):

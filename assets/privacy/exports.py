@@ -278,9 +278,8 @@ def _read_log(lake: Lake, dataset_dir: str) -> dict[str, str]:
 
 
 def _write_log(lake: Lake, dataset_dir: str, log: dict[str, str]) -> None:
-    path = posixpath.join(dataset_dir, SCAN_LOG)
-    with lake.fs.open(path, "wb") as handle:
-        handle.write(json.dumps(log, sort_keys=True, indent=1).encode() + b"\n")
+    lake.write_bytes(posixpath.join(dataset_dir, SCAN_LOG),
+                     json.dumps(log, sort_keys=True, indent=1).encode() + b"\n")
 
 
 def current_scanner(lake: Lake) -> LeakScanner:

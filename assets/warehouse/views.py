@@ -8,10 +8,18 @@ never fails to bind). The database is built under a temporary name and renamed
 over the old one: an analyst holding the old file open keeps a working (read-only) connection,
 and a run never waits for, or fails on, an analyst's lock. A failed write (a full disk) raises
 `LakeWriteError` naming the file and leaves the published database as it was.
+
+The databases are always local files (`DUCKDB_DIR`; DuckDB cannot write one to an object
+store). When the lake is on an object store their views hold `s3://` URLs, which DuckDB reads
+only through a registered fsspec filesystem, and a registration lasts one connection: open
+them with `open_database`, which registers what the views need (the `duckdb` CLI cannot).
+
+CLI: `python -m assets.warehouse.views DATABASE [SQL]` prints the SQL's result (or the views).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -26,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from assets.lake import Lake, LakeWriteError, temp_prefix
+from assets.lake import Lake, LakeWriteError, register_filesystems, temp_prefix
 from assets.permissions import restrict_to_owner
 from assets.platform.reuse import file_identity, source_digest, table_parts
 from schemas.feature_catalog import view_sql as feature_catalog_view
@@ -125,3 +133,33 @@ def views_fingerprint(lake: Lake, tables: Iterable[tuple[str, str]]) -> str:
         listing[f"{zone}/{table}"] = {posixpath.relpath(p, lake.root): file_identity(info)
                                       for p, info in table_parts(lake, zone, table).items()}
     return hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
+
+
+def open_database(path: str, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse database (read-only by default: safe while a run rebuilds it) with the
+    filesystem of every object store its views read registered, credentials from the standard
+    environment variables (`AWS_*` for S3). A database over a local lake opens as usual."""
+    con = duckdb.connect(path, read_only=read_only)
+    try:
+        views_sql = "\n".join(sql for (sql,) in con.execute(
+            "SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall())
+        register_filesystems(con, views_sql)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Query a warehouse database, wherever its "
+                                     "lake is (registers the object store its views read).")
+    parser.add_argument("database", help="warehouse.duckdb or raw.duckdb")
+    parser.add_argument("sql", nargs="?", help="a query; without one, the views are listed")
+    args = parser.parse_args(argv)
+    with open_database(args.database) as con:
+        con.sql(args.sql or "SELECT view_name FROM duckdb_views() WHERE NOT internal "
+                "ORDER BY 1").show(max_rows=100)
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,19 @@ def test_when_part_in_progress_then_glob_does_not_see_it(lake: Lake):
     assert len(lake.list_parts("raw", "t")) == 1
 
 
+def test_when_lake_is_local_then_part_is_written_beside_its_final_name_and_renamed(lake: Lake):
+    """Locally a rename is atomic: the temporary file sits in the part's folder, so publishing
+    it is one rename on the same filesystem, and `clean_leftovers` finds it there."""
+    import os
+
+    with PartWriter(lake, "raw", "t", "c", "p1", SCHEMA) as writer:
+        writer.write(pa.table({"x": [1]}))
+        inode = os.stat(writer.tmp_path).st_ino
+        assert writer.tmp_path.startswith(lake.table_dir("raw", "t", "c") + "/p1.~")
+        assert writer.tmp_path.endswith(".parquet.tmp")
+    assert os.stat(writer.final_path).st_ino == inode and not os.path.exists(writer.tmp_path)
+
+
 def test_when_unknown_zone_then_error(lake: Lake):
     with pytest.raises(ValueError, match="unknown zone"):
         lake.table_dir("scratch", "t")
@@ -231,6 +244,7 @@ def test_when_runs_were_killed_then_their_leftovers_go_and_live_runs_files_stay(
             f"{exports}/.staging-{_tag(dead)}cd/data/train.parquet",
             f"{databases}/.warehouse.duckdb.{_tag(dead)}x1.tmp",
             f"{temp}/pw-ingest-{_tag(dead)}zz/authors.parquet",
+            f"{temp}/pw-upload-{_tag(dead)}aa.parquet.tmp",  # a part on its way to S3
             f"{folder}/old.0123abcd.parquet.tmp",  # untagged, from before tags, a day old
         ]
         kept = [
@@ -238,6 +252,7 @@ def test_when_runs_were_killed_then_their_leftovers_go_and_live_runs_files_stay(
             f"{folder}/q.{_tag(os.getpid())}ef.parquet.tmp",
             f"{exports}/.staging-{_tag(live.pid)}gh/manifest.json",
             f"{temp}/pw-ingest-{_tag(live.pid)}yy/labels.parquet",
+            f"{temp}/pw-upload-{_tag(live.pid)}bb.parquet.tmp",
             f"{folder}/new.0123abcd.parquet.tmp",  # untagged but recent: maybe another host
             f"{folder}/p.parquet",
             f"{temp}/unrelated.txt",
@@ -251,7 +266,7 @@ def test_when_runs_were_killed_then_their_leftovers_go_and_live_runs_files_stay(
         removed = clean_leftovers(lake, str(databases), str(temp))
         assert sorted(removed) == sorted([
             gone[0], f"{exports}/.staging-{_tag(dead)}cd",
-            gone[2], f"{temp}/pw-ingest-{_tag(dead)}zz", gone[4]])
+            gone[2], f"{temp}/pw-ingest-{_tag(dead)}zz", gone[4], gone[5]])
         assert [p for p in gone if os.path.exists(p)] == []
         assert [p for p in kept if not os.path.exists(p)] == []
     finally:

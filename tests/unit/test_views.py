@@ -165,3 +165,38 @@ def test_when_package_installed_non_editable_then_views_build_from_the_installed
                          cwd=tmp_path, check=True, capture_output=True, text=True).stdout
     analyst, raw = map(int, out.split())
     assert analyst > 5 and raw > 0
+
+
+def test_when_lake_is_on_s3_then_an_analyst_queries_the_local_database_from_a_new_process(
+        s3_lake_url, tmp_path):
+    """The database is local, its views read the bucket: a fresh process (the CLI) registers
+    the filesystem from the views and the standard AWS variables alone; plain DuckDB cannot."""
+    import os
+
+    import pyarrow as pa
+
+    from assets.lake import Lake
+    from schemas.curated import CURATED_TABLES
+
+    lake = Lake.at(s3_lake_url)
+    rows = [{"doc_id": f"d{i}", "corpus": "essays", "author_id": "a_1", "kind": "essay",
+             "text": "t", "created_at": None, "context": None, "source_file": "e.csv",
+             "source_line": i, "content_hash": "h", "pii_counts": "{}"} for i in range(3)]
+    schema = CURATED_TABLES["documents"].schema
+    lake.write_part("curated", "documents", "essays", "p",
+                    pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows],
+                                         schema))
+    counts = build_database(lake, ANALYST_DB, str(tmp_path))
+    assert counts["documents"] == 3
+    db = str(tmp_path / "warehouse.duckdb")
+    done = subprocess.run(
+        [sys.executable, "-m", "assets.warehouse.views", db,
+         "SELECT 'rows=' || count(*) AS n FROM documents"],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rows=3" in done.stdout
+    plain = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({db!r}, read_only=True)"
+         ".execute('SELECT count(*) FROM documents').fetchall()"],
+        capture_output=True, text=True, timeout=120)
+    assert plain.returncode != 0

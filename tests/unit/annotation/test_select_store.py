@@ -18,7 +18,10 @@ def _doc(doc_id: str, corpus: str, kind: str = "post", author: str | None = None
 
 
 def _lake(tmp_path) -> Lake:
-    lake = Lake.at(str(tmp_path / "w"))
+    return _fill(Lake.at(str(tmp_path / "w")))
+
+
+def _fill(lake: Lake) -> Lake:
     docs = {"reddit": [_doc(f"r{n}", "reddit", author=f"a{n}") for n in range(10)],
             "friends": [_doc("s1", "friends", "dialogue", "m1")]}
     for corpus, rows in docs.items():
@@ -44,6 +47,21 @@ def _select(lake: Lake, selection: Selection):
     return select_records(lake.table_glob("curated", "documents"),
                           lake.table_glob("curated", "utterances"),
                           lake.table_glob("curated", "labels"), selection)
+
+
+def test_when_lake_is_on_s3_then_selection_reads_it_as_it_reads_a_local_one(
+        tmp_path, s3_lake_url):
+    """The globs are s3:// URLs: the query registers the lake's filesystem (a plain DuckDB
+    connection found no file and selected nothing, silently)."""
+    from annotation.tasks import present_doc_ids
+
+    local, remote = _lake(tmp_path), _fill(Lake.at(s3_lake_url))
+    picked = _select(remote, Selection(per_corpus=100))
+    assert picked and picked == _select(local, Selection(per_corpus=100))
+    assert {r.doc_id for r in picked if r.corpus == "friends"} == {"s1"}
+    assert [t.text for t in picked[[r.doc_id for r in picked].index("s1")].turns] == [
+        "first", "second"]
+    assert present_doc_ids(remote.table_glob("curated", "documents"), {"r3", "gone"}) == {"r3"}
 
 
 def test_when_selecting_then_stratified_unlabelled_and_stable(tmp_path):

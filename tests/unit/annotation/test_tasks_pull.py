@@ -165,6 +165,25 @@ def test_when_settings_repr_then_no_secret_shows():
     assert env["LABEL_STUDIO_USER_TOKEN"] == "tok-SECRET"
 
 
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"WAREHOUSE_DIR": "s3://bucket/wh", "DUCKDB_DIR": "/var/pw"}, "/var/pw/labelstudio"),
+    ({"WAREHOUSE_DIR": "s3://bucket/wh", "LABEL_STUDIO_DATA_DIR": "/srv/ls"}, "/srv/ls"),
+])
+def test_when_warehouse_is_on_an_object_store_then_label_studio_data_stays_local(env, expected):
+    settings = server.ServerSettings.from_env({
+        "LABEL_STUDIO_USERNAME": "a", "LABEL_STUDIO_PASSWORD": "b", "LABEL_STUDIO_API_KEY": "c",
+        **env})
+    assert str(settings.data_dir) == expected
+
+
+def test_when_warehouse_is_on_an_object_store_and_no_local_folder_set_then_a_clear_error():
+    """`Path` once folded `s3://bucket/wh` into a relative `s3:/bucket/wh/labelstudio`."""
+    with pytest.raises(server.ServerError, match="needs a local data dir.*LABEL_STUDIO_DATA_DIR"):
+        server.ServerSettings.from_env({
+            "LABEL_STUDIO_USERNAME": "a", "LABEL_STUDIO_PASSWORD": "b",
+            "LABEL_STUDIO_API_KEY": "c", "WAREHOUSE_DIR": "s3://bucket/wh"})
+
+
 def test_when_env_lacks_secrets_then_a_clear_error():
     with pytest.raises(server.ServerError, match="LABEL_STUDIO_API_KEY"):
         server.ServerSettings.from_env({"LABEL_STUDIO_USERNAME": "a", "LABEL_STUDIO_PASSWORD": "b"})
