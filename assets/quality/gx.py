@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -471,13 +472,11 @@ def validation_fingerprint(lake: Lake, suite: SuiteSpec, partition: str | None,
     """Content of every part the validation reads (the table's, and those of each table its
     aggregates name), the suite itself and the validating code: equal fingerprints give
     equal results, since a validation is a function of these alone."""
-    import great_expectations
-
     tables = {(suite.zone, suite.table)} | {
         (m.group(1), m.group(2)) for a in suite.aggregates for m in PLACEHOLDER.finditer(a.sql)}
     groups = {f"{z}/{t}": _relation_parts(lake, z, t, partition) for z, t in sorted(tables)}
     settings = {"suite": repr(suite), "partition": partition, "code": source_digest(__file__),
-                "gx": great_expectations.__version__}
+                "gx": metadata.version("great-expectations")}
     return fingerprint_of(lake, groups, settings, cache)
 
 
