@@ -104,7 +104,7 @@ def run_ours(texts: list[str], batch_size: int, n_process: int) -> dict[str, flo
         lake.write_part("raw", "documents", "bench", "p", pa.Table.from_pylist(rows, DOCUMENTS),
                         {"partition": "bench", "source_file": "bench", "fingerprint": "x"})
         start, cpu = time.perf_counter(), time.process_time()
-        parsed = parse_part(lake, nlp, "bench", "p", ParseConfig(batch_size, n_process))
+        parsed = parse_part(lake, nlp, "bench", "p", ParseConfig(MODEL, batch_size))
         middle = time.perf_counter()
         result = contours_part(lake, nlp.vocab, "bench", "p", featurizer)
         end = time.perf_counter()
