@@ -194,11 +194,11 @@ def plan_chunks(sizes: Iterable[int], max_bytes: int, max_docs: int) -> list[tup
     return chunks
 
 
-def generation_of(stamp: dict[str, Any], config: ParseConfig) -> str:
-    """A digest of everything the chunk files depend on: the same inputs, the same folder."""
-    inputs = {**stamp, "batch_size": config.batch_size, "chunk_bytes": config.chunk_bytes,
-              "chunk_docs": config.chunk_docs}
-    return "g-" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+def generation_of(stamp: dict[str, Any]) -> str:
+    """A digest of what the parse depends on (texts, model, parse version): the same inputs, the
+    same folder, whatever the chunk size or the workers. Later stages stamp it, so equal
+    inputs give them byte-equal stamps too."""
+    return "g-" + hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _current_stamp(lake: Lake, corpus: str, part: str) -> dict[str, Any] | None:
@@ -297,9 +297,9 @@ def parse_part(
     if not force and current is not None and all(current.get(k) == v for k, v in stamp.items()):
         return PartParse(part, skipped=True, documents=int(current.get("documents", 0)),
                          chunks=int(current.get("chunks", 0)), stamp=current)
-    generation = generation_of(stamp, config)
+    generation = generation_of(stamp)
     if current is not None and current.get("generation") == generation:  # forced: a new folder
-        generation = generation_of({**stamp, "replaces": generation}, config)
+        generation = generation_of({**stamp, "replaces": generation})
     tasks = chunk_tasks(lake, corpus, part, generation, config)
     try:
         tables = (executor or InProcessExecutor()).map(parse_chunk, tasks)
