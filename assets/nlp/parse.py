@@ -375,3 +375,26 @@ def iter_parsed_docs(lake: Lake, corpus: str, part: str, nlp_vocab: Vocab
         for doc_id, doc in zip(chunk_ids, docbin.get_docs(nlp_vocab), strict=True):
             doc.user_data[DOC_ID_KEY] = doc_id
             yield doc_id, doc
+
+
+def iter_parsed_rows(lake: Lake, corpus: str, part: str, nlp_vocab: Vocab, start: int, stop: int
+                     ) -> Iterator[tuple[str, Doc]]:
+    """(doc_id, Doc) of rows [start, stop) of a parsed part, in order: what a chunk task of a
+    later stage reads. Only the DocBin chunks holding those rows are loaded, one at a time."""
+    path = lake.part_path(ZONE, TABLE, corpus, part)
+    meta = lake.part_metadata(path)
+    if meta is None:
+        raise FileNotFoundError(f"no parse of {corpus}/{part}; materialise parsed_documents first")
+    with lake.fs.open(path, "rb") as handle:
+        index = pq.read_table(handle, columns=["doc_id", "chunk", "position"]).slice(
+            start, stop - start)
+    ids = index.column("doc_id").to_pylist()
+    chunks = index.column("chunk").to_numpy()
+    positions = index.column("position").to_numpy()
+    for chunk in dict.fromkeys(chunks.tolist()):
+        with lake.fs.open(chunk_path(lake, corpus, part, meta["generation"], chunk), "rb") as f:
+            docs = list(DocBin().from_bytes(f.read()).get_docs(nlp_vocab))
+        for i in np.flatnonzero(chunks == chunk).tolist():
+            doc = docs[int(positions[i])]
+            doc.user_data[DOC_ID_KEY] = ids[i]
+            yield ids[i], doc

