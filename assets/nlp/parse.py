@@ -300,6 +300,7 @@ def parse_part(
     generation = generation_of(stamp)
     if current is not None and current.get("generation") == generation:  # forced: a new folder
         generation = generation_of({**stamp, "replaces": generation})
+    _remove_generation(lake, corpus, part, generation)  # what a killed run left there
     tasks = chunk_tasks(lake, corpus, part, generation, config)
     try:
         tables = (executor or InProcessExecutor()).map(parse_chunk, tasks)
