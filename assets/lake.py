@@ -607,6 +607,24 @@ def iter_part_batches(
             yield from parquet.iter_batches(batch_size=batch_rows, columns=columns)
 
 
+def read_row_range(lake: Lake, path: str, columns: list[str], start: int, stop: int) -> pa.Table:
+    """Rows [start, stop) of a part file, reading only the row groups that hold them: how a
+    chunk task reads its slice of a large part."""
+    with lake.fs.open(path, "rb") as handle:
+        parquet = pq.ParquetFile(handle)
+        groups, first, offset = [], None, 0
+        for i in range(parquet.metadata.num_row_groups):
+            size = parquet.metadata.row_group(i).num_rows
+            if offset < stop and offset + size > start:
+                groups.append(i)
+                first = offset if first is None else first
+            offset += size
+        if not groups:
+            return parquet.schema_arrow.empty_table().select(columns)
+        table = parquet.read_row_groups(groups, columns=columns)
+    return table.slice(start - first, stop - start)
+
+
 def _close_quietly(handle: Any) -> None:
     try:
         if handle is not None and not handle.closed:

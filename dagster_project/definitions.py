@@ -21,6 +21,7 @@ from assets.ingest import definitions as ingest
 from assets.nlp import definitions as nlp
 from assets.platform.resources import (
     CorporaResource,
+    EngineResource,
     LabelStudioResource,
     LexiconResource,
     SpacyResource,
@@ -49,7 +50,11 @@ def resources() -> dict[str, object]:
         "spacy": SpacyResource(
             model_name=EnvVar("SPACY_MODEL"),
             batch_size=EnvVar.int("SPACY_BATCH_SIZE"),
-            n_process=EnvVar.int("SPACY_N_PROCESS"),
+        ),
+        "engine": EngineResource(
+            scheduler_address=EnvVar("DASK_SCHEDULER_ADDRESS"),
+            workers=EnvVar("PIPELINE_WORKERS"),
+            chunk_bytes=EnvVar.int("CHUNK_BYTES"), chunk_docs=EnvVar.int("CHUNK_DOCS"),
         ),
         "lexicons": LexiconResource(lexicon_dir=EnvVar("LEXICON_DIR")),
         "privacy": PrivacyResource(pseudonym_key=EnvVar("PSEUDONYM_KEY")),

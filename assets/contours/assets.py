@@ -14,7 +14,12 @@ from dagster import (
 from assets.contours import authors, compute, plot
 from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import LexiconResource, SpacyResource, WarehouseResource
+from assets.platform.resources import (
+    EngineResource,
+    LexiconResource,
+    SpacyResource,
+    WarehouseResource,
+)
 from assets.platform.reuse import SKIPPED, DigestCache, ReuseRecord
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
 from schemas.tables import column_docs
@@ -39,11 +44,13 @@ AUTHOR_FEATURES_KEY = AssetKey(["curated", "author_features"])
     can_subset=False,
 )
 def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy: SpacyResource,
-             lexicons: LexiconResource):
-    """Window-by-window psycholinguistic features of every parsed document, and their summaries."""
+             lexicons: LexiconResource, engine: EngineResource):
+    """Window-by-window psycholinguistic features of every parsed document, and their summaries
+    (chunk tasks on the engine's workers)."""
     lake, featurizer = warehouse.lake(), compute.featurizer_for(lexicons.lexicon_dir)
-    results = compute.contours_partition(lake, spacy.load().vocab, context.partition_key,
-                                         featurizer)
+    sources = compute.ContourSources(spacy.model_name, lexicons.lexicon_dir)
+    results = compute.contours_partition(lake, context.partition_key, sources,
+                                         executor=engine.executor())
     common = {"lexicons": MetadataValue.json(featurizer.lexicons.report()),
               "skipped_features": MetadataValue.json(compute.skipped_features(featurizer)),
               "parts": MetadataValue.json({r.part: "skipped (unchanged)" if r.skipped

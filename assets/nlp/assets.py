@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from assets.nlp.parse import ParseConfig, parse_partition
 from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import SpacyResource, WarehouseResource
+from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
 
 
 @asset(
@@ -17,11 +17,15 @@ from assets.platform.resources import SpacyResource, WarehouseResource
     kinds={"spacy"},
 )
 def parsed_documents(
-    context: AssetExecutionContext, warehouse: WarehouseResource, spacy: SpacyResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, spacy: SpacyResource,
+    engine: EngineResource,
 ) -> MaterializeResult:
-    """spaCy parse of every document (DocBin chunks); reparsed only when text or model change."""
-    config = ParseConfig(batch_size=spacy.batch_size, n_process=spacy.n_process)
-    results = parse_partition(warehouse.lake(), spacy.load(), context.partition_key, config)
+    """spaCy parse of every document (DocBin chunks, parsed by the engine's workers); reparsed
+    only when text or model change."""
+    config = ParseConfig(model=spacy.model_name, batch_size=spacy.batch_size,
+                         chunk_bytes=engine.chunk_bytes, chunk_docs=engine.chunk_docs)
+    results = parse_partition(warehouse.lake(), spacy.load(), context.partition_key, config,
+                              executor=engine.executor())
     parsed = [r for r in results if not r.skipped]
     stamp = results[0].stamp if results else {}
     return MaterializeResult(

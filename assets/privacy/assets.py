@@ -17,7 +17,7 @@ from dagster import (
 from assets.lake import Lake
 from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import SpacyResource, WarehouseResource
+from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
 from assets.privacy import anonymise_partitions
 from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
@@ -67,12 +67,15 @@ def _result(context: AssetExecutionContext, table: str, res: anonymise_partition
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("documents"),
        kinds={"parquet", "presidio"})
 def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResource,
-                      spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
-    """Documents with PII replaced by numbered placeholders and pseudonymous author ids."""
+                      spacy: SpacyResource, privacy: PrivacyResource,
+                      engine: EngineResource) -> MaterializeResult:
+    """Documents with PII replaced by numbered placeholders and pseudonymous author ids
+    (chunk tasks on the engine's workers)."""
     lake, nlp = warehouse.lake(), spacy.load()
-    engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = anonymise_partitions.curate_documents(lake, engine, nlp, context.partition_key,
-                                                privacy.pseudonym_key)
+    pii = privacy.engine(nlp, _policy(), _known(lake))
+    res = anonymise_partitions.curate_documents(lake, pii, nlp, context.partition_key,
+                                                privacy.pseudonym_key, engine.executor(),
+                                                spacy.model_name)
     removed = anonymise_partitions.remove_vanished(lake, "documents", context.partition_key)
     return _result(context, "documents", res, removed)
 

@@ -6,7 +6,7 @@ stage above it. The annotation stage uses the same resource for annotators' pseu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource
 
@@ -25,16 +25,10 @@ class PrivacyResource(ConfigurableResource):
 
     # Dagster builds a new resource object for every run, so a cache on the object would build
     # the engine again each run, and building its name regex takes seconds. The engine is kept
-    # per process instead, for the latest pipeline, policy and known-name set: when a later
-    # partition makes more names known, the new engine replaces the old one.
-    _engines: ClassVar[dict[tuple[int, int, frozenset[str]], PiiEngine]] = {}
-
+    # per process instead (`load_once`, counted), for the latest pipeline, policy and known-name
+    # set: when a later partition makes more names known, the new engine replaces the old one.
     def engine(self, nlp: Language, policy: Policy, known: KnownNames) -> PiiEngine:
         """The PII engine for this pipeline, policy and name list; built lazily, once."""
-        key = (id(nlp), id(policy), known.names)
-        if key not in self._engines:
-            from assets.privacy.anonymise import PiiEngine  # Presidio: only when text is curated
+        from assets.privacy.anonymise import pii_engine
 
-            self._engines.clear()
-            self._engines[key] = PiiEngine(nlp, policy, known)
-        return self._engines[key]
+        return pii_engine(nlp, policy, known)

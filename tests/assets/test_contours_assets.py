@@ -13,6 +13,7 @@ from assets.nlp.assets import parsed_documents
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import (
     CorporaResource,
+    EngineResource,
     LexiconResource,
     SpacyResource,
     WarehouseResource,
@@ -34,7 +35,7 @@ def test_when_partition_materialised_then_contours_summaries_plot_and_authors(tm
     resources = {
         "warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
         "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
-        "spacy": SpacyResource(),
+        "spacy": SpacyResource(), "engine": EngineResource(workers="0"),
         "lexicons": LexiconResource(lexicon_dir=str(LEXICONS)),
     }
     with DagsterInstance.ephemeral() as instance:

@@ -10,6 +10,7 @@ from assets.ingest import assets as ingest_assets
 from assets.nlp import assets as nlp_assets
 from assets.platform.resources import (
     CorporaResource,
+    EngineResource,
     LexiconResource,
     SpacyResource,
     WarehouseResource,
@@ -25,7 +26,8 @@ def test_when_stages_collected_then_jobs_hold_parse_contours_and_authors():
         asset_checks=[c for s in stages for c in s.CHECKS],
         jobs=[partition_job, warehouse_job],
         resources={"warehouse": WarehouseResource(), "corpora": CorporaResource(corpora_dir="."),
-                   "spacy": SpacyResource(), "lexicons": LexiconResource()},
+                   "spacy": SpacyResource(),
+                   "engine": EngineResource(workers="0"), "lexicons": LexiconResource()},
     )
     partitioned = defs.resolve_job_def("partition_job").asset_layer.executable_asset_keys
     assert {AssetKey(["raw", "parsed_documents"]), AssetKey(["curated", "contours"]),

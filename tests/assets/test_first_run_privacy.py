@@ -78,7 +78,7 @@ def first_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("first_run")
     corpora, wh = _corpora(base / "corpora"), base / "wh"
     env = {"WAREHOUSE_DIR": str(wh), "CORPORA_DIR": str(corpora),
-           "PSEUDONYM_KEY": "test-key-" + "0" * 32, "SPACY_N_PROCESS": "1"}
+           "PSEUDONYM_KEY": "test-key-" + "0" * 32}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

@@ -57,7 +57,7 @@ def test_when_one_file_is_empty_then_good_files_reach_the_curated_zone_and_it_is
     instance, tmp_path: Path
 ):
     """An empty essays/empty.csv used to keep every good essay out of the curated zone."""
-    from assets.platform.resources import SpacyResource
+    from assets.platform.resources import EngineResource, SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
     from assets.privacy.resources import PrivacyResource
     from assets.warehouse.views import ANALYST_DB, RAW_DB, build_database
@@ -72,7 +72,8 @@ def test_when_one_file_is_empty_then_good_files_reach_the_curated_zone_and_it_is
     resources = {
         "warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
         "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
-        "spacy": SpacyResource(), "privacy": PrivacyResource(pseudonym_key="k" * 32),
+        "spacy": SpacyResource(),
+        "engine": EngineResource(workers="0"), "privacy": PrivacyResource(pseudonym_key="k" * 32),
     }
     result = materialize([raw_tables, *PRIVACY_ASSETS], partition_key="essays",
                          instance=instance, resources=resources)

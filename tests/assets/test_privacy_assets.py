@@ -11,7 +11,7 @@ from dagster import DagsterInstance, materialize
 
 from assets.lake import Lake
 from assets.platform.partitions import source_partitions
-from assets.platform.resources import SpacyResource, WarehouseResource
+from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
 from assets.privacy.assets import ASSETS, CHECKS
 from assets.privacy.resources import PrivacyResource
 from schemas.curated import CURATED_TABLES
@@ -49,7 +49,9 @@ def setup(tmp_path: Path):
     lake = Lake.at(str(tmp_path / "wh"))
     _raw(lake)
     resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
-                 "spacy": SpacyResource(), "privacy": PrivacyResource(pseudonym_key=KEY)}
+                 "spacy": SpacyResource(),
+                 "engine": EngineResource(workers="0"),
+                 "privacy": PrivacyResource(pseudonym_key=KEY)}
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(source_partitions.name, ["twitter_mbti"])
         yield lake, resources, instance

@@ -115,7 +115,7 @@ def test_when_raw_documents_blocked_then_no_curated_table_of_the_partition_is_pu
     import pyarrow.parquet as pq
 
     from assets.lake import Lake
-    from assets.platform.resources import SpacyResource
+    from assets.platform.resources import EngineResource, SpacyResource
     from assets.privacy.assets import ASSETS as PRIVACY_ASSETS
     from assets.privacy.resources import PrivacyResource
 
@@ -130,7 +130,9 @@ def test_when_raw_documents_blocked_then_no_curated_table_of_the_partition_is_pu
         raise_on_error=False,
         resources={"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
                    "corpora": CorporaResource(corpora_dir=str(tmp_path / "corpora")),
-                   "spacy": SpacyResource(), "privacy": PrivacyResource(pseudonym_key="k" * 32)},
+                   "spacy": SpacyResource(),
+                   "engine": EngineResource(workers="0"),
+                   "privacy": PrivacyResource(pseudonym_key="k" * 32)},
     )
     published = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
     assert not [key for key in published if key.startswith("curated/")]

@@ -32,7 +32,7 @@ TEXTS = ["I like tea. You like coffee.", "", "Short one", "Another text here. Ye
 
 def test_when_part_parsed_then_docs_read_back_in_order_with_ids(lake, nlp):
     write_documents(lake, TEXTS)
-    result = parse.parse_partition(lake, nlp, "essays", parse.ParseConfig(chunk_tokens=8))
+    result = parse.parse_partition(lake, nlp, "essays", parse.ParseConfig(chunk_bytes=30))
     assert [r.documents for r in result] == [4]
     assert result[0].chunks >= 2  # small chunks: several DocBin files
     docs = list(parse.iter_parsed_docs(lake, "essays", PART, nlp.vocab))
@@ -98,3 +98,43 @@ def test_when_parse_fails_midway_then_previous_parse_kept(lake, nlp, monkeypatch
 def test_when_partition_never_parsed_then_reader_says_so(lake, nlp):
     with pytest.raises(FileNotFoundError):
         list(parse.iter_parsed_docs(lake, "essays", PART, nlp.vocab))
+
+
+# --- chunk planning: from the texts alone -------------------------------------------------------
+
+
+def test_when_chunks_planned_then_bytes_and_counts_bound_them_and_every_row_is_covered():
+    sizes = [400, 300, 500, 0, 2_000, 100, 100, 100]
+    plan = parse.plan_chunks(sizes, max_bytes=1_000, max_docs=3)
+    assert plan == [(0, 2), (2, 4), (4, 5), (5, 8)]  # 500+0 fit, 2,000 alone, then 3 docs max
+    assert [r for a, b in plan for r in range(a, b)] == list(range(len(sizes)))
+    assert parse.plan_chunks([], 1_000, 3) == []
+
+
+def test_when_chunks_planned_twice_then_same_plan_whatever_else_runs():
+    sizes = [len(t.encode()) for t in TEXTS * 50]
+    assert parse.plan_chunks(sizes, 200, 7) == parse.plan_chunks(iter(sizes), 200, 7)
+
+
+def test_when_text_has_multibyte_characters_then_sizes_are_utf8_bytes(lake):
+    write_documents(lake, ["é" * 10, "", "abc"])
+    assert list(parse.text_sizes(lake, "essays", PART)) == [20, 0, 3]
+
+
+def test_when_chunk_size_changes_then_the_same_docs_are_read_back(lake, nlp):
+    write_documents(lake, TEXTS * 3)
+    parse.parse_partition(lake, nlp, "essays", parse.ParseConfig(chunk_bytes=1_000_000))
+    big = [(i, d.to_json()) for i, d in parse.iter_parsed_docs(lake, "essays", PART, nlp.vocab)]
+    small = parse.parse_partition(lake, nlp, "essays", parse.ParseConfig(chunk_docs=2),
+                                  force=True)[0]
+    assert small.chunks == 6
+    again = [(i, d.to_json()) for i, d in parse.iter_parsed_docs(lake, "essays", PART, nlp.vocab)]
+    assert again == big
+
+
+def test_when_the_same_inputs_are_parsed_then_the_generation_is_the_same(lake, nlp, tmp_path):
+    write_documents(lake, TEXTS)
+    first = parse.parse_partition(lake, nlp, "essays")[0].stamp["generation"]
+    other = Lake.at(str(tmp_path / "other"))
+    write_documents(other, TEXTS)
+    assert parse.parse_partition(other, nlp, "essays")[0].stamp["generation"] == first
