@@ -5,7 +5,9 @@ over them; the executor hands back the results in task order, whoever ran them. 
 
 - `DASK_SCHEDULER_ADDRESS` set (Dask's own setting): on that cluster, through a `Client`.
 - otherwise, `PIPELINE_WORKERS` > 0 (or unset: every core): on one local cluster of that many
-  single-threaded worker processes, started once per driver process and closed at exit.
+  single-threaded worker processes, started once per driver process, when a plan first has
+  more than one task, and closed at exit. A plan of one task (a small partition) runs in the
+  driver: a cluster cannot split it, and starting one costs 5-10 s plus a model load per worker.
 - `PIPELINE_WORKERS=0`: in the calling process (tests, debugging, a profiler).
 
 A task whose worker dies is retried on another (`retries`); tasks write their output under
@@ -72,6 +74,24 @@ class DaskExecutor:
                 future.release()
 
 
+class LocalClusterExecutor:
+    """Runs a plan of several tasks on the process's local cluster (started on first need) and
+    a plan of one task here. Results are the same either way: a task's output depends only on
+    the task, never on where it runs."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+        if len(tasks) <= 1:
+            return InProcessExecutor().map(fn, tasks)
+        return self.cluster().map(fn, tasks)
+
+    def cluster(self) -> DaskExecutor:
+        with _lock:
+            return DaskExecutor(_client("", self.workers))
+
+
 _lock = threading.Lock()
 _clusters: dict[int, Any] = {}  # workers -> LocalCluster, one per driver process
 _clients: dict[tuple[str, int], Any] = {}
@@ -111,11 +131,12 @@ def executor_for(scheduler_address: str = "", workers: int | None = None) -> Chu
     """The executor for these settings: the named cluster, a local one, or this process.
 
     `workers` None means every core; 0 means no cluster (unless a scheduler is named)."""
-    if not scheduler_address and workers == 0:
+    if scheduler_address:
+        with _lock:
+            return DaskExecutor(_client(scheduler_address, 0))
+    if workers == 0:
         return InProcessExecutor()
-    count = default_workers() if workers is None else workers
-    with _lock:
-        return DaskExecutor(_client(scheduler_address, 0 if scheduler_address else count))
+    return LocalClusterExecutor(default_workers() if workers is None else workers)
 
 
 @atexit.register

@@ -171,10 +171,15 @@ def test_when_a_scheduler_is_named_then_its_workers_run_the_tasks_in_order(dask_
 def test_when_no_scheduler_named_then_one_local_cluster_per_process_runs_the_tasks():
     from assets.platform.engine import close_clusters, executor_for
 
+    from assets.platform.engine import _clusters
+
     try:
         executor = executor_for("", 2)
-        assert isinstance(executor, DaskExecutor) and executor.workers == 2
-        assert executor_for("", 2).client is executor.client
+        assert executor.map(pid_of, [1]) == [os.getpid()]  # one task: no cluster for it
+        assert not _clusters
+        cluster = executor.cluster()
+        assert isinstance(cluster, DaskExecutor) and cluster.workers == 2
+        assert executor_for("", 2).cluster().client is cluster.client
         pids = set(executor.map(pid_of, list(range(8))))
         assert os.getpid() not in pids and 1 <= len(pids) <= 2
     finally:
