@@ -25,8 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sql import create_engine
-from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+)
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -100,12 +105,32 @@ class FastSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
 
+class FastSqliteRunStorage(SqliteRunStorage):
+    """`SqliteRunStorage` (`history/runs.db`) with one engine kept open: it opened a database
+    17 times per run (creating it, its status changes, tags), 100 ms a run."""
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None):
+        super().__init__(conn_string, inst_data)
+        self._engine = open_engine(conn_string)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        self._engine.dispose()
+        super().dispose()
+
+
 class FastSqliteStorage(DagsterSqliteStorage):
-    """Dagster's default local storage (`$DAGSTER_HOME/history`, `schedules`) with the event log
-    above. Configured in `dagster.yaml` as `storage: custom: ...` with `base_dir`."""
+    """Dagster's default local storage (`$DAGSTER_HOME/history`, `schedules`) with the run
+    storage and event log above. Configured in `dagster.yaml` as `storage: custom: ...` with
+    `base_dir`."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         super().__init__(base_dir, inst_data)
+        self._run_storage = FastSqliteRunStorage.from_local(_runs_directory(base_dir))
         self._event_log_storage = FastSqliteEventLogStorage(_event_logs_directory(base_dir))
 
     @classmethod

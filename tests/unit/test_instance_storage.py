@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from assets.platform.settings import INSTANCE_CONFIG, OLD_INSTANCE_CONFIG, prepare_dagster_home
-from dagster_project.instance_storage import FastSqliteEventLogStorage
+from dagster_project.instance_storage import FastSqliteEventLogStorage, FastSqliteRunStorage
 
 
 @asset
@@ -40,6 +40,7 @@ def test_when_runs_recorded_fast_then_default_storage_reads_them(tmp_path, monke
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     fast = _instance(home, INSTANCE_CONFIG)
     assert isinstance(fast.event_log_storage, FastSqliteEventLogStorage)
+    assert isinstance(fast.run_storage, FastSqliteRunStorage)
     results = [materialize([numbers, numbers_positive], instance=fast) for _ in range(2)]
     assert all(r.success for r in results)
     recorded = [len(fast.all_logs(r.run_id)) for r in results]
@@ -47,6 +48,7 @@ def test_when_runs_recorded_fast_then_default_storage_reads_them(tmp_path, monke
 
     plain = _instance(home, OLD_INSTANCE_CONFIG)
     assert type(plain.event_log_storage).__name__ == "SqliteEventLogStorage"
+    assert type(plain.run_storage).__name__ == "SqliteRunStorage"
     assert [len(plain.all_logs(r.run_id)) for r in results] == recorded
     assert recorded[0] > 5
     latest = plain.get_latest_materialization_event(numbers.key)
