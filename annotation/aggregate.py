@@ -32,7 +32,6 @@ from typing import Any, Literal
 import krippendorff
 import numpy as np
 import pandas as pd
-from crowdkit.aggregation import DawidSkene, MajorityVote
 
 from annotation.projects import LABEL_PROJECTS, PROJECTS
 
@@ -82,6 +81,8 @@ def majority_vote(data: pd.DataFrame, kind: FieldKind) -> pd.Series:
     """Majority label per task; ties → median vote (ordinal) or no label (nominal)."""
     if data.empty:
         return pd.Series(dtype=object)
+    from crowdkit.aggregation import MajorityVote  # 3 s of CPU to import: only when voting
+
     probas = MajorityVote().fit(data).probas_
     winners = probas.eq(probas.max(axis=1), axis=0)
     labels = {}
@@ -100,6 +101,8 @@ def dawid_skene(data: pd.DataFrame, n_iter: int = 100) -> pd.Series:
     """Dawid-Skene label per task: weights each annotator by an estimated confusion matrix."""
     if data.empty:
         return pd.Series(dtype=object)
+    from crowdkit.aggregation import DawidSkene  # 3 s of CPU to import: only when voting
+
     return DawidSkene(n_iter=n_iter).fit_predict(data)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 
 def _prepare_environment() -> tuple[str, bool]:
@@ -47,6 +48,9 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
     removed = _clean_leftovers()
     if removed:
         print(f"[run] removed {len(removed)} leftover(s) of killed runs", flush=True)
+    # Label Studio starts while the partitions run (it takes tens of seconds); the annotation
+    # job waits for it.
+    server = LabelStudioStart() if annotation else None
     keys = [k for k in all_partition_keys(corpora) if not only or k in only]
     known = set(instance.get_dynamic_partitions(source_partitions.name))
     instance.add_dynamic_partitions(source_partitions.name, [k for k in keys if k not in known])
@@ -58,7 +62,7 @@ def run(only: list[str] | None = None, annotation: bool = True) -> int:
               "clean run (same files, code, settings and parts): not launched", flush=True)
     failed = run_partitions(defs, instance, [k for k in keys if k not in unchanged])
     # Crowd labels join the labels table before the splits and exports are drawn.
-    if annotation and not run_annotation(defs, instance):
+    if server is not None and not run_annotation(defs, instance, server):
         failed.append("annotation_job")
     print("[run] warehouse-wide assets", flush=True)
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
@@ -78,7 +82,13 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     speakers from all raw partitions) is complete when the first text is anonymised: a name
     seen only in a later partition's authors is redacted in an earlier partition's text on the
     first run. Partitions whose curated text was anonymised with an older name set (a previous
-    run with fewer files, or `--partition`) are anonymised again."""
+    run with fewer files, or `--partition`) are anonymised again.
+
+    The second pass leaves out what the first one did, the ingest and its checks, for the
+    partitions whose ingest run succeeded (every blocking raw check passed): ingesting again
+    would skip every unchanged file, and validating the unchanged raw tables again was a
+    quarter of the checks' time. A partition whose ingest failed runs whole, as before, so its
+    raw checks still block what follows."""
     from dagster import AssetKey
 
     from assets.ingest.assets import raw_tables
@@ -88,20 +98,25 @@ def run_partitions(defs, instance, keys: list[str]) -> list[str]:
     partition_job = defs.resolve_job_def("partition_job")
     failed: list[str] = []
 
-    def execute(key: str, selection: list | None = None) -> None:
+    after_ingest = sorted(partition_job.asset_layer.executable_asset_keys - raw_tables.keys)
+
+    def execute(key: str, selection: list | None = None) -> bool:
         result = partition_job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET,
             asset_selection=selection,
         )
         if not result.success and key not in failed:
             failed.append(key)
+        return result.success
 
+    ingested = set()
     for key in keys:
         print(f"[run] ingest {key}", flush=True)
-        execute(key, list(raw_tables.keys))
+        if execute(key, list(raw_tables.keys)):
+            ingested.add(key)
     for key in keys:
         print(f"[run] partition {key}", flush=True)
-        execute(key)
+        execute(key, after_ingest if key in ingested else None)
     lake = WarehouseResource(warehouse_dir=os.environ["WAREHOUSE_DIR"]).lake()
     for key in stale_partitions(lake, current_known_names(lake)):
         print(f"[run] anonymise again (new known names) {key}", flush=True)
@@ -141,17 +156,48 @@ def failed_sources(lake) -> list[tuple[str, str, str]]:
     return rows
 
 
-def run_annotation(defs, instance) -> bool:
-    """Start Label Studio unless LABEL_STUDIO_URL already answers, then push tasks and pull
-    whatever annotators have done. The server keeps running for the annotators afterwards."""
-    from annotation.credentials import load_local_credentials
-    from annotation.server import ServerError, ServerSettings, ensure
+class LabelStudioStart:
+    """Label Studio started on a background thread (unless LABEL_STUDIO_URL already answers):
+    `wait` returns the error that stopped it, or None once it is healthy. Credentials are
+    loaded (and created) here, on the main thread, since they go into the environment."""
 
-    load_local_credentials(create=True)
-    print(f"[run] Label Studio at {os.environ['LABEL_STUDIO_URL']}", flush=True)
-    try:
-        ensure(ServerSettings.from_env())
-    except ServerError as error:
+    def __init__(self) -> None:
+        from annotation.credentials import load_local_credentials
+        from annotation.server import ServerError, ServerSettings
+
+        load_local_credentials(create=True)
+        self.url = os.environ["LABEL_STUDIO_URL"]
+        self.error: str | None = None
+        try:
+            settings = ServerSettings.from_env()
+        except ServerError as error:
+            self.error = str(error)
+            self._thread = None
+            return
+        self._thread = threading.Thread(target=self._ensure, args=(settings,), daemon=True,
+                                        name="label-studio-start")
+        self._thread.start()
+
+    def _ensure(self, settings) -> None:
+        from annotation.server import ServerError, ensure
+
+        try:
+            ensure(settings)
+        except ServerError as error:
+            self.error = str(error)
+
+    def wait(self) -> str | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self.error
+
+
+def run_annotation(defs, instance, server: LabelStudioStart) -> bool:
+    """Wait for Label Studio, then push tasks and pull whatever annotators have done. The
+    server keeps running for the annotators afterwards."""
+    print(f"[run] Label Studio at {server.url}", flush=True)
+    error = server.wait()
+    if error is not None:
         print(f"[run] Label Studio could not start: {error}", flush=True)
         return False
     print("[run] annotation tasks, annotations, crowd labels", flush=True)
