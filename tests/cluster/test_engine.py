@@ -169,9 +169,7 @@ def test_when_a_scheduler_is_named_then_its_workers_run_the_tasks_in_order(dask_
 
 
 def test_when_no_scheduler_named_then_one_local_cluster_per_process_runs_the_tasks():
-    from assets.platform.engine import close_clusters, executor_for
-
-    from assets.platform.engine import _clusters
+    from assets.platform.engine import _clusters, close_clusters, executor_for
 
     try:
         executor = executor_for("", 2)
