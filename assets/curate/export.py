@@ -27,7 +27,6 @@ import hashlib
 import json
 import posixpath
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +47,7 @@ from assets.curate.dataset import (
 from assets.curate.grain import check_export
 from assets.curate.splits import SplitConfig
 from assets.lake import EXPORT_STAGING, Lake, temp_prefix
+from assets.platform.chunks import rebatch
 from assets.privacy.exports import assert_export_clean
 from schemas.splits import SPLIT_NAMES
 
@@ -87,23 +87,6 @@ def sha256_file(lake: Lake, path: str) -> str:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def rechunk(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
-    """Tables of exactly `rows` rows (the last one shorter), whatever batch sizes DuckDB
-    produced, so row groups, and hence bytes, do not depend on its threading."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches:
-        pending.append(batch)
-        count += batch.num_rows
-        while count >= rows:
-            table = pa.Table.from_batches(pending).combine_chunks()
-            yield table.slice(0, rows)
-            rest = table.slice(rows)
-            pending, count = rest.to_batches(), rest.num_rows
-    if count:
-        yield pa.Table.from_batches(pending).combine_chunks()
-
-
 def write_split(
     lake: Lake, con: duckdb.DuckDBPyConnection, query: DatasetQuery, split: str,
     staging: str, config: ExportConfig,
@@ -124,7 +107,10 @@ def write_split(
             pq_handle, schema, compression=config.compression,
             compression_level=config.compression_level, write_statistics=True,
         )
-        for table in rechunk(iter(reader), config.row_group_rows):
+        # Row groups of exactly `row_group_rows` rows whatever batch sizes DuckDB produced, so
+        # the bytes do not depend on its threading.
+        batches = (pa.Table.from_batches([batch]) for batch in reader)
+        for table in rebatch(batches, config.row_group_rows):
             table = table.cast(schema)
             writer.write_table(table, row_group_size=config.row_group_rows)
             for row in table.to_pylist():

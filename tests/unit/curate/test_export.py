@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.curate.baselines import BaselineConfig, run_baselines
-from assets.curate.export import export_dataset, rechunk
+from assets.curate.export import export_dataset
 from assets.curate.splits import build_splits
 from assets.lake import Lake
+from assets.platform.chunks import rebatch
 from tests.unit.curate.fixtures import write_corpus
 
 
@@ -113,11 +114,12 @@ def test_when_loaded_with_hf_parquet_loader_then_splits_and_columns_arrive(curat
     assert {"doc_id", "text", "author_id", "big5_EXT"} <= set(loaded["train"].column_names)
 
 
-def test_when_batches_are_ragged_then_rechunk_gives_fixed_row_groups():
+def test_when_batches_are_ragged_then_rebatch_gives_fixed_row_groups():
     import pyarrow as pa
 
     batches = [pa.record_batch({"x": list(range(n))}) for n in (3, 7, 1, 5)]
-    assert [t.num_rows for t in rechunk(iter(batches), 4)] == [4, 4, 4, 4]
+    tables = rebatch((pa.Table.from_batches([b]) for b in batches), 4)
+    assert [t.num_rows for t in tables] == [4, 4, 4, 4]
 
 
 def test_when_contours_exist_then_card_shows_a_contour_example(curated: Lake):
