@@ -29,6 +29,7 @@ from assets.privacy.exports import (
     scan_export,
 )
 from assets.privacy.leaks import LeakScanner
+from tests.s3 import environment
 
 LATER_NAMES = ("zephyrquill_42", "bramblewick_7")
 TYPES = ["INTJ", "ENFP", "ISTP", "ESFJ", "INFP", "ENTJ"]
@@ -79,9 +80,7 @@ def first_run(tmp_path_factory):
     corpora, wh = _corpora(base / "corpora"), base / "wh"
     env = {"WAREHOUSE_DIR": str(wh), "CORPORA_DIR": str(corpora),
            "PSEUDONYM_KEY": "test-key-" + "0" * 32}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environment(env):
         from assets.ingest.runner import all_partition_keys
 
         keys = all_partition_keys(str(corpora))
@@ -92,12 +91,6 @@ def first_run(tmp_path_factory):
             result = defs.resolve_job_def("warehouse_job").execute_in_process(
                 instance=instance, raise_on_error=False, run_config=QUIET)
             yield Lake.at(str(wh)), wh, keys, failed, result, instance
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_when_name_known_only_from_later_partition_then_first_run_has_no_leak(first_run):
