@@ -14,6 +14,7 @@ import pytest
 
 from assets.quality import gx
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
+from schemas.label_scales import label_values
 from schemas.registry import table_schema
 
 H = "a" * 32
@@ -36,6 +37,15 @@ def features(schema: pa.Schema, **ids: Any) -> dict[str, Any]:
             row[f.name] = 0.5
     return row
 
+def label(subject: str, corpus: str, scheme: str, trait: str, scale: str, value: Any,
+          cat: str | None, source: str, source_file: str = "a.csv",
+          kind: str = "author") -> dict[str, Any]:
+    """A label row, its value in its scale's column (`label_values`, as the readers write)."""
+    return {"subject_id": subject, "subject_kind": kind, "corpus": corpus, "scheme": scheme,
+            "trait": trait, **label_values(scheme, trait, scale, value, cat), "source": source,
+            "source_file": source_file}
+
+
 GOOD: dict[str, list[dict[str, Any]]] = {
     "raw.documents": [
         {"doc_id": f"d{i}", "corpus": "essays", "author_id": f"essays:a{i}", "kind": "essay",
@@ -55,21 +65,12 @@ GOOD: dict[str, list[dict[str, Any]]] = {
         for i in range(3)
     ],
     "raw.labels": [
-        {"subject_id": "a", "subject_kind": "author", "corpus": "pandora", "scheme": "big5",
-         "trait": "EXT", "value_num": 73.0, "value_cat": None, "source": "test_result",
-         "source_file": "a.csv"},
-        {"subject_id": "a", "subject_kind": "author", "corpus": "pandora", "scheme": "mbti",
-         "trait": "type", "value_num": None, "value_cat": "INTJ", "source": "flair",
-         "source_file": "a.csv"},
-        {"subject_id": "a", "subject_kind": "author", "corpus": "pandora", "scheme": "mbti",
-         "trait": "I/E", "value_num": 1.0, "value_cat": "I", "source": "flair",
-         "source_file": "a.csv"},
-        {"subject_id": "a", "subject_kind": "author", "corpus": "pandora", "scheme": "enneagram",
-         "trait": "type", "value_num": 4.0, "value_cat": "4w5", "source": "flair",
-         "source_file": "a.csv"},
-        {"subject_id": "a", "subject_kind": "author", "corpus": "pandora",
-         "scheme": "demographic", "trait": "age", "value_num": 31.0, "value_cat": None,
-         "source": "self_report", "source_file": "a.csv"},
+        label("a", "pandora", "big5", "EXT", "percentile", 73.0, None, "test_result"),
+        label("e", "essays", "big5", "EXT", "binary", 1, "y", "test_result"),
+        label("a", "pandora", "mbti", "type", "category", None, "INTJ", "flair"),
+        label("a", "pandora", "mbti", "I/E", "binary", 1, "I", "flair"),
+        label("a", "pandora", "enneagram", "type", "category", None, "4w5", "flair"),
+        label("a", "pandora", "demographic", "age", "years", 31.0, None, "self_report"),
     ],
     "raw.quarantine": [
         {"corpus": "essays", "source_file": "e.csv", "source_line": 7, "reason": "empty text",
@@ -111,18 +112,13 @@ GOOD: dict[str, list[dict[str, Any]]] = {
         for i in range(3)
     ],
     "curated.labels": [
-        {"subject_id": A, "subject_kind": "author", "corpus": "pandora", "scheme": "big5",
-         "trait": "EXT", "value_num": 73.0, "value_cat": None, "source": "test_result",
-         "source_file": "a.csv"},
-        {"subject_id": "d1", "subject_kind": "document", "corpus": "essays", "scheme": "big5",
-         "trait": "NEU", "value_num": -1.0, "value_cat": None, "source": "crowd_aggregate",
-         "source_file": "labelstudio/big5/majority_vote"},
-        {"subject_id": A, "subject_kind": "author", "corpus": "pandora", "scheme": "mbti",
-         "trait": "type", "value_num": None, "value_cat": "INTJ", "source": "flair",
-         "source_file": "a.csv"},
-        {"subject_id": A, "subject_kind": "author", "corpus": "pandora", "scheme": "mbti",
-         "trait": "I/E", "value_num": 1.0, "value_cat": "I", "source": "flair",
-         "source_file": "a.csv"},
+        label(A, "pandora", "big5", "EXT", "percentile", 73.0, None, "test_result"),
+        label("d1", "essays", "big5", "NEU", "likert3", -1, None, "crowd_aggregate",
+              "labelstudio/big5/majority_vote", "document"),
+        label("d1", "essays", "big5", "NEU", "binary", 0, None, "crowd_aggregate",
+              "labelstudio/big5/median_split", "document"),
+        label(A, "pandora", "mbti", "type", "category", None, "INTJ", "flair"),
+        label(A, "pandora", "mbti", "I/E", "binary", 1, "I", "flair"),
     ],
     "curated.quarantine": [
         {"corpus": "essays", "source_file": "e.csv", "source_line": 7, "reason": "empty text"}
@@ -249,17 +245,31 @@ CASES: list[tuple[str, str, Callable[[], pd.DataFrame]]] = [
     ("raw.labels", "expect_column_values_to_be_in_set(trait) where scheme == \"big5\"",
      lambda: label_row(trait="HON")),
     ("raw.labels", "expect_column_values_to_be_in_set(trait) where scheme == \"mbti\"",
-     lambda: label_row(scheme="mbti", trait="X/Y", value_num=1.0)),
-    ("raw.labels", "expect_column_values_to_be_between(value_num) where scheme == \"big5\"",
-     lambda: label_row(value_num=101.0)),
-    ("raw.labels", "expect_column_values_to_be_in_set(value_num) where scheme == \"mbti\"",
-     lambda: label_row(scheme="mbti", trait="N/S", value_num=0.5)),
-    ("raw.labels", "expect_column_values_to_be_between(value_num) where scheme == \"enneagram\"",
-     lambda: label_row(scheme="enneagram", trait="type", value_num=10.0)),
-    ("raw.labels", "expect_column_values_to_be_between(value_num) where scheme == \"demographic\"",
-     lambda: label_row(scheme="demographic", trait="age", value_num=4.0)),
-    ("raw.labels", "expect_column_values_to_match_regex(value_cat)",
-     lambda: label_row(scheme="mbti", trait="type", value_num=None, value_cat="INTX")),
+     lambda: label_row(scheme="mbti", trait="X/Y")),
+    ("raw.labels", "expect_column_values_to_be_in_set(scale)", lambda: label_row(scale="ordinal")),
+    ("raw.labels", "expect_column_values_to_be_in_set(scale) where scheme == \"big5\"",
+     lambda: label_row(scale="likert3", value_percentile=None, value_likert=1)),
+    ("raw.labels", "expect_column_values_to_be_in_set(scale) where scheme == \"mbti\"",
+     lambda: label_row(scheme="mbti", trait="N/S")),
+    ("raw.labels", "expect_column_values_to_not_be_null(value_binary) where scale == \"binary\"",
+     lambda: label_row(scale="binary", value_percentile=None)),
+    ("raw.labels", "expect_column_values_to_be_in_set(value_binary)",
+     lambda: label_row(scale="binary", value_percentile=None, value_binary=2)),
+    ("raw.labels",
+     "expect_column_values_to_not_be_null(value_percentile) where scale == \"percentile\"",
+     lambda: label_row(value_percentile=None, value_binary=1)),
+    ("raw.labels", "expect_column_values_to_be_between(value_percentile)",
+     lambda: label_row(value_percentile=101.0)),
+    ("raw.labels",
+     "expect_column_values_to_match_regex(value_cat) where scheme == \"enneagram\"",
+     lambda: label_row(scheme="enneagram", trait="type", scale="category",
+                       value_percentile=None, value_cat="10")),
+    ("raw.labels", "expect_column_values_to_be_between(value_years)",
+     lambda: label_row(scheme="demographic", trait="age", scale="years", value_percentile=None,
+                       value_years=4.0)),
+    ("raw.labels", "expect_column_values_to_match_regex(value_cat) where scheme == \"mbti\"",
+     lambda: label_row(scheme="mbti", trait="type", scale="category", value_percentile=None,
+                       value_cat="INTX")),
     ("raw.quarantine", "expect_column_values_to_not_be_null(reason)",
      lambda: with_row("raw.quarantine", reason=None)),
     ("raw.quarantine", "expect_column_values_to_not_be_null(source_file)",
@@ -331,14 +341,23 @@ CASES: list[tuple[str, str, Callable[[], pd.DataFrame]]] = [
     ("curated.labels", "expect_column_values_to_be_in_set(trait) where scheme == \"big5\"",
      lambda: with_row("curated.labels", trait="HON")),
     ("curated.labels", "expect_column_values_to_be_in_set(trait) where scheme == \"mbti\"",
-     lambda: with_row("curated.labels", scheme="mbti", trait="X/Y", value_num=1.0)),
-    ("curated.labels", "expect_column_values_to_be_between(value_num) where scheme == \"big5\"",
-     lambda: with_row("curated.labels", value_num=-1.0)),
+     lambda: with_row("curated.labels", scheme="mbti", trait="X/Y")),
+    ("curated.labels", "expect_column_values_to_be_in_set(scale)",
+     lambda: with_row("curated.labels", scale="ordinal")),
     ("curated.labels",
-     "expect_column_values_to_be_in_set(value_num) where scheme == \"big5\" and source ==",
-     lambda: with_row("curated.labels", source="crowd_aggregate", value_num=2.0)),
-    ("curated.labels", "expect_column_values_to_be_in_set(value_num) where scheme == \"mbti\"",
-     lambda: with_row("curated.labels", scheme="mbti", trait="N/S", value_num=0.5)),
+     "expect_column_values_to_be_in_set(scale) where scheme == \"big5\" and source !=",
+     lambda: with_row("curated.labels", scale="likert3", value_percentile=None, value_likert=1)),
+    ("curated.labels",
+     "expect_column_values_to_be_in_set(scale) where scheme == \"big5\" and source ==",
+     lambda: with_row("curated.labels", source="crowd_aggregate")),
+    ("curated.labels", "expect_column_values_to_be_in_set(scale) where scheme == \"mbti\"",
+     lambda: with_row("curated.labels", scheme="mbti", trait="N/S")),
+    ("curated.labels", "expect_column_values_to_be_in_set(value_binary)",
+     lambda: with_row("curated.labels", scale="binary", value_percentile=None, value_binary=2)),
+    ("curated.labels", "expect_column_values_to_be_between(value_percentile)",
+     lambda: with_row("curated.labels", value_percentile=-1.0)),
+    ("curated.labels", "expect_column_values_to_be_in_set(value_likert)",
+     lambda: with_row("curated.labels", scale="likert3", value_percentile=None, value_likert=2)),
     ("curated.labels", "expect_column_values_to_match_regex(value_cat)",
      lambda: with_row("curated.labels", scheme="mbti", trait="type", value_cat="INTX")),
     ("curated.quarantine", "expect_column_values_to_not_be_null(reason)",
