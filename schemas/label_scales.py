@@ -82,7 +82,8 @@ def label_values(
         raise ValueError(f"{scheme}/{trait} cannot be on the {scale!r} scale "
                          f"(allowed: {', '.join(allowed_scales(scheme, trait))})")
     spec = SCALES[scale]
-    row: dict[str, object] = {"scale": scale, **dict.fromkeys(VALUE_COLUMNS), "value_cat": value_cat}
+    row: dict[str, object] = {"scale": scale, **dict.fromkeys(VALUE_COLUMNS),
+                              "value_cat": value_cat}
     if spec.column is None:
         if value is not None:
             raise ValueError(f"{scheme}/{trait} is categorical: its value goes in value_cat")

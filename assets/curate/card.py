@@ -106,7 +106,6 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...],
         if SCALES[kind].column is not None:  # a number: share of 1 for binary, else the mean
             per_split = _split_means(con, q)
         else:
-            kind = "categorical"
             per_split = dict(con.execute(f"""SELECT split, string_agg(v || ' ' || n, ', '
                 ORDER BY n DESC, v) FROM (SELECT split, {q} AS v, count(*) AS n
                 FROM exported_split WHERE {q} IS NOT NULL GROUP BY split, {q}

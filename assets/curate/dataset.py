@@ -106,6 +106,11 @@ def dataset_query(
     traits = con.execute("""
         SELECT DISTINCT scheme, trait, scale FROM best_labels ORDER BY scheme, trait, scale
         """).fetchall()
+    unscaled = sorted({f"{scheme}/{trait}" for scheme, trait, scale in traits if scale is None})
+    if unscaled:
+        # parts written before labels named their scale: refused rather than guessed
+        raise ExportGrainError(f"labels without a scale ({', '.join(unscaled)}): re-ingest, or "
+                               "rerun the annotation job for crowd labels, before exporting")
     pivots, label_cols, scales = [], [], {}
     for scheme, trait, scale in traits:
         name = label_column(scheme, trait, scale)

@@ -7,6 +7,7 @@ pooled card averaged both (train mean 39.3 against dev mean 0.5), and its tables
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -134,6 +135,9 @@ def test_when_pooled_export_then_binary_and_percentile_are_separate_columns(mixe
     assert got == [("essays", 120, 0, 0, 1, None, 120),
                    ("pandora", 0, 120, None, None, 2 * sum(ext), 120)]
     assert not [c for c in table.column_names if c.endswith("_likert")]
+    manifest = json.loads(Path(result.path, "manifest.json").read_text())
+    assert manifest["columns"]["label_scales"]["big5_EXT_pct"] == "percentile"
+    assert manifest["columns"]["label_scales"]["big5_EXT"] == "binary"
 
 
 def test_when_pooled_card_rendered_then_no_mean_mixes_scales_and_no_nan(mixed: Lake):
