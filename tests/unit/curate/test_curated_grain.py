@@ -103,7 +103,8 @@ def test_when_value_outside_its_scale_column_then_labels_check_counts_it(clean: 
            "value_cat": "y", "source": "test_result", "source_file": "other.csv"}
     clean.write_part("curated", "labels", "essays", "p1",
                      pa.Table.from_pylist([row], CURATED_LABELS))
-    assert failures(clean, "labels") == {"value_in_its_scale_column": [1]}
+    assert failures(clean, "labels") == {"value_in_its_scale_column": [
+        "pseud-essays-00001 big5/EXT on scale percentile at other.csv"]}
 
 
 def test_when_split_points_at_no_document_then_splits_check_names_it(clean: Lake):
