@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from annotation.projects import LABEL_PROJECTS, PROJECTS
+from schemas.label_scales import label_values
 
 RATING_DOMAIN = (-1, 0, 1)
 NO_VOTE = "X"
@@ -207,8 +208,10 @@ def label_rows(
     document, field and method; the method is in `source_file` (`labelstudio/big5/dawid_skene`)
     so the three aggregates of one item sit side by side under the table's key.
 
-    Big Five: value_num is the -1/0/1 label (majority vote, Dawid-Skene) or the 0/1 median split.
-    MBTI: value_cat is the pole's letter and value_num 1 for the first-named pole, as ingested."""
+    Big Five: the -1/0/1 rating (majority vote, Dawid-Skene) is on the `likert3` scale
+    (`value_likert`), the median split on the `binary` one (`value_binary`), so the two never
+    share a column. MBTI: value_cat is the pole's letter and value_binary 1 for the first-named
+    pole, as ingested."""
     rows: list[dict[str, Any]] = []
     for result in results:
         methods: dict[str, dict[str, Any]] = {
@@ -222,16 +225,18 @@ def label_rows(
             for doc_id, label in sorted(labels.items()):
                 if label is None or (isinstance(label, float) and math.isnan(label)):
                     continue
+                scheme = PROJECTS[result.project].scheme
                 if result.kind.level == "ordinal":
-                    value_num, value_cat = float(label), None
+                    scale = "binary" if method == "median_split" else "likert3"
+                    value = label_values(scheme, result.field, scale, float(label))
                 else:
-                    value_num = 1.0 if label == result.kind.domain[0] else 0.0
-                    value_cat = str(label)
+                    value = label_values(scheme, result.field, "binary",
+                                         1.0 if label == result.kind.domain[0] else 0.0,
+                                         str(label))
                 rows.append({
                     "subject_id": doc_id, "subject_kind": "document",
                     "corpus": corpus_of.get(doc_id, ""),
-                    "scheme": PROJECTS[result.project].scheme,
-                    "trait": result.field, "value_num": value_num, "value_cat": value_cat,
+                    "scheme": scheme, "trait": result.field, **value,
                     "source": "crowd_aggregate",
                     "source_file": f"{source_file}/{result.project}/{method}",
                 })

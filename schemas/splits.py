@@ -42,12 +42,16 @@ SPLITS = pa.schema(
 BASELINE_SCORES = pa.schema(
     [
         _field("dataset", pa.string(), "A corpus name, or pooled.", False),
-        _field("trait", pa.string(), "Label column, e.g. big5_EXT or mbti_I/E.", False),
-        _field("task", pa.string(), "classification or regression.", False),
+        _field("trait", pa.string(), "Label column, e.g. big5_EXT, big5_EXT_pct or mbti_I_E.",
+               False),
+        _field("task", pa.string(), "classification or regression, from the label's scale.",
+               False),
         _field("model", pa.string(), "majority, contours_lr, tfidf_lr or tfidf_contours_lr.",
                False),
-        _field("metric", pa.string(), "accuracy, f1_macro or pearson_r.", False),
-        _field("value", pa.float64(), "Score on the test split (nan when not computable)."),
+        _field("metric", pa.string(), "accuracy, f1_macro (classification); pearson_r, mae "
+               "(regression).", False),
+        _field("value", pa.float64(), "Score on the test split; null when undefined (the "
+               "Pearson r of a constant prediction)."),
         _field("n_train", pa.int64(), "Training subjects.", False),
         _field("n_test", pa.int64(), "Test subjects.", False),
         _field("published", pa.string(), "Published result on the same corpus, for context."),

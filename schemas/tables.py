@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+# LABEL_SCALES is re-exported: the expectation suites' `value_set_from` reads this module.
+from schemas.label_scales import COLUMN_TYPES, SCALES
+from schemas.label_scales import LABEL_SCALES as LABEL_SCALES
+
 
 def documented_field(
     name: str, type_: pa.DataType, doc: str, nullable: bool = True
@@ -110,8 +114,12 @@ LABELS = pa.schema(
         _field(
             "trait", pa.string(), "EXT/NEU/AGR/CON/OPN, type or an axis (I/E...), age...", False
         ),
-        _field("value_num", pa.float64(), "Numeric value: 0/1, a 0-100 percentile, an age."),
-        _field("value_cat", pa.string(), "Categorical value: y/n, INTJ, I, 4w5, female..."),
+        _field("scale", pa.string(), "Which value column holds the label: binary, "
+               "percentile, likert3, years or category (schemas/label_scales.py).", False),
+        *[_field(s.column, getattr(pa, COLUMN_TYPES[s.column])(), f"{s.name} scale only: {s.doc}")
+          for s in SCALES.values() if s.column],
+        _field("value_cat", pa.string(), "The source's own value, or the category: y/n, INTJ, "
+               "I, 4w5, female..."),
         _field("source", pa.string(), "self_report, test_result, flair, annotator, ...", False),
         _field("source_file", pa.string(), "File the label came from.", False),
     ]

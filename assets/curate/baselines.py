@@ -1,9 +1,11 @@
 """Baselines per trait: trained on train, hyper-parameter picked on dev, scored once on test.
 
 Models: majority class (or mean), logistic regression on contour summaries (document features
-averaged per subject plus author features), TF-IDF word 1-2-grams, and both stacked. Binary
-labels are classification (accuracy, macro F1); numeric labels such as PANDORA's percentiles are
-regression (ridge, Pearson r), as in the published work.
+averaged per subject plus author features), TF-IDF word 1-2-grams, and both stacked. A label's
+scale decides its task (`schemas.label_scales`): binary labels are classification (accuracy,
+macro F1); percentiles such as PANDORA's and crowd ratings are regression (ridge, Pearson r and
+mean absolute error), as in the published work. The scale, not the values: a percentile column
+whose test subjects happen to score 0 or 1 is still a regression.
 
 The unit is the label's subject: an author's documents are concatenated (up to a character
 budget, in doc_id order) when labels describe authors, as in PANDORA and Kaggle MBTI; a document
@@ -32,6 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from assets.curate.dataset import POOLED, ExportConfig, connect, dataset_query
 from assets.ingest.registry import FAMILIES
 from assets.lake import Lake
+from schemas.label_scales import task_of
 from schemas.splits import BASELINE_SCORES
 
 
@@ -61,8 +64,10 @@ def published_for(dataset: str, trait: str, metric: str) -> str | None:
 
 
 def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
-                  export: ExportConfig | None = None) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """One row per (split, subject): concatenated text, labels and mean features."""
+                  export: ExportConfig | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """One row per (split, subject): concatenated text, labels and mean features; with the label
+    columns (each mapped to its scale) and the feature columns."""
     export = export or ExportConfig()
     con = connect(lake)
     try:
@@ -73,7 +78,8 @@ def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
             f"SELECT count(*) > 0 FROM {labels} WHERE subject_kind = 'document' AND {corpus_ok}"
         ).fetchall()[0]
         unit = "doc_id" if doc_level else "coalesce(author_id, doc_id)"
-        label_cols = [c for c in query.label_columns if not c.startswith("demographic_")]
+        label_cols = {c: query.label_scales[c] for c in query.label_columns
+                      if not c.startswith("demographic_")}
         columns = ", ".join(f'"{c}"' for c in [*label_cols, *query.feature_columns])
         # Sums must not depend on thread scheduling (a parallel sum's last bits vary from run
         # to run), so each subject's rows are added in doc_id order. Ordered aggregates
@@ -95,13 +101,6 @@ def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
     finally:
         con.close()
     return frame, label_cols, list(query.feature_columns)
-
-
-def task_of(values: pd.Series) -> str | None:
-    """classification for 0/1 labels, regression for other numbers, None otherwise."""
-    if not pd.api.types.is_numeric_dtype(values) or values.dropna().empty:
-        return None
-    return "classification" if set(values.dropna().unique()) <= {0.0, 1.0} else "regression"
 
 
 def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None,
@@ -129,9 +128,9 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
     # scaled by 1/sqrt(d) the block has unit length on average too.
     block_scale = 1.0 / math.sqrt(len(feature_cols)) if feature_cols else 1.0
     rows: list[dict[str, Any]] = []
-    for trait in label_cols:
-        task = task_of(frame[trait])
-        if task is None:
+    for trait, scale in label_cols.items():
+        task = task_of(scale)
+        if task is None or frame[trait].dropna().empty:
             continue
         masks = {s: parts[s][trait].notna().to_numpy(copy=True) for s in parts}
         # per trait, so a cap drawn over a pooled corpus of tweets keeps every Big Five essay
@@ -159,17 +158,20 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
     return rows
 
 
-def _majority(task: str, y: dict[str, np.ndarray]) -> dict[str, float]:
+def _majority(task: str, y: dict[str, np.ndarray]) -> dict[str, float | None]:
     if task == "classification":
         model = DummyClassifier(strategy="most_frequent").fit(np.zeros((len(y["train"]), 1)),
                                                               y["train"])
         return _classification_metrics(y["test"], model.predict(np.zeros((len(y["test"]), 1))))
-    DummyRegressor().fit(np.zeros((len(y["train"]), 1)), y["train"])
-    return {"pearson_r": math.nan}  # a constant prediction has no correlation
+    model = DummyRegressor().fit(np.zeros((len(y["train"]), 1)), y["train"])
+    # A constant prediction has no correlation: its Pearson r is null (the card says why), and
+    # its mean absolute error is the number to beat.
+    return {"pearson_r": None,
+            "mae": _mae(y["test"], model.predict(np.zeros((len(y["test"]), 1))))}
 
 
 def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
-                      config: BaselineConfig) -> dict[str, float]:
+                      config: BaselineConfig) -> dict[str, float | None]:
     """Fit on train for each hyper-parameter, keep the best on dev, score it on test."""
     best, best_dev = None, -math.inf
     # liblinear for sparse TF-IDF; lbfgs for the few dense contour features, where it is 4-6x
@@ -195,14 +197,14 @@ def _fit_select_score(task: str, x: dict[str, Any], y: dict[str, np.ndarray],
     prediction = best.predict(x["test"])
     if task == "classification":
         return _classification_metrics(y["test"], prediction)
-    return {"pearson_r": _pearson(y["test"], prediction)}
+    return {"pearson_r": _pearson(y["test"], prediction), "mae": _mae(y["test"], prediction)}
 
 
 def _primary(task: str, truth: np.ndarray, prediction: np.ndarray) -> float:
     if task == "classification":
         return float(accuracy_score(truth, prediction))
     r = _pearson(truth, prediction)
-    return -math.inf if math.isnan(r) else r
+    return -math.inf if r is None else r
 
 
 def _classification_metrics(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
@@ -210,10 +212,15 @@ def _classification_metrics(truth: np.ndarray, prediction: np.ndarray) -> dict[s
             "f1_macro": round(float(f1_score(truth, prediction, average="macro")), 4)}
 
 
-def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float:
+def _pearson(truth: np.ndarray, prediction: np.ndarray) -> float | None:
+    """Pearson r, or None where it is undefined (fewer than 2 values, or a constant side)."""
     if len(truth) < 2 or np.std(truth) == 0 or np.std(prediction) == 0:
-        return math.nan
+        return None
     return round(float(np.corrcoef(truth, prediction)[0, 1]), 4)
+
+
+def _mae(truth: np.ndarray, prediction: np.ndarray) -> float:
+    return round(float(np.mean(np.abs(truth.astype(float) - prediction))), 4)
 
 
 def write_scores(lake: Lake, dataset: str, scores: list[dict[str, Any]]) -> None:

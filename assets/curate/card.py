@@ -8,6 +8,7 @@ matplotlib's Agg backend and fixed sizes and fonts, so identical data gives iden
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 from typing import Any
 
@@ -20,9 +21,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
+from schemas.label_scales import SCALES  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
+BASELINE_NOTE = ("The task follows the label's scale: 0/1 labels are classification, percentiles "
+                 "and crowd ratings regression. '–': not defined, e.g. the Pearson r of the "
+                 "majority baseline, which predicts one constant; its mean absolute error (mae) "
+                 "is the figure to beat.")
 PUBLISHED_NOTE = ("Published numbers use their own splits (often 10-fold cross-validation), "
                   "preprocessing and, for PANDORA, far more text per author; they are context, "
                   "not a like-for-like comparison.")
@@ -66,10 +72,9 @@ def write_card(
     con.execute("""CREATE OR REPLACE TEMP VIEW exported_split AS
         SELECT *, regexp_extract(filename, '([a-z]+)\\.parquet$', 1) AS split FROM exported""")
     figures: list[str] = []
-    label_stats = _label_stats(con, query.label_columns)
-    binary = [c for c, s in label_stats.items() if s["kind"] == "binary"]
-    if binary:
-        figures.append(_plot_label_balance(lake, con, staging, binary))
+    label_stats = _label_stats(con, query.label_columns, query.label_scales)
+    if balance_panels(label_stats):
+        figures.append(_plot_label_balance(lake, staging, label_stats))
     figures.append(_plot_text_lengths(lake, con, staging))
     demo = [c for c in query.label_columns if c.startswith("demographic_")]
     if demo:
@@ -85,24 +90,22 @@ def write_card(
     return figures
 
 
-def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> dict[str, dict]:
+def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...],
+                 scales: dict[str, str]) -> dict[str, dict]:
+    """Per label column: its scale (the card's `kind`), labelled rows, distinct values and a
+    summary per split. Each column holds one scale (`schemas.label_scales`), so a mean never
+    mixes 0/1 labels with percentiles."""
     stats: dict[str, dict] = {}
     for column in columns:
         q = f'"{column}"'
-        kind_row = con.execute(f"""SELECT typeof(min({q})), count({q}),
-            count(DISTINCT {q}), bool_and({q}::VARCHAR IN ('0.0', '1.0', '0', '1'))
-            FROM exported""").fetchall()[0]
-        ctype, n, distinct, is_binary = kind_row
+        n, distinct = con.execute(
+            f"SELECT count({q}), count(DISTINCT {q}) FROM exported").fetchall()[0]
         if n == 0:
             continue
-        if is_binary:
-            kind = "binary"
-            per_split = _split_means(con, q)
-        elif ctype in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
-            kind = "numeric"
+        kind = scales.get(column, "category")
+        if SCALES[kind].column is not None:  # a number: share of 1 for binary, else the mean
             per_split = _split_means(con, q)
         else:
-            kind = "categorical"
             per_split = dict(con.execute(f"""SELECT split, string_agg(v || ' ' || n, ', '
                 ORDER BY n DESC, v) FROM (SELECT split, {q} AS v, count(*) AS n
                 FROM exported_split WHERE {q} IS NOT NULL GROUP BY split, {q}
@@ -113,26 +116,46 @@ def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> di
 
 
 def _split_means(con: duckdb.DuckDBPyConnection, quoted: str) -> dict[str, float]:
-    """Mean per split, summed in doc_id order: a parallel sum's last bits vary between runs."""
+    """Mean per split over the rows labelled in that split (a split with none is left out, so
+    the card prints '–', not nan), summed in doc_id order: a parallel sum's last bits vary
+    between runs."""
     return dict(con.execute(f"SELECT split, avg({quoted} ORDER BY doc_id) FROM exported_split "
-                            "GROUP BY 1").fetchall())
+                            f"WHERE {quoted} IS NOT NULL GROUP BY 1").fetchall())
 
 
-def _plot_label_balance(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str,
-                        columns: list[str]) -> str:
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.0 + 0.9 * len(columns)), 3.2))
+# The label-balance figure: one panel per scale, each on its own axis (Big Five and MBTI 0/1
+# labels as the share of 1, percentiles as the mean percentile, crowd ratings as the mean).
+BALANCE_SCALES = {"binary": ("share labelled 1 (high / first pole)", (0.0, 1.0)),
+                  "percentile": ("mean percentile", (0.0, 100.0)),
+                  "likert3": ("mean rating (-1 low, 1 high)", (-1.0, 1.0))}
+
+
+def balance_panels(label_stats: dict[str, dict]) -> list[tuple[str, list[str]]]:
+    """(scale, its label columns) for each panel of the label-balance figure: Big Five and MBTI
+    0/1 labels together, percentiles and crowd ratings apart, each on its own axis."""
+    panels = [(scale, [c for c, s in label_stats.items() if s["kind"] == scale])
+              for scale in BALANCE_SCALES]
+    return [(scale, columns) for scale, columns in panels if columns]
+
+
+def _plot_label_balance(lake: Lake, staging: str, label_stats: dict[str, dict]) -> str:
+    panels = balance_panels(label_stats)
+    widths = [max(3.0, 1.0 + 0.9 * len(columns)) for _, columns in panels]
+    fig, axes = plt.subplots(1, len(panels), figsize=(sum(widths), 3.4), squeeze=False,
+                             gridspec_kw={"width_ratios": widths})
     width = 0.8 / len(SPLIT_NAMES)
-    for k, split in enumerate(SPLIT_NAMES):
-        shares = [con.execute(f'SELECT avg("{c}" ORDER BY doc_id) FROM exported_split '
-                              'WHERE split = $1',
-                              [split]).fetchall()[0][0] for c in columns]
-        ax.bar([i + k * width for i in range(len(columns))],
-               [s if s is not None else 0 for s in shares], width, label=split)
-    ax.set_xticks([i + width for i in range(len(columns))], columns, rotation=30, ha="right",
-                  fontsize=8)
-    ax.set_ylabel("share labelled 1 (high / first pole)")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    for ax, (scale, columns) in zip(axes[0], panels, strict=True):
+        for k, split in enumerate(SPLIT_NAMES):
+            values = [label_stats[c]["per_split"].get(split) for c in columns]
+            ax.bar([i + k * width for i in range(len(columns))],
+                   [v if v is not None else 0 for v in values], width, label=split)
+        ax.set_xticks([i + width for i in range(len(columns))], columns, rotation=30,
+                      ha="right", fontsize=8)
+        ylabel, ylim = BALANCE_SCALES[scale]
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_ylim(*ylim)
+        ax.set_title(scale, fontsize=9)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     path = posixpath.join(staging, "figures", "label_balance.png")
     _savefig(lake, fig, path)
@@ -235,8 +258,8 @@ def agreement_table(agreement: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"  # undefined (say why beside the table), never "nan"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
@@ -289,8 +312,10 @@ def render_card(
     for split in SPLIT_NAMES:
         n, authors, median = per_split.get(split, (0, 0, None))
         lines.append(f"| {split} | {rows.get(split, n)} | {authors} | {_fmt(median, 0)} |")
-    lines += ["", "Labels (share of 1 for binary labels, mean for numeric, top values otherwise):",
-              "", "| label | kind | labelled rows | train | dev | test |",
+    lines += ["", "Labels, one column per scale (`big5_EXT` 0/1, `big5_EXT_pct` 0-100 "
+              "percentiles): " + "; ".join(f"{s.name}: {s.summary}" for s in SCALES.values())
+              + " per split ('–': no labelled row in that split).",
+              "", "| label | scale | labelled rows | train | dev | test |",
               "|---|---|---:|---|---|---|"]
     for column, stat in label_stats.items():
         cells = [_fmt(stat["per_split"].get(s)) for s in SPLIT_NAMES]
@@ -329,7 +354,7 @@ def render_card(
         "identical text are forced into one split. Label strata are balanced in expectation "
         "(hashing cannot balance them exactly without moving authors as data grows).",
         "", "## Baselines", ""]
-    lines += baseline_table(baselines) + ["", PUBLISHED_NOTE]
+    lines += baseline_table(baselines) + ["", BASELINE_NOTE, "", PUBLISHED_NOTE]
     lines += ["", "## Uses", "",
               "Intended: research on language and personality; benchmarking text classifiers "
               "on held-out authors; studying label noise across label sources.", "",

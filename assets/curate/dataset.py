@@ -9,14 +9,14 @@ them imports another.
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
 
 from assets.curate.grain import ExportGrainError
 from assets.lake import Lake
+from schemas.label_scales import SCALES, VALUE_COLUMNS, allowed_scales, export_column
 
 POOLED = "pooled"
 HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
@@ -58,9 +58,10 @@ def dataset_names(lake: Lake) -> list[str]:
     return corpora + ([POOLED] if len(corpora) > 1 else [])
 
 
-def label_column(scheme: str, trait: str) -> str:
-    """`big5_EXT`, `mbti_I_E`, `mbti_type`, `demographic_age`."""
-    return f"{scheme}_{re.sub(r'[^A-Za-z0-9]+', '_', trait)}"
+def label_column(scheme: str, trait: str, scale: str | None = None) -> str:
+    """`big5_EXT` (0/1), `big5_EXT_pct` (percentiles), `mbti_I_E`, `mbti_type`,
+    `demographic_age`: one column per scale (`schemas.label_scales.export_column`)."""
+    return export_column(scheme, trait, scale or allowed_scales(scheme, trait)[0])
 
 
 def _quote(name: str) -> str:
@@ -80,6 +81,8 @@ class DatasetQuery:
     sql: str
     label_columns: tuple[str, ...]
     feature_columns: tuple[str, ...]
+    # label column -> its scale (binary, percentile, ...): what the card and baselines read
+    label_scales: dict[str, str] = field(default_factory=dict)
 
 
 def dataset_query(
@@ -89,26 +92,33 @@ def dataset_query(
     rel["splits"] = lake.relation("curated", "splits")  # always ours
     corpus_ok = _corpus_filter(dataset, "corpus")
     priority = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
+    values = ", ".join(VALUE_COLUMNS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE best_labels AS
         SELECT * FROM (
-            SELECT subject_id, subject_kind, corpus, scheme, trait, value_num, value_cat,
+            SELECT subject_id, subject_kind, corpus, scheme, trait, scale, {values}, value_cat,
                    row_number() OVER (
-                       PARTITION BY subject_id, subject_kind, corpus, scheme, trait
-                       ORDER BY CASE source {priority} ELSE 99 END, source, value_num, value_cat
+                       PARTITION BY subject_id, subject_kind, corpus, scheme, trait, scale
+                       ORDER BY CASE source {priority} ELSE 99 END, source, {values}, value_cat
                    ) AS rank
             FROM {rel['labels']} WHERE {corpus_ok})
         WHERE rank = 1""")
     traits = con.execute("""
-        SELECT scheme, trait, count(value_num) > 0 AS numeric FROM best_labels
-        GROUP BY ALL ORDER BY scheme, trait""").fetchall()
-    pivots, label_cols = [], []
-    for scheme, trait, numeric in traits:
-        name = label_column(scheme, trait)
-        value = "value_num" if numeric else "value_cat"
-        pivots.append(f"max({value}) FILTER (WHERE scheme = '{scheme}' AND trait = '{trait}')"
-                      f" AS {_quote(name)}")
+        SELECT DISTINCT scheme, trait, scale FROM best_labels ORDER BY scheme, trait, scale
+        """).fetchall()
+    unscaled = sorted({f"{scheme}/{trait}" for scheme, trait, scale in traits if scale is None})
+    if unscaled:
+        # parts written before labels named their scale: refused rather than guessed
+        raise ExportGrainError(f"labels without a scale ({', '.join(unscaled)}): re-ingest, or "
+                               "rerun the annotation job for crowd labels, before exporting")
+    pivots, label_cols, scales = [], [], {}
+    for scheme, trait, scale in traits:
+        name = label_column(scheme, trait, scale)
+        value = SCALES[scale].column or "value_cat"
+        pivots.append(f"max({value}) FILTER (WHERE scheme = '{scheme}' AND trait = '{trait}' "
+                      f"AND scale = '{scale}') AS {_quote(name)}")
         label_cols.append(name)
+        scales[name] = scale
 
     def wide(kind: str) -> str:
         body = ", ".join(["subject_id", "corpus", *pivots]) if pivots else "subject_id, corpus"
@@ -138,7 +148,7 @@ def dataset_query(
                 feature_cols.append(name)
     sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
            f"WHERE {_corpus_filter(dataset, 'd.corpus')}")
-    return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols))
+    return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols), scales)
 
 
 def _numeric_columns(

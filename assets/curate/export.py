@@ -174,6 +174,7 @@ def export_dataset(
             "config": settings,
             "rows": rows,
             "columns": {"labels": list(query.label_columns),
+                        "label_scales": query.label_scales,
                         "features": list(query.feature_columns)},
             "files": {p: {"sha256": h, "bytes": lake.fs.size(posixpath.join(staging, p))}
                       for p, h in files.items()},

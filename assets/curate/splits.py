@@ -120,7 +120,8 @@ def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
             SELECT CASE WHEN subject_kind = 'document' THEN 'doc:' || subject_id
                         ELSE subject_id END AS group_id,
                    array_to_string(list_sort(list(DISTINCT trait || '=' || coalesce(
-                       value_cat, CASE WHEN value_num >= 50 THEN 'high' ELSE 'low' END))), '|')
+                       value_cat, CASE WHEN value_percentile >= 50 THEN 'high' ELSE 'low' END))),
+                       '|')
                        AS stratum
             FROM {labels} WHERE scheme IN ('big5', 'mbti') AND trait <> 'type'
             GROUP BY 1""")

@@ -7,7 +7,7 @@ import re
 from schemas.tables import MBTI_AXES as MBTI_AXIS_NAMES
 
 MBTI_TYPES = frozenset(a + b + c + d for a in "IE" for b in "NS" for c in "TF" for d in "JP")
-# Axis names follow the letter order of the type; value_cat holds the letter, value_num is 1
+# Axis names follow the letter order of the type; value_cat holds the letter, value_binary is 1
 # for the first-named pole (I, N, T, J) and 0 for the other.
 MBTI_AXES = tuple((axis, axis.split("/")[0]) for axis in MBTI_AXIS_NAMES)
 _MBTI_IN_TEXT = re.compile(r"(?<![A-Za-z])([IEie][NSns][TFtf][JPjp])(?![A-Za-z])")

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from assets.ingest.ids import content_hash, content_hashes, stable_id, stable_ids
 from assets.ingest.labels import mbti_axes
 from assets.ingest.sources import SourceFile
+from schemas.label_scales import label_values
 from schemas.tables import DOCUMENTS
 
 Row = tuple[str, dict[str, Any]]
@@ -163,17 +164,19 @@ def label(
     scheme: str,
     trait: str,
     label_source: str,
-    value_num: float | None = None,
+    scale: str,
+    value: float | None = None,
     value_cat: str | None = None,
 ) -> Row:
+    """A label row; `scale` says what `value` is, and `label_values` puts it in that scale's
+    column (a Big Five 0/1 and a percentile never share one)."""
     return "labels", {
         "subject_id": subject_id,
         "subject_kind": subject_kind,
         "corpus": source.corpus,
         "scheme": scheme,
         "trait": trait,
-        "value_num": value_num,
-        "value_cat": value_cat,
+        **label_values(scheme, trait, scale, value, value_cat),
         "source": label_source,
         "source_file": source.relpath,
     }
@@ -190,6 +193,7 @@ def mbti_labels(
             subject_kind=subject_kind,
             scheme="mbti",
             trait="type",
+            scale="category",
             value_cat=mbti_type,
             label_source=label_source,
         )
@@ -202,7 +206,8 @@ def mbti_labels(
                 subject_kind=subject_kind,
                 scheme="mbti",
                 trait=axis,
-                value_num=value,
+                scale="binary",
+                value=value,
                 value_cat=letter,
                 label_source=label_source,
             )

@@ -26,6 +26,7 @@ from assets.ingest.readers import (
 )
 from assets.ingest.records import Item
 from assets.ingest.sources import SourceFile
+from schemas.label_scales import export_column
 from schemas.tables import BIG5_TRAITS, MBTI_AXES
 
 # A reader yields (table, dict row) pairs, or (table, Arrow batch) where it builds columns.
@@ -41,6 +42,8 @@ Published = Mapping[str, tuple[str, str]]
 class CorpusFamily:
     name: str
     reader: Reader
+    # Stamped on every raw part: a new version re-reads unchanged files. 4: labels name their
+    # scale and keep each scale's value in its own column (schemas/label_scales.py).
     version: int
     description: str
     # Large dumps are one partition per file; everything else one partition per family.
@@ -59,19 +62,20 @@ class CorpusFamily:
         return self.split_by_file(source)
 
 
-def big5_column(trait: str) -> str:
-    return f"big5_{trait}"
+def big5_column(trait: str, scale: str = "binary") -> str:
+    """`big5_EXT` for 0/1 labels, `big5_EXT_pct` for percentiles (one column per scale)."""
+    return export_column("big5", trait, scale)
 
 
 def mbti_column(axis: str) -> str:
-    return f"mbti_{axis.replace('/', '_')}"
+    return export_column("mbti", axis, "binary")
 
 
 FAMILIES: dict[str, CorpusFamily] = {
     f.name: f
     for f in (
         CorpusFamily(
-            "essays", essays.read, 3, "Pennebaker-King stream-of-consciousness essays",
+            "essays", essays.read, 4, "Pennebaker-King stream-of-consciousness essays",
             sample=sample.write_essays,
             card_note="Stream-of-consciousness essays by psychology students (Pennebaker & "
                       "King, 1999), one per author, with binary Big Five labels from a "
@@ -82,7 +86,7 @@ FAMILIES: dict[str, CorpusFamily] = {
             },
         ),
         CorpusFamily(
-            "mbti_kaggle", mbti_kaggle.read, 3, "Kaggle MBTI PersonalityCafe posts",
+            "mbti_kaggle", mbti_kaggle.read, 4, "Kaggle MBTI PersonalityCafe posts",
             sample=sample.write_mbti_kaggle,
             card_note="PersonalityCafe forum users (Kaggle MBTI, Mitchell 2017): the last 50 "
                       "posts per user with their self-reported MBTI type.",
@@ -92,7 +96,7 @@ FAMILIES: dict[str, CorpusFamily] = {
             },
         ),
         CorpusFamily(
-            "twitter_mbti", twitter_mbti.read, 3, "Tweets of MBTI-typed accounts",
+            "twitter_mbti", twitter_mbti.read, 4, "Tweets of MBTI-typed accounts",
             sample=sample.write_twitter_mbti,
             card_note="Tweets labelled with their account's MBTI type (in the shared copy: "
                       "public figures typed by personality-database / IDRlabs, not "
@@ -103,7 +107,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         CorpusFamily(
             "pandora",
             pandora.read_batches,
-            3,
+            4,
             "PANDORA Reddit profiles and comments",
             split_by_file=pandora.is_comments_file,
             signature_duplicates=True,
@@ -114,14 +118,15 @@ FAMILIES: dict[str, CorpusFamily] = {
             published={
                 **{mbti_column(a): ("f1_macro", f"{v} F1, LR (Gjurković et al. 2021)")
                    for a, v in zip(MBTI_AXES, (".649", ".599", ".730", ".626"), strict=True)},
-                **{big5_column(t): ("pearson_r", "r .18-.27 (Gjurković et al. 2021)")
+                **{big5_column(t, "percentile"): ("pearson_r",
+                                                  "r .18-.27 (Gjurković et al. 2021)")
                    for t in BIG5_TRAITS},
             },
         ),
         CorpusFamily(
             "reddit_pushshift",
             reddit_pushshift.read_batches,
-            3,
+            4,
             "Pushshift Reddit comment and submission dumps",
             split_by_file=lambda source: True,
             sample=sample.write_reddit_pushshift,
@@ -129,7 +134,7 @@ FAMILIES: dict[str, CorpusFamily] = {
                       "author's flair declares a type.",
         ),
         CorpusFamily(
-            "friends", friends.read, 3, "FriendsPersona TV dialogue scenes",
+            "friends", friends.read, 4, "FriendsPersona TV dialogue scenes",
             sample=sample.write_friends,
             card_note="Scenes of the TV series Friends (FriendsPersona) with Big Five labels of "
                       "the main speaker, annotated by third parties.",

@@ -67,7 +67,8 @@ def read(source: SourceFile) -> Iterator[Row]:
                 subject_kind="author",
                 scheme="big5",
                 trait=trait,
-                value_num=value,
+                scale="binary",
+                value=value,
                 value_cat="y" if value else "n",
                 label_source="test_result",
             )

@@ -31,7 +31,7 @@ description of neuroticism. The data agree: the README's own example (Paul, upse
 divorce, s01_e01_c05) has cNEU=0; Ross, the most anxious of the six, has the lowest share of
 cNEU=1 (0.36) and Phoebe the highest (0.56); and cNEU correlates positively with cAGR (+0.17) and
 cCON (+0.15), as emotional stability does in people and neuroticism does not. The warehouse
-stores NEU as neuroticism, so `value_num = 1 - cNEU`; `value_cat` keeps the original (`cNEU=1`).
+stores NEU as neuroticism, so `value_binary = 1 - cNEU`; `value_cat` keeps the original (`cNEU=1`).
 """
 
 from __future__ import annotations
@@ -178,7 +178,8 @@ def _read_record(
             subject_kind="document",
             scheme="big5",
             trait=trait,
-            value_num=1.0 - value if col in REVERSED_COLUMNS else value,
+            scale="binary",
+            value=1.0 - value if col in REVERSED_COLUMNS else value,
             value_cat=f"{col}={(record[col] or '').strip()}",
             label_source=LABEL_SOURCE,
         )

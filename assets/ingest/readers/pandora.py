@@ -116,7 +116,7 @@ def _profile_labels(source: SourceFile, author: str, cell: Cell) -> Iterator[Lab
     yield _gender(source, author, cell("gender"))
     country = cell("country")
     if country:
-        yield None, [_demographic(source, author, "country", value_cat=country)]
+        yield None, [_demographic(source, author, "country", scale="category", value_cat=country)]
 
 
 def _mbti(source: SourceFile, author: str, cell: Cell) -> LabelResult:
@@ -149,7 +149,8 @@ def _mbti(source: SourceFile, author: str, cell: Cell) -> LabelResult:
     rows = [
         records.label(
             source, subject_id=author, subject_kind="author", scheme="mbti", trait=axis,
-            value_num=1.0 if letter == first else 0.0, value_cat=letter, label_source="flair",
+            scale="binary", value=1.0 if letter == first else 0.0, value_cat=letter,
+            label_source="flair",
         )
         for axis, first in MBTI_AXES
         if (letter := axes.get(axis)) is not None
@@ -168,7 +169,7 @@ def _enneagram(source: SourceFile, author: str, raw: str) -> LabelResult:
     return None, [
         records.label(
             source, subject_id=author, subject_kind="author", scheme="enneagram", trait="type",
-            value_num=float(core), value_cat=code, label_source="flair",
+            scale="category", value_cat=code, label_source="flair",
         )
     ]
 
@@ -184,7 +185,7 @@ def _big5(source: SourceFile, author: str, column: str, trait: str, raw: str) ->
     return None, [
         records.label(
             source, subject_id=author, subject_kind="author", scheme="big5", trait=trait,
-            value_num=float(value), label_source="test_result",
+            scale="percentile", value=float(value), label_source="test_result",
         )
     ]
 
@@ -198,23 +199,23 @@ def _age(source: SourceFile, author: str, raw: str) -> LabelResult:
         return f"invalid age: age={raw!r}", []
     if not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
         return f"implausible age: age={raw!r} (expected {AGE_RANGE[0]:g}-{AGE_RANGE[1]:g})", []
-    return None, [_demographic(source, author, "age", value_num=age)]
+    return None, [_demographic(source, author, "age", scale="years", value=age)]
 
 
 def _gender(source: SourceFile, author: str, raw: str) -> LabelResult:
     if not raw:
         return None, []
     value = GENDERS.get(raw.lower(), raw.lower())
-    return None, [_demographic(source, author, "gender", value_cat=value)]
+    return None, [_demographic(source, author, "gender", scale="category", value_cat=value)]
 
 
 def _demographic(
-    source: SourceFile, author: str, trait: str, *, value_num: float | None = None,
+    source: SourceFile, author: str, trait: str, *, scale: str, value: float | None = None,
     value_cat: str | None = None,
 ) -> Row:
     return records.label(
         source, subject_id=author, subject_kind="author", scheme="demographic", trait=trait,
-        value_num=value_num, value_cat=value_cat, label_source="self_report",
+        scale=scale, value=value, value_cat=value_cat, label_source="self_report",
     )
 
 

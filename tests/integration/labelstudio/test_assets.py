@@ -53,9 +53,9 @@ def test_when_the_loop_runs_as_assets_then_tables_labels_and_agreement_appear(
     lake = Lake.at(warehouse)
     labels = pq.read_table(lake.list_parts("curated", "labels", "friends")[-1]).to_pylist()
     assert {r["source"] for r in labels} == {"crowd_aggregate"}
-    traits = {(r["trait"], r["source_file"].rsplit("/", 1)[1]): r["value_num"] for r in labels
+    traits = {(r["trait"], r["source_file"].rsplit("/", 1)[1]): r["value_likert"] for r in labels
               if r["subject_id"] == "scene-1"}
-    assert traits[("EXT", "majority_vote")] == 1.0 and traits[("AGR", "majority_vote")] == 0.0
+    assert traits[("EXT", "majority_vote")] == 1 and traits[("AGR", "majority_vote")] == 0
     checks = run.get_asset_check_evaluations()
     assert checks and checks[0].metadata["big5_AGR"].value["alpha"] is not None
 

@@ -127,11 +127,16 @@ def test_when_label_rows_then_contract_columns_and_methods_in_source_file():
     rows = pd.concat([rows, _rows([("d1", "a", "E"), ("d1", "b", "E")], "mbti", "I/E")])
     labels = aggregate.label_rows(aggregate.aggregate(rows), {"d1": "friends", "d2": "essays"})
     by = {(r["subject_id"], r["scheme"], r["source_file"].rsplit("/", 1)[1]): r for r in labels}
-    assert by[("d1", "big5", "majority_vote")]["value_num"] == 1.0
-    assert by[("d1", "big5", "median_split")]["value_num"] == 1.0
-    assert by[("d2", "big5", "median_split")]["value_num"] == 0.0
+    # the -1/0/1 rating and the 0/1 split are different scales: never one column
+    assert {k: by[("d1", "big5", "majority_vote")][k] for k in ("scale", "value_likert",
+            "value_binary")} == {"scale": "likert3", "value_likert": 1, "value_binary": None}
+    assert by[("d2", "big5", "majority_vote")]["value_likert"] == -1
+    assert {k: by[("d1", "big5", "median_split")][k] for k in ("scale", "value_likert",
+            "value_binary")} == {"scale": "binary", "value_likert": None, "value_binary": 1}
+    assert by[("d2", "big5", "median_split")]["value_binary"] == 0
     assert by[("d1", "mbti", "dawid_skene")]["value_cat"] == "E"
-    assert by[("d1", "mbti", "dawid_skene")]["value_num"] == 0.0
+    assert by[("d1", "mbti", "dawid_skene")]["scale"] == "binary"
+    assert by[("d1", "mbti", "dawid_skene")]["value_binary"] == 0
     assert {r["source"] for r in labels} == {"crowd_aggregate"}
     assert {r["corpus"] for r in labels} == {"friends", "essays"}
 

@@ -34,10 +34,11 @@ def _fill(lake: Lake) -> Lake:
     ], UTTERANCES))
     lake.write_part("curated", "labels", "reddit", "p", pa.Table.from_pylist([
         {"subject_id": "a0", "subject_kind": "author", "corpus": "reddit", "scheme": "mbti",
-         "trait": "I/E", "value_num": 1.0, "value_cat": "I", "source": "flair",
+         "trait": "I/E", "scale": "binary", "value_binary": 1, "value_cat": "I", "source": "flair",
          "source_file": "f"},
         {"subject_id": "r1", "subject_kind": "document", "corpus": "reddit", "scheme": "big5",
-         "trait": "EXT", "value_num": 1.0, "value_cat": None, "source": "annotator",
+         "trait": "EXT", "scale": "likert3", "value_likert": 1, "value_cat": None,
+         "source": "annotator",
          "source_file": "f"},
     ], LABELS))
     return lake

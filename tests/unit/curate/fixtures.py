@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from assets.lake import Lake
 from schemas.curated import CURATED_DOCUMENTS, CURATED_LABELS
+from schemas.label_scales import label_values
 
 TRAITS = ("EXT", "NEU", "AGR", "CON", "OPN")
 WORDS = (
@@ -62,8 +63,7 @@ def write_corpus(
                 "corpus": corpus,
                 "scheme": "big5",
                 "trait": t,
-                "value_num": float(v),
-                "value_cat": "y" if v else "n",
+                **label_values("big5", t, "binary", v, "y" if v else "n"),
                 "source": "test_result",
                 "source_file": "e.csv",
             }

@@ -88,12 +88,23 @@ def test_when_author_row_repeated_in_a_file_then_authors_check_names_it(clean: L
 
 def test_when_label_repeated_then_labels_check_names_its_key(clean: Lake):
     row = {"subject_id": "pseud-essays-00001", "subject_kind": "author", "corpus": "essays",
-           "scheme": "big5", "trait": "EXT", "value_num": 1.0, "value_cat": "y",
+           "scheme": "big5", "trait": "EXT", "scale": "binary", "value_binary": 1, "value_cat": "y",
            "source": "test_result", "source_file": "e.csv"}
     clean.write_part("curated", "labels", "essays", "p1",
                      pa.Table.from_pylist([row], CURATED_LABELS))
     assert failures(clean, "labels") == {
         "label_key_unique": ["pseud-essays-00001 big5/EXT from test_result at e.csv x2"]}
+
+
+def test_when_value_outside_its_scale_column_then_labels_check_counts_it(clean: Lake):
+    """A 0/1 value filed under the percentile scale would be averaged with percentiles."""
+    row = {"subject_id": "pseud-essays-00001", "subject_kind": "author", "corpus": "essays",
+           "scheme": "big5", "trait": "EXT", "scale": "percentile", "value_binary": 1,
+           "value_cat": "y", "source": "test_result", "source_file": "other.csv"}
+    clean.write_part("curated", "labels", "essays", "p1",
+                     pa.Table.from_pylist([row], CURATED_LABELS))
+    assert failures(clean, "labels") == {"value_in_its_scale_column": [
+        "pseud-essays-00001 big5/EXT on scale percentile at other.csv"]}
 
 
 def test_when_split_points_at_no_document_then_splits_check_names_it(clean: Lake):

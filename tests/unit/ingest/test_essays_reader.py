@@ -17,9 +17,10 @@ def test_when_real_masked_essays_then_2467_documents_and_junk_row_quarantined(re
     assert [q["reason"] for q in quarantined] == ["spreadsheet error cell instead of text: Err:000"]
     labels = rows_of(out, "labels")
     yes = {
-        t: sum(1 for r in labels if r["trait"] == t and r["value_num"] == 1.0)
+        t: sum(1 for r in labels if r["trait"] == t and r["value_binary"] == 1)
         for t in ("EXT", "NEU", "AGR", "CON", "OPN")
     }
+    assert {(r["scale"], r["value_percentile"]) for r in labels} == {("binary", None)}
     # SOURCE.md counts include the junk row (labels y/n/n/y/y).
     assert yes == {"EXT": 1276, "NEU": 1233, "AGR": 1310, "CON": 1253, "OPN": 1271}
 

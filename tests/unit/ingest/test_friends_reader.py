@@ -70,13 +70,13 @@ def test_when_real_scene_s01_e01_c02_then_turns_speakers_and_direction_parsed(re
     assert lines[1] == "Chandler Bing: Tuna or egg salad? Decide!"
     assert lines[-1] == "Joey Tribbiani: I say push her down the stairs."
     labels = {
-        r["trait"]: (r["value_num"], r["value_cat"])
+        r["trait"]: (r["value_binary"], r["value_cat"])
         for r in rows_of(real_rows, "labels") if r["subject_id"] == doc["doc_id"]
     }
     # Row 1 of the CSV: cAGR=1, cCON=0, cEXT=1, cOPN=1, cNEU=1 (stable, so NEU low).
     assert labels == {
-        "AGR": (1.0, "cAGR=1"), "CON": (0.0, "cCON=0"), "EXT": (1.0, "cEXT=1"),
-        "OPN": (1.0, "cOPN=1"), "NEU": (0.0, "cNEU=1"),
+        "AGR": (1, "cAGR=1"), "CON": (0, "cCON=0"), "EXT": (1, "cEXT=1"),
+        "OPN": (1, "cOPN=1"), "NEU": (0, "cNEU=1"),
     }
 
 
@@ -102,7 +102,8 @@ def test_when_real_file_then_first_names_folded_into_main_cast(real_rows):
 def test_when_real_file_then_neu_stored_as_neuroticism(real_rows):
     neu = [r for r in rows_of(real_rows, "labels") if r["trait"] == "NEU"]
     assert Counter(r["value_cat"] for r in neu) == {"cNEU=0": 379, "cNEU=1": 332}
-    assert all(r["value_num"] == (0.0 if r["value_cat"] == "cNEU=1" else 1.0) for r in neu)
+    assert all(r["value_binary"] == (0 if r["value_cat"] == "cNEU=1" else 1) for r in neu)
+    assert {r["scale"] for r in neu} == {"binary"}
     assert {r["subject_kind"] for r in neu} == {"document"}
     assert {r["source"] for r in neu} == {"annotator"}
 

@@ -9,6 +9,7 @@ from assets.ingest.ids import stable_id
 from assets.ingest.readers import pandora
 from assets.ingest.records import MAX_TEXT_CHARS, document_id
 from assets.ingest.runner import ingest_partition
+from schemas.label_scales import SCALES, VALUE_COLUMNS
 from tests.conftest import rows_of
 
 CORPUS = "pandora"
@@ -19,11 +20,16 @@ PROFILE_HEADER = (
 COMMENT_HEADER = "author,body,subreddit,created_utc,id,link_id,lang\n"
 
 
-def _labels(out) -> dict[tuple[str, str, str], tuple[float | None, str | None, str]]:
-    return {
-        (r["subject_id"], r["scheme"], r["trait"]): (r["value_num"], r["value_cat"], r["source"])
-        for r in rows_of(out, "labels")
-    }
+def _labels(out) -> dict[tuple[str, str, str], tuple[str, float | None, str | None, str]]:
+    """(scale, the value from the scale's own column, value_cat, source) per label; every other
+    value column must be null."""
+    found = {}
+    for r in rows_of(out, "labels"):
+        column = SCALES[r["scale"]].column
+        assert [c for c in VALUE_COLUMNS if r[c] is not None] == ([column] if column else [])
+        found[(r["subject_id"], r["scheme"], r["trait"])] = (
+            r["scale"], r[column] if column else None, r["value_cat"], r["source"])
+    return found
 
 
 def test_when_full_profile_then_author_and_every_label_scheme(make_source):
@@ -34,14 +40,14 @@ def test_when_full_profile_then_author_and_every_label_scheme(make_source):
     assert author["author_id"] == "reddit:fern" and author["platform"] == "reddit"
     labels = _labels(out)
     a = "reddit:fern"
-    assert labels[(a, "mbti", "type")] == (None, "INFJ", "flair")
-    assert labels[(a, "mbti", "J/P")] == (1.0, "J", "flair")
-    assert labels[(a, "enneagram", "type")] == (4.0, "4w5", "flair")
-    assert labels[(a, "big5", "OPN")] == (87.5, None, "test_result")
-    assert labels[(a, "big5", "EXT")] == (3.0, None, "test_result")
-    assert labels[(a, "demographic", "age")] == (29.0, None, "self_report")
-    assert labels[(a, "demographic", "gender")] == (None, "female", "self_report")
-    assert labels[(a, "demographic", "country")] == (None, "Canada", "self_report")
+    assert labels[(a, "mbti", "type")] == ("category", None, "INFJ", "flair")
+    assert labels[(a, "mbti", "J/P")] == ("binary", 1, "J", "flair")
+    assert labels[(a, "enneagram", "type")] == ("category", None, "4w5", "flair")
+    assert labels[(a, "big5", "OPN")] == ("percentile", 87.5, None, "test_result")
+    assert labels[(a, "big5", "EXT")] == ("percentile", 3.0, None, "test_result")
+    assert labels[(a, "demographic", "age")] == ("years", 29.0, None, "self_report")
+    assert labels[(a, "demographic", "gender")] == ("category", None, "female", "self_report")
+    assert labels[(a, "demographic", "country")] == ("category", None, "Canada", "self_report")
     assert len(labels) == 5 + 1 + 5 + 3
     assert rows_of(out, "quarantine") == []
 
@@ -64,7 +70,7 @@ def test_when_percentile_unusable_then_that_value_quarantined_rest_kept(
     labels = _labels(out)
     assert ("reddit:fern", "big5", "OPN") not in labels
     assert {t for (_, s, t) in labels if s == "big5"} == {"AGR", "CON", "EXT", "NEU"}
-    assert labels[("reddit:fern", "mbti", "type")][1] == "INTP"
+    assert labels[("reddit:fern", "mbti", "type")][2] == "INTP"
 
 
 def test_when_invalid_mbti_then_quarantined_and_axes_and_other_labels_kept(make_source):
@@ -73,9 +79,9 @@ def test_when_invalid_mbti_then_quarantined_and_axes_and_other_labels_kept(make_
     assert [q["reason"] for q in rows_of(out, "quarantine")] == ["invalid MBTI type: mbti='XXXX'"]
     labels = _labels(out)
     assert ("reddit:fern", "mbti", "type") not in labels
-    assert {t: v[1] for (_, s, t), v in labels.items() if s == "mbti"} == {
+    assert {t: v[2] for (_, s, t), v in labels.items() if s == "mbti"} == {
         "I/E": "E", "N/S": "N", "T/F": "T", "J/P": "P"}
-    assert labels[("reddit:fern", "enneagram", "type")] == (9.0, "9w1", "flair")
+    assert labels[("reddit:fern", "enneagram", "type")] == ("category", None, "9w1", "flair")
 
 
 def test_when_axes_disagree_or_bad_values_then_precise_reasons(make_source):

@@ -19,9 +19,12 @@ SELECT author_id, corpus, any_value(platform) AS platform,
 FROM {{curated.authors}}
 GROUP BY author_id, corpus;
 
--- The same label read from two files is one label.
+-- The same label read from two files is one label. `scale` names the one value column that holds
+-- it: value_binary (0/1), value_percentile (0-100), value_likert (-1/0/1 crowd ratings),
+-- value_years (ages); categories (types, gender) are in value_cat. Never average across scales.
 CREATE OR REPLACE VIEW labels AS
-SELECT DISTINCT subject_id, subject_kind, corpus, scheme, trait, value_num, value_cat, source
+SELECT DISTINCT subject_id, subject_kind, corpus, scheme, trait, scale, value_binary,
+       value_percentile, value_likert, value_years, value_cat, source
 FROM {{curated.labels}};
 
 -- Rejected rows: where and why. The raw excerpt stays in raw.duckdb.

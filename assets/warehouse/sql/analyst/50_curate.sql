@@ -11,8 +11,8 @@ JOIN {{curated.splits}} s ON s.doc_id = d.doc_id;
 -- Labels (long format) with the split of the author or document they describe, so a model's
 -- training labels are `WHERE split = 'train'` and nothing else.
 CREATE OR REPLACE VIEW split_labels AS
-SELECT l.subject_id, l.subject_kind, l.corpus, l.scheme, l.trait, l.value_num, l.value_cat,
-       l.source, s.split
+SELECT l.subject_id, l.subject_kind, l.corpus, l.scheme, l.trait, l.scale, l.value_binary,
+       l.value_percentile, l.value_likert, l.value_years, l.value_cat, l.source, s.split
 FROM {{curated.labels}} l
 JOIN (
     SELECT DISTINCT corpus, group_id AS subject_id, 'author' AS subject_kind, split
