@@ -83,21 +83,22 @@ def write_card(
     provenance = _label_provenance(lake, con, dataset, zone)
     body = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
                        provenance, crowd_agreement(lake, con, dataset, zone))
-    text = hub.card_text(_card_data(lake, con, staging, dataset, query, rows, label_stats,
-                                    provenance), body)
+    corpora = hub.exported_corpora(con, dataset)
+    text = hub.card_text(_card_data(lake, con, staging, dataset, corpora, query, rows,
+                                    label_stats, provenance), body)
+    hub.write_citation(lake, staging, dataset, version, corpora)
     with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
         handle.write(text.encode())
     return figures
 
 
 def _card_data(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, dataset: str,
-               query: DatasetQuery, rows: dict[str, int], label_stats: dict[str, dict],
-               provenance: list[tuple[str, str, int]]) -> DatasetCardData:
+               corpora: list[str], query: DatasetQuery, rows: dict[str, int],
+               label_stats: dict[str, dict], provenance: list[tuple[str, str, int]]
+               ) -> DatasetCardData:
     """The card's YAML header (`assets.curate.hub`), typed from the staged train file."""
     with lake.fs.open(posixpath.join(staging, "data", "train.parquet"), "rb") as handle:
         schema = pq.read_schema(handle)
-    corpora = [dataset] if dataset != POOLED else [c for (c,) in con.execute(
-        "SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
     return hub.card_data(dataset, corpora, schema, rows, label_stats,
                          hub.class_labels(con, query.label_columns),
                          [source for _, source, _ in provenance])
@@ -350,7 +351,7 @@ def render_card(
               "`data/{train,dev,test}.parquet` and the same rows in `jsonl/`. "
               + hub.load_snippet(dataset) + " `manifest.json` lists every file's sha256, the "
               "row counts, the configuration, the code version and the source parts.", ""]
-    lines += hub.license_and_citation(dataset, version, corpora) + [""]
+    lines += hub.license_and_citation(corpora) + [""]
     return "\n".join(lines)
 
 

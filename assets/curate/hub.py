@@ -176,20 +176,45 @@ def card_text(data: DatasetCardData, body: str) -> str:
     return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))
 
 
-def license_and_citation(dataset: str, version: str, corpora: list[str]) -> list[str]:
-    """The card's closing section: each source corpus's license and what its source says, then
-    BibTeX for this export and for every corpus with a publication."""
+CITATION_FILE = "CITATION.bib"
+
+
+def exported_corpora(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """The corpora an export draws on: the corpus itself, or those in the pooled rows."""
+    if dataset != POOLED:
+        return [dataset]
+    return [c for (c,) in con.execute("SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
+
+
+def citation_bib(dataset: str, version: str, corpora: list[str]) -> str:
+    """BibTeX for this export and for every corpus with a publication.
+
+    A file of its own beside the card: the export's leak scan reads the card and would take
+    each entry's `@type` for a user handle."""
+    key = "pooled" if dataset == POOLED else dataset.replace("-", "_")
+    entries = [PROJECT_CITATION.format(key=key, dataset=dataset, version=version)]
+    entries += [provenance(c).citation for c in corpora if provenance(c).citation]
+    return "\n\n".join(entries) + "\n"
+
+
+def write_citation(lake: Lake, staging: str, dataset: str, version: str,
+                   corpora: list[str]) -> None:
+    with lake.fs.open(posixpath.join(staging, CITATION_FILE), "wb") as handle:
+        handle.write(citation_bib(dataset, version, corpora).encode())
+
+
+def license_and_citation(corpora: list[str]) -> list[str]:
+    """The card's closing section: each source corpus's license and what its source says, and
+    where the BibTeX is."""
     lines = ["## License and citation", "",
              "Each corpus keeps its source's terms; `unknown` means the source states no "
              "license, which grants nothing: check the source before redistributing.", "",
              "| corpus | license | terms as stated by the source |", "|---|---|---|"]
     lines += [f"| {c} | {provenance(c).license} | {provenance(c).license_note} |"
               for c in corpora]
-    key = "pooled" if dataset == POOLED else dataset.replace("-", "_")
-    entries = [PROJECT_CITATION.format(key=key, dataset=dataset, version=version)]
-    entries += [provenance(c).citation for c in corpora if provenance(c).citation]
-    lines += ["", "Cite this export and the corpora it draws on:", "", "```bibtex",
-              "\n\n".join(entries), "```"]
+    cited = [c for c in corpora if provenance(c).citation]
+    lines += ["", f"Cite this export and the corpora it draws on ({', '.join(cited) or 'none'} "
+              f"have publications): BibTeX in [`{CITATION_FILE}`]({CITATION_FILE})."]
     return lines
 
 
@@ -237,3 +262,91 @@ def stamp_parquet(lake: Lake, staging: str, dataset: str, version: str,
                 writer.write_table(schema.empty_table())
             writer.close()
         lake.fs.mv(stamped, path)
+
+
+# --- the exports folder as one dataset: a config per corpus plus pooled ----------------------
+
+INDEX_CARD = "README.md"  # at the exports root, beside the dataset folders
+
+
+def write_index_card(lake: Lake, root: str, datasets: Iterable[str]) -> str | None:
+    """Write `<exports>/README.md`: one config per dataset (each corpus, and `pooled` as the
+    default) pointing at the files of its current version (`LATEST`), with each version card's
+    license, sources, annotators, tasks and features merged. `load_dataset(<exports>, "essays")`
+    then reads one corpus and `load_dataset(<exports>)` the pooled set. Returns the card's path,
+    or None when no dataset has a published version.
+
+    Built only from the version cards, so it says nothing they do not; rewritten whole after
+    every export run (it names versions, which change), and deterministic for the same ones."""
+    cards = {}
+    for dataset in sorted(datasets, key=lambda d: (d == POOLED, d)):
+        latest = posixpath.join(root, dataset, "LATEST")
+        if not lake.fs.exists(latest):
+            continue
+        with lake.fs.open(latest, "rb") as handle:
+            version = handle.read().decode().strip()
+        card_path = posixpath.join(root, dataset, version, "README.md")
+        if not lake.fs.exists(card_path):
+            continue
+        with lake.fs.open(card_path, "rb") as handle:
+            card = DatasetCard(handle.read().decode())
+        if len(card.data.get("configs") or []) == 1 and card.data.get("dataset_info"):
+            cards[dataset] = (version, card)  # a card by older code has no typed header
+    if not cards:
+        return None
+    path = posixpath.join(root, INDEX_CARD)
+    lake.write_bytes(path, index_card_text(cards).encode())
+    return path
+
+
+def index_card_text(cards: Mapping[str, tuple[str, DatasetCard]]) -> str:
+    """The exports root's card from the version cards (dataset -> (version, card))."""
+    def union(key: str) -> list[str]:
+        values: set[str] = set()
+        for _, card in cards.values():
+            value = card.data.get(key) or []
+            values.update([value] if isinstance(value, str) else value)
+        return sorted(values)
+
+    default = POOLED if POOLED in cards else next(iter(cards))
+    configs, infos, rows = [], [], {}
+    for dataset, (version, card) in cards.items():
+        (config,) = card.data.configs
+        configs.append({"config_name": dataset, **({"default": True} if dataset == default else {}),
+                        "data_files": [{"split": f["split"],
+                                        "path": f"{dataset}/{version}/{f['path']}"}
+                                       for f in config["data_files"]]})
+        infos.append(card.data.dataset_info)
+        rows[dataset] = {s["name"]: s["num_examples"] for s in card.data.dataset_info["splits"]}
+    licenses = union("license")
+    data = DatasetCardData(
+        pretty_name="personality-warehouse",
+        language=["en"],
+        license=licenses[0] if len(licenses) == 1 else licenses,
+        annotations_creators=union("annotations_creators"),
+        language_creators=union("language_creators"),
+        multilinguality="monolingual",
+        size_categories=[size_category(sum(rows[default].values()))],
+        source_datasets=union("source_datasets"),
+        task_categories=["text-classification"],
+        task_ids=union("task_ids"),
+        tags=["personality", "psychology"],
+        configs=configs,
+        dataset_info=infos,
+    )
+    splits = list(SPLIT_NAMES)
+    lines = ["# personality-warehouse exports", "",
+             "One config per dataset: each corpus, and `pooled` (every corpus, the default). "
+             "Each points at the current version of its export; that version's own card "
+             "(linked) holds its statistics, baselines, licenses and citations. "
+             f"`datasets.load_dataset(\"<this folder>\", \"<config>\")` reads one, with splits "
+             f"{', '.join(splits)}.", "",
+             "| config | version | " + " | ".join(splits) + " | license |",
+             "|---|---|" + "---:|" * len(splits) + "---|"]
+    for dataset, (version, card) in cards.items():
+        license_ = card.data.license
+        license_ = ", ".join(license_) if isinstance(license_, list) else license_
+        counts = " | ".join(str(rows[dataset].get(s, 0)) for s in splits)
+        lines.append(f"| [{dataset}]({dataset}/{version}/README.md) | {version} | {counts} | "
+                     f"{license_} |")
+    return card_text(data, "\n".join(lines) + "\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assets.ingest import provenance, sample
+from assets.ingest.provenance import Provenance
 from assets.ingest.readers import (
     essays,
     friends,
@@ -25,7 +26,6 @@ from assets.ingest.readers import (
     reddit_pushshift,
     twitter_mbti,
 )
-from assets.ingest.provenance import Provenance
 from assets.ingest.records import Item
 from assets.ingest.sources import SourceFile
 from schemas.tables import BIG5_TRAITS, MBTI_AXES

@@ -17,12 +17,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.curate.export import export_dataset
-from assets.curate.hub import CARD_LINK, CLASS_LABELS, size_category
+from assets.curate.hub import CARD_LINK, CLASS_LABELS, size_category, write_index_card
 from assets.curate.splits import build_splits
 from assets.ingest.readers import mbti_kaggle
 from assets.ingest.registry import FAMILIES
 from assets.ingest.sources import SourceFile
 from assets.lake import Lake
+from assets.privacy.leaks import iter_structured
 from schemas.curated import CURATED_DOCUMENTS, CURATED_LABELS
 from schemas.splits import SPLIT_NAMES
 from tests.unit.curate.fixtures import write_corpus
@@ -34,7 +35,9 @@ POSTS_PER_AUTHOR = 4
 @pytest.fixture(scope="module")
 def kaggle_rows(real_corpora: Path) -> list[tuple[str, dict]]:
     """The real Kaggle MBTI subset as its reader emits it: the first authors of every type,
-    a few posts each (enough for all three splits, small enough to export in seconds)."""
+    a few posts each (enough for all three splits, small enough to export in seconds), leaving
+    out posts with a structured identifier (handles, addresses), which the privacy stage would
+    have replaced."""
     source = SourceFile(fsspec.filesystem("file"), str(real_corpora / "mbti_kaggle"),
                         "mbti_kaggle", "mbti_subset.csv.gz")
     rows = list(mbti_kaggle.read(source))
@@ -53,6 +56,8 @@ def kaggle_rows(real_corpora: Path) -> list[tuple[str, dict]]:
         if author not in chosen or table not in ("documents", "labels"):
             continue
         if table == "documents":
+            if next(iter_structured(row["text"]), None):
+                continue  # not anonymised here: keep the export's leak scan quiet
             posts[author] = posts.get(author, 0) + 1
             if posts[author] > POSTS_PER_AUTHOR:
                 continue
@@ -95,7 +100,9 @@ def test_when_card_loaded_then_header_has_license_size_sources_tasks_and_configs
     assert config["config_name"] == "mbti_kaggle"
     assert [f["split"] for f in config["data_files"]] == list(SPLIT_NAMES)
     assert "## Motivation" in card.text and "## License and citation" in card.text
-    assert "@misc{mitchell2017mbti" in card.text
+    bib = Path(exported["mbti_kaggle"], "CITATION.bib").read_text()
+    assert "@misc{mitchell2017mbti" in bib and "@misc{personality_warehouse_mbti_kaggle" in bib
+    assert "[`CITATION.bib`](CITATION.bib)" in card.text
 
 
 def test_when_pooled_then_licenses_of_every_corpus_and_their_citations(exported):
@@ -106,7 +113,8 @@ def test_when_pooled_then_licenses_of_every_corpus_and_their_citations(exported)
     assert card.data.source_datasets == ["extended|other-essays-pennebaker-king-1999",
                                          "extended|other-kaggle-mbti-type"]
     assert card.data.configs[0]["config_name"] == "pooled"
-    assert "@article{pennebaker1999linguistic" in card.text
+    bib = Path(exported["pooled"], "CITATION.bib").read_text()
+    assert "@article{pennebaker1999linguistic" in bib and "@misc{mitchell2017mbti" in bib
     assert "| essays | unknown |" in card.text and "| mbti_kaggle | unknown |" in card.text
 
 
@@ -157,6 +165,25 @@ def test_when_exported_twice_then_stamped_files_and_card_are_byte_identical(
     again = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(Path(second.path).rglob("*")) if p.is_file()}
     assert first.version == second.version and digest == again
+
+
+def test_when_index_card_written_then_one_config_per_corpus_and_pooled_load(
+        lake: Lake, exported, tmp_path):
+    from datasets import ClassLabel, load_dataset
+    from huggingface_hub import DatasetCard
+
+    root = lake.path("exports")
+    path = write_index_card(lake, root, ["pooled", "essays", "mbti_kaggle"])
+    card = DatasetCard.load(path)
+    assert [c["config_name"] for c in card.data.configs] == ["essays", "mbti_kaggle", "pooled"]
+    assert [c.get("default") for c in card.data.configs] == [None, None, True]
+    assert card.data.license == "unknown" and "found" in card.data.annotations_creators
+    essays = load_dataset(root, "essays", cache_dir=str(tmp_path / "hf"))
+    pooled = load_dataset(root, cache_dir=str(tmp_path / "hf"))
+    assert list(essays) == list(pooled) == list(SPLIT_NAMES)
+    assert sum(essays[s].num_rows for s in essays) == 60
+    assert set(pooled["train"]["corpus"]) == {"essays", "mbti_kaggle"}
+    assert isinstance(pooled["train"].features["mbti_type"], ClassLabel)
 
 
 @pytest.mark.parametrize("rows, category", [(0, "n<1K"), (999, "n<1K"), (1_000, "1K<n<10K"),
