@@ -213,8 +213,8 @@ def license_and_citation(corpora: list[str]) -> list[str]:
     lines += [f"| {c} | {provenance(c).license} | {provenance(c).license_note} |"
               for c in corpora]
     cited = [c for c in corpora if provenance(c).citation]
-    lines += ["", f"Cite this export and the corpora it draws on ({', '.join(cited) or 'none'} "
-              f"have publications): BibTeX in [`{CITATION_FILE}`]({CITATION_FILE})."]
+    lines += ["", f"Cite this export and the corpora it draws on: BibTeX for the export and for "
+              f"{', '.join(cited) or 'no corpus'} in [`{CITATION_FILE}`]({CITATION_FILE})."]
     return lines
 
 
@@ -223,7 +223,8 @@ def load_snippet(dataset: str) -> str:
     splits = ", ".join(f'"{s}"' for s in SPLIT_NAMES)
     return (f"`datasets.load_dataset(\"<this folder>\")` reads config `{dataset}` from the "
             f"header above: splits {splits} (the names of the files and of the tables above), "
-            "with the MBTI type and axes as `ClassLabel` features. "
+            "with the features the header types (the MBTI type and axes, where present, as "
+            "`ClassLabel`). "
             "`datasets.load_dataset(\"parquet\", data_files={\"train\": \"data/train.parquet\", "
             "\"dev\": \"data/dev.parquet\", \"test\": \"data/test.parquet\"})` reads the same "
             "rows with their stored types (the MBTI type as its 4 letters, an axis as 0/1). "
@@ -276,8 +277,8 @@ def write_index_card(lake: Lake, root: str, datasets: Iterable[str]) -> str | No
     then reads one corpus and `load_dataset(<exports>)` the pooled set. Returns the card's path,
     or None when no dataset has a published version.
 
-    Built only from the version cards, so it says nothing they do not; rewritten whole after
-    every export run (it names versions, which change), and deterministic for the same ones."""
+    Built only from the version cards, so it says nothing they do not; deterministic for the
+    same versions, and written (whole) only when it changes."""
     cards = {}
     for dataset in sorted(datasets, key=lambda d: (d == POOLED, d)):
         latest = posixpath.join(root, dataset, "LATEST")
@@ -295,7 +296,9 @@ def write_index_card(lake: Lake, root: str, datasets: Iterable[str]) -> str | No
     if not cards:
         return None
     path = posixpath.join(root, INDEX_CARD)
-    lake.write_bytes(path, index_card_text(cards).encode())
+    text = index_card_text(cards).encode()
+    if not lake.fs.exists(path) or lake.fs.cat_file(path) != text:  # a rerun rewrites nothing
+        lake.write_bytes(path, text)
     return path
 
 
