@@ -17,7 +17,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.curate.export import export_dataset
-from assets.curate.hub import CARD_LINK, CLASS_LABELS, size_category, write_index_card
+from assets.curate.hub import (
+    CARD_LINK,
+    CLASS_LABELS,
+    card_data,
+    class_labels,
+    size_category,
+    write_index_card,
+)
 from assets.curate.splits import build_splits
 from assets.ingest.readers import mbti_kaggle
 from assets.ingest.registry import FAMILIES
@@ -208,3 +215,26 @@ def test_when_source_states_a_license_then_the_registry_says_the_same(real_corpo
         assert family.provenance.license == expected, name
         assert family.provenance.license_note and family.provenance.annotations_creators
     assert checked == 5
+
+
+def test_when_a_value_is_not_one_of_the_class_names_then_the_column_stays_plain():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("""CREATE VIEW exported AS SELECT * FROM (VALUES
+        ('INTJ', 1.0, 0.0), ('ENFP', 0.0, NULL), (NULL, 1.0, 0.5))
+        AS t(mbti_type, mbti_I_E, mbti_J_P)""")
+    labels = class_labels(con, ["mbti_type", "mbti_I_E", "mbti_J_P", "big5_EXT"])
+    assert labels == {"mbti_type": CLASS_LABELS["mbti_type"], "mbti_I_E": ["E", "I"]}
+
+
+def test_when_crowd_labels_are_exported_then_annotators_include_the_crowd():
+    schema = pa.schema([("doc_id", pa.string()), ("big5_EXT", pa.float64())])
+    stats = {"big5_EXT": {"kind": "binary"}}
+    found = card_data("essays", ["essays"], schema, {"train": 5}, stats, {}, ["test_result"])
+    crowd = card_data("essays", ["essays"], schema, {"train": 5}, stats, {},
+                      ["test_result", "crowd_aggregate"])
+    assert found.annotations_creators == ["found"]
+    assert crowd.annotations_creators == ["crowdsourced", "found"]
+    assert crowd.dataset_info["features"] == [{"name": "doc_id", "dtype": "string"},
+                                              {"name": "big5_EXT", "dtype": "float64"}]
