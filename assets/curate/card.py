@@ -97,11 +97,16 @@ def _card_data(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, dataset
                label_stats: dict[str, dict], provenance: list[tuple[str, str, int]]
                ) -> DatasetCardData:
     """The card's YAML header (`assets.curate.hub`), typed from the staged train file."""
-    with lake.fs.open(posixpath.join(staging, "data", "train.parquet"), "rb") as handle:
-        schema = pq.read_schema(handle)
+    footers = {}
+    for split in SPLIT_NAMES:
+        with lake.fs.open(posixpath.join(staging, "data", f"{split}.parquet"), "rb") as handle:
+            footers[split] = pq.ParquetFile(handle).metadata
+    schema = footers["train"].schema.to_arrow_schema()
+    split_bytes = {s: sum(m.row_group(i).total_byte_size for i in range(m.num_row_groups))
+                   for s, m in footers.items()}
     return hub.card_data(dataset, corpora, schema, rows, label_stats,
                          hub.class_labels(con, query.label_columns),
-                         [source for _, source, _ in provenance])
+                         [source for _, source, _ in provenance], split_bytes)
 
 
 def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> dict[str, dict]:

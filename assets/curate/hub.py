@@ -135,9 +135,14 @@ def card_data(
     label_stats: Mapping[str, Mapping[str, Any]],
     labels: Mapping[str, list[str]],
     label_sources: Iterable[str],
+    split_bytes: Mapping[str, int] | None = None,
 ) -> DatasetCardData:
     """The card's YAML header for one export (one corpus, or `pooled`): one config named after
-    the dataset, its data files per split, and its typed features."""
+    the dataset, its data files per split, its typed features and split sizes.
+
+    `split_bytes` is each split's uncompressed data size from its Parquet footer (`datasets`
+    records the Arrow size, which differs slightly); `load_dataset` verifies the row counts."""
+    split_bytes = split_bytes or {}
     facts = [provenance(c) for c in corpora]
     licenses = sorted({f.license for f in facts}) or ["unknown"]
     annotators = {a for f in facts for a in f.annotations_creators}
@@ -151,7 +156,9 @@ def card_data(
     info = {
         "config_name": dataset,
         "features": features(schema, labels),
-        "splits": [{"name": s, "num_examples": int(rows.get(s, 0))} for s in SPLIT_NAMES],
+        "splits": [{"name": s, "num_bytes": int(split_bytes.get(s, 0)),
+                    "num_examples": int(rows.get(s, 0))} for s in SPLIT_NAMES],
+        "dataset_size": int(sum(split_bytes.values())),
     }
     return DatasetCardData(
         pretty_name=f"personality-warehouse {dataset}",
