@@ -19,6 +19,10 @@ which DuckDB and pandas users read as they are; `datasets` reads a Parquet schem
 metadata only when the stored type is the feature's own (int64 for a `ClassLabel`), so the class
 labels live in the card, not in the files. The files carry the export's version, dataset, split
 and the card's relative link instead (`PARQUET_KEYS`).
+
+Beside the card, `CITATION.bib` holds the BibTeX of the export and of its corpora. At the
+exports root, an index card (`write_index_card`) gives one config per corpus plus `pooled`, each
+pointing at its current version, so the whole exports folder loads as one dataset.
 """
 
 from __future__ import annotations
