@@ -156,7 +156,11 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
                         info={k: versions[dataset][k] for k in ("version", "rows", "path")})
         reuse[dataset] = "built"
     cache.save()
+    from assets.curate.hub import write_index_card  # huggingface_hub: only when exporting
+
+    index = write_index_card(lake, root, versions)
     return MaterializeResult(metadata={"reuse": _overall(reuse),
+                                       "index_card": lake.url(index) if index else "",
                                        "datasets": MetadataValue.json(reuse),
                                        "exports": MetadataValue.json(versions)})
 

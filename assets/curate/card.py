@@ -14,11 +14,14 @@ from typing import Any
 
 import duckdb
 import matplotlib
+import pyarrow.parquet as pq
+from huggingface_hub import DatasetCardData
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.curate import hub  # noqa: E402
+from assets.curate.dataset import POOLED, DatasetQuery  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from schemas.label_scales import SCALES  # noqa: E402
@@ -82,12 +85,33 @@ def write_card(
     contour = _plot_contour_example(lake, con, staging, zone)
     if contour:
         figures.append(contour)
-    text = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
-                       _label_provenance(lake, con, dataset, zone),
-                       crowd_agreement(lake, con, dataset, zone))
+    provenance = _label_provenance(lake, con, dataset, zone)
+    body = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
+                       provenance, crowd_agreement(lake, con, dataset, zone))
+    corpora = hub.exported_corpora(con, dataset)
+    text = hub.card_text(_card_data(lake, con, staging, dataset, corpora, query, rows,
+                                    label_stats, provenance), body)
+    hub.write_citation(lake, staging, dataset, version, corpora)
     with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
         handle.write(text.encode())
     return figures
+
+
+def _card_data(lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, dataset: str,
+               corpora: list[str], query: DatasetQuery, rows: dict[str, int],
+               label_stats: dict[str, dict], provenance: list[tuple[str, str, int]]
+               ) -> DatasetCardData:
+    """The card's YAML header (`assets.curate.hub`), typed from the staged train file."""
+    footers = {}
+    for split in SPLIT_NAMES:
+        with lake.fs.open(posixpath.join(staging, "data", f"{split}.parquet"), "rb") as handle:
+            footers[split] = pq.ParquetFile(handle).metadata
+    schema = footers["train"].schema.to_arrow_schema()
+    split_bytes = {s: sum(m.row_group(i).total_byte_size for i in range(m.num_row_groups))
+                   for s, m in footers.items()}
+    return hub.card_data(dataset, corpora, schema, rows, label_stats,
+                         hub.class_labels(con, query.label_columns),
+                         [source for _, source, _ in provenance], split_bytes)
 
 
 def _label_stats(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...],
@@ -283,16 +307,6 @@ def render_card(
         """SELECT split, count(*), count(DISTINCT author_id), median(length(text))
            FROM exported_split GROUP BY 1""").fetchall()}
     lines = [
-        "---",
-        f"pretty_name: personality-warehouse {dataset}",
-        "language: [en]",
-        "task_categories: [text-classification]",
-        "configs:",
-        "- config_name: default",
-        "  data_files:",
-        *[f"  - split: {HF_SPLIT_NAMES[s]}\n    path: data/{s}.parquet" for s in SPLIT_NAMES],
-        "---",
-        "",
         f"# Dataset card: `{dataset}` ({version})",
         "",
         "## Motivation",
@@ -364,11 +378,10 @@ def render_card(
               "third-party judgements of limited reliability, and the corpora are skewed "
               "toward young, English-speaking, online populations.",
               "", "## Files", "",
-              "`data/{train,dev,test}.parquet` and the same rows in `jsonl/`. Load with "
-              "`datasets.load_dataset(\"parquet\", data_files={\"train\": "
-              "\"data/train.parquet\", \"dev\": \"data/dev.parquet\", \"test\": "
-              "\"data/test.parquet\"})`. `manifest.json` lists every file's sha256, the row "
-              "counts, the configuration, the code version and the source parts.", ""]
+              "`data/{train,dev,test}.parquet` and the same rows in `jsonl/`. "
+              + hub.load_snippet(dataset) + " `manifest.json` lists every file's sha256, the "
+              "row counts, the configuration, the code version and the source parts.", ""]
+    lines += hub.license_and_citation(corpora) + [""]
     return "\n".join(lines)
 
 

@@ -19,7 +19,6 @@ from assets.lake import Lake
 from schemas.label_scales import SCALES, VALUE_COLUMNS, allowed_scales, export_column
 
 POOLED = "pooled"
-HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
 # Label sources in order of trust, when a subject has the same trait from several sources.
 SOURCE_PRIORITY = ("test_result", "self_report", "crowd_aggregate", "annotator", "flair",
                    "third_party")

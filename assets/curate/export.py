@@ -2,8 +2,11 @@
 
 ```
 README.md            dataset card (Datasheets for Datasets), with a Hugging Face YAML header
+                     (`assets.curate.hub`: license, configs, typed features; `load_dataset` of
+                     the folder reads it)
 manifest.json        row counts, sha256 of every file, config, code version, source parts
-data/<split>.parquet train / dev / test (`load_dataset("parquet", data_files=...)` reads them)
+data/<split>.parquet train / dev / test, with the dataset, version, split and card link as
+                     Parquet key-value metadata
 jsonl/<split>.jsonl  the same rows as JSON lines
 figures/*.png        the card's plots
 ```
@@ -16,6 +19,8 @@ Reproducible to the byte: rows are ordered by doc_id, row groups have a fixed si
 writer settings are fixed, and nothing time-dependent is written. The version is a content hash
 of the data files and the export and split configuration, so re-exporting unchanged data lands
 in the same folder with the same bytes, and any change in data or configuration gets a new one.
+The version is hashed before it is stamped into the Parquet files' metadata (`hub.stamp_parquet`),
+and the manifest hashes the stamped files.
 The data is built in a staging folder and published into place (`Lake.publish_folder`: one
 rename on a local disk; on an object store each file is copied and `manifest.json` comes last,
 so a version folder with a manifest is whole), and `LATEST` is written after it.
@@ -149,6 +154,7 @@ def export_dataset(
     `retain_versions` > 0 keeps that many most recently published versions of the dataset
     (the current one always among them) and removes the older ones; 0 keeps every version."""
     from assets.curate.card import write_card  # matplotlib is only needed here
+    from assets.curate.hub import stamp_parquet  # and huggingface_hub
 
     config = config or ExportConfig()
     split_config = split_config or SplitConfig()
@@ -164,6 +170,7 @@ def export_dataset(
         version = "v-" + hashlib.sha256(
             json.dumps({"files": files, "config": settings}, sort_keys=True).encode()
         ).hexdigest()[:16]
+        stamp_parquet(lake, staging, dataset, version, config)
         card_files = write_card(lake, con, staging, dataset, version, query, rows,
                                 baselines or [], config.zone)
         files = _hash_tree(lake, staging)

@@ -20,7 +20,7 @@ from assets.curate.baselines import BaselineConfig
 from assets.curate.dataset import POOLED, ExportConfig
 from assets.curate.export import code_version
 from assets.curate.splits import SplitConfig
-from assets.ingest import registry
+from assets.ingest import provenance, registry
 from assets.lake import Lake
 from assets.platform.reuse import DigestCache, Input, inputs_fingerprint, source_digest
 
@@ -53,7 +53,8 @@ def export_fingerprint(lake: Lake, dataset: str, config: ExportConfig, split_con
     corpus = _corpus(dataset)
     inputs: list[Input] = [("curated", t, corpus) for t in (*DATASET_TABLES, *CARD_TABLES)]
     inputs += [("curated", "baseline_scores", dataset), ("curated", "annotations", None)]
-    settings: dict[str, Any] = {"code": code_version(), "registry": source_digest(registry),
+    settings: dict[str, Any] = {"code": code_version(),
+                                "registry": source_digest(registry, provenance),
                                 "export": config.as_dict(), "splits": split_config.as_dict(),
                                 "dataset": dataset}
     return inputs_fingerprint(lake, inputs, settings, cache)

@@ -1,8 +1,9 @@
 """The corpus families the platform knows: the one list every stage iterates.
 
 A new format is one reader module plus one entry here (and a test): the entry carries the
-reader, the sample writer, the note the dataset card prints about the corpus and the published
-results the baselines are compared with, so nothing else names the family.
+reader, the sample writer, the note the dataset card prints about the corpus, its provenance
+(license, citation) and the published results the baselines are compared with, so nothing else
+names the family.
 
 `version` is part of every part file's stamp: bump it when a reader's output changes, and the
 next run re-reads that family's files even though they did not change."""
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assets.ingest import sample
+from assets.ingest import provenance, sample
+from assets.ingest.provenance import Provenance
 from assets.ingest.readers import (
     essays,
     friends,
@@ -57,6 +59,8 @@ class CorpusFamily:
     card_note: str = ""
     # Published results on this corpus, printed beside the baselines.
     published: Published = field(default_factory=dict)
+    # License, source dataset, label makers and BibTeX for the card (`assets.ingest.provenance`).
+    provenance: Provenance = field(default_factory=Provenance)
 
     def splits(self, source: SourceFile) -> bool:
         return self.split_by_file(source)
@@ -77,6 +81,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         CorpusFamily(
             "essays", essays.read, 4, "Pennebaker-King stream-of-consciousness essays",
             sample=sample.write_essays,
+            provenance=provenance.ESSAYS,
             card_note="Stream-of-consciousness essays by psychology students (Pennebaker & "
                       "King, 1999), one per author, with binary Big Five labels from a "
                       "questionnaire. This copy is entity-masked by its distributor.",
@@ -88,6 +93,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         CorpusFamily(
             "mbti_kaggle", mbti_kaggle.read, 4, "Kaggle MBTI PersonalityCafe posts",
             sample=sample.write_mbti_kaggle,
+            provenance=provenance.MBTI_KAGGLE,
             card_note="PersonalityCafe forum users (Kaggle MBTI, Mitchell 2017): the last 50 "
                       "posts per user with their self-reported MBTI type.",
             published={
@@ -98,6 +104,7 @@ FAMILIES: dict[str, CorpusFamily] = {
         CorpusFamily(
             "twitter_mbti", twitter_mbti.read, 4, "Tweets of MBTI-typed accounts",
             sample=sample.write_twitter_mbti,
+            provenance=provenance.TWITTER_MBTI,
             card_note="Tweets labelled with their account's MBTI type (in the shared copy: "
                       "public figures typed by personality-database / IDRlabs, not "
                       "self-reports). The pipe-separated form (`label|text`) names no account, "
@@ -112,6 +119,7 @@ FAMILIES: dict[str, CorpusFamily] = {
             split_by_file=pandora.is_comments_file,
             signature_duplicates=True,
             sample=sample.write_pandora,
+            provenance=provenance.PANDORA,
             card_note="Reddit users (PANDORA, Gjurkovic et al. 2021) with MBTI/Enneagram from "
                       "flair and Big Five percentiles from test results they posted, plus "
                       "self-reported demographics.",
@@ -130,12 +138,14 @@ FAMILIES: dict[str, CorpusFamily] = {
             "Pushshift Reddit comment and submission dumps",
             split_by_file=lambda source: True,
             sample=sample.write_reddit_pushshift,
+            provenance=provenance.REDDIT_PUSHSHIFT,
             card_note="Reddit comment and submission dumps (Pushshift); labels only where an "
                       "author's flair declares a type.",
         ),
         CorpusFamily(
             "friends", friends.read, 4, "FriendsPersona TV dialogue scenes",
             sample=sample.write_friends,
+            provenance=provenance.FRIENDS,
             card_note="Scenes of the TV series Friends (FriendsPersona) with Big Five labels of "
                       "the main speaker, annotated by third parties.",
         ),
