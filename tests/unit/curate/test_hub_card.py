@@ -242,7 +242,7 @@ def test_when_crowd_labels_are_exported_then_annotators_include_the_crowd():
 
 def test_when_pooled_corpora_differ_in_license_then_the_header_lists_each():
     schema = pa.schema([("doc_id", pa.string()), ("mbti_type", pa.string())])
-    stats = {"mbti_type": {"kind": "categorical"}, "big5_EXT": {"kind": "numeric"}}
+    stats = {"mbti_type": {"kind": "category"}, "big5_EXT_pct": {"kind": "percentile"}}
     data = card_data("pooled", ["essays", "twitter_mbti"], schema, {"train": 5}, stats,
                      {"mbti_type": CLASS_LABELS["mbti_type"]}, [])
     assert data.license == ["mit", "unknown"]
