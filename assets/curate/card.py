@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
+from assets.privacy.label_mentions import card_section as label_mentions_section  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
 
 PNG_METADATA = {"Software": None}  # no version string: the bytes must not depend on it
@@ -59,6 +60,7 @@ def write_card(
     rows: dict[str, int],
     baselines: list[dict[str, Any]],
     zone: str,
+    mask_label_mentions: bool = True,
 ) -> list[str]:
     """Write `README.md` and `figures/*.png` into the staging folder; returns the figure paths."""
     con.execute(f"""CREATE OR REPLACE TEMP VIEW exported AS SELECT * FROM
@@ -79,7 +81,8 @@ def write_card(
         figures.append(contour)
     text = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
                        _label_provenance(lake, con, dataset, zone),
-                       crowd_agreement(lake, con, dataset, zone))
+                       crowd_agreement(lake, con, dataset, zone),
+                       label_mentions_section(con, baselines, mask_label_mentions))
     with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
         handle.write(text.encode())
     return figures
@@ -253,6 +256,7 @@ def render_card(
     baselines: list[dict[str, Any]],
     provenance: list[tuple[str, str, int]],
     agreement: dict[str, dict[str, Any]] | None = None,
+    label_mentions: list[str] | None = None,
 ) -> str:
     corpora = [c for (c,) in con.execute(
         "SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
@@ -329,7 +333,9 @@ def render_card(
         "identical text are forced into one split. Label strata are balanced in expectation "
         "(hashing cannot balance them exactly without moving authors as data grows).",
         "", "## Baselines", ""]
-    lines += baseline_table(baselines) + ["", PUBLISHED_NOTE]
+    # the main table: scores on masked text (rows on kept text are compared just below)
+    lines += baseline_table([b for b in baselines if b.get("masked") is not False])
+    lines += ["", PUBLISHED_NOTE, "", "### Self-disclosed labels", ""] + (label_mentions or [])
     lines += ["", "## Uses", "",
               "Intended: research on language and personality; benchmarking text classifiers "
               "on held-out authors; studying label noise across label sources.", "",

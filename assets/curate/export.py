@@ -165,7 +165,7 @@ def export_dataset(
             json.dumps({"files": files, "config": settings}, sort_keys=True).encode()
         ).hexdigest()[:16]
         card_files = write_card(lake, con, staging, dataset, version, query, rows,
-                                baselines or [], config.zone)
+                                baselines or [], config.zone, config.mask_label_mentions)
         files = _hash_tree(lake, staging)
         manifest = {
             "dataset": dataset,

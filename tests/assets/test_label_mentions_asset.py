@@ -1,0 +1,63 @@
+"""`curated/label_mentions` materialised per partition after the curated documents: the text is
+left as the privacy stage wrote it, and every span slices that text to its mention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import DagsterInstance, materialize
+
+from assets.lake import Lake
+from assets.platform.partitions import source_partitions
+from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
+from assets.privacy.assets import curated_documents, label_mentions
+from assets.privacy.resources import PrivacyResource
+from schemas.tables import RAW_TABLES
+
+STAMP = {"partition": "mbti_kaggle", "source_file": "m.csv"}
+TEXTS = {
+    "d1": "INFJ-T here, my 4w5 side says hi to Bartholomew",
+    "d2": "I scored 90th percentile in openness. INTERNATIONAL travel is fun.",
+    "d3": "Nothing to see, type 2 diabetes aside.",
+}
+
+
+def _raw(lake: Lake) -> None:
+    docs = [{"doc_id": d, "corpus": "mbti_kaggle", "author_id": f"kaggle:{i}", "kind": "post",
+             "text": t, "created_at": None, "context": None, "source_file": "m.csv",
+             "source_line": i + 1, "content_hash": d}
+            for i, (d, t) in enumerate(TEXTS.items())]
+    tables = {"documents": docs, "authors": [], "quarantine": [], "utterances": [],
+              "labels": []}
+    for table, rows in tables.items():
+        data = pa.Table.from_pylist(rows, schema=RAW_TABLES[table].schema)
+        lake.write_part("raw", table, "mbti_kaggle", "m", data, STAMP)
+
+
+def test_when_partition_materialised_then_spans_recorded_and_text_unchanged(tmp_path: Path):
+    lake = Lake.at(str(tmp_path / "wh"))
+    _raw(lake)
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh")),
+                 "spacy": SpacyResource(), "engine": EngineResource(workers="0"),
+                 "privacy": PrivacyResource(pseudonym_key="test-pseudonym-key-0123456789")}
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(source_partitions.name, ["mbti_kaggle"])
+        result = materialize([curated_documents, label_mentions], partition_key="mbti_kaggle",
+                             instance=instance, resources=resources)
+    assert result.success
+    docs = {r["doc_id"]: r["text"] for r in pq.read_table(
+        lake.part_path("curated", "documents", "mbti_kaggle", "m")).to_pylist()}
+    # the privacy stage's text: names replaced, labels kept
+    assert docs["d1"].startswith("INFJ-T here, my 4w5 side") and "Bartholomew" not in docs["d1"]
+    mentions = pq.read_table(lake.part_path("curated", "label_mentions", "mbti_kaggle", "m"))
+    rows = mentions.to_pylist()
+    assert [(r["doc_id"], r["kind"], r["mention"]) for r in rows] == [
+        ("d1", "mbti_type", "INFJ-T"), ("d1", "enneagram", "4w5"),
+        ("d2", "trait_score", "90th percentile in openness")]
+    assert all(docs[r["doc_id"]][r["start_char"]:r["end_char"]] == r["mention"] for r in rows)
+    assert (lake.part_metadata(lake.part_path("curated", "label_mentions", "mbti_kaggle", "m"))
+            or {}).get("partition") == "mbti_kaggle"
+    metadata = result.asset_materializations_for_node(label_mentions.op.name)[0].metadata
+    assert metadata["documents"].value == 3 and metadata["documents_with_mentions"].value == 2
