@@ -14,6 +14,7 @@ from assets.platform.partitions import source_partitions
 from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
 from assets.privacy.assets import curated_documents, label_mentions
 from assets.privacy.resources import PrivacyResource
+from assets.quality import gx
 from schemas.tables import RAW_TABLES
 
 STAMP = {"partition": "mbti_kaggle", "source_file": "m.csv"}
@@ -61,3 +62,13 @@ def test_when_partition_materialised_then_spans_recorded_and_text_unchanged(tmp_
             or {}).get("partition") == "mbti_kaggle"
     metadata = result.asset_materializations_for_node(label_mentions.op.name)[0].metadata
     assert metadata["documents"].value == 3 and metadata["documents_with_mentions"].value == 2
+
+    # the suite's span check passes on what the asset wrote, and names a span that drifted
+    suite = gx.load_suite("label_mentions", "curated")
+    assert gx.validate_aggregates(lake, suite).passed(blocking=True)
+    moved = mentions.set_column(mentions.schema.get_field_index("start_char"), "start_char",
+                                pa.array([r["start_char"] + 1 for r in rows], pa.int64()))
+    lake.write_part("curated", "label_mentions", "mbti_kaggle", "m",
+                    moved.cast(mentions.schema), STAMP)
+    failed = gx.validate_aggregates(lake, suite).failures(blocking=True)
+    assert failed and "d1 [1:6] mbti_type" in failed[0].examples
