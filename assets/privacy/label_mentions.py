@@ -87,6 +87,11 @@ _TRAITS = ("openness(?:" + _S + "+to" + _S + "+experience)?|conscientiousness|ex
            "extroversion|agreeableness|neuroticism|emotional" + _S + "+stability|introversion|"
            "introverted|introvert|extraverted|extroverted|extravert|extrovert")
 _NUM = r"\d{1,3}(?:[.,]\d{1,2})?"
+# Between a trait and its score: punctuation and a few words ("neuroticism (85%)",
+# "openness score of 90%", "extraversion: I got 12%"), never any word ("introverted but 90% of
+# my friends" is no score).
+_GAP = (rf"(?:{_S}|[:=(,–-]|(?i:scored|scores|score|of|at|is|was|about|around|an|a|my|"
+        rf"result|level|i|got)\b){{0,8}}")
 _UNIT = (rf"(?:{_S}*%|{_S}*(?i:percent)\b|(?i:st|nd|rd|th)?{_S}*(?i:percentile)\b|"
          rf"{_S}*/{_S}*100\b|{_S}+(?i:out{_S}+of){_S}+100\b)")
 
@@ -130,7 +135,7 @@ RULES: tuple[Rule, ...] = (
          rf"([.,!?;:)]|{_S}+(?i:here|and|but|so|too|myself|btw|lol)\b)"),
     Rule("enneagram", "wing", rf"()(\b(?i:{_WINGS})(?i:s)?\b)()"),
     Rule("trait_score", "trait_then_score",
-         rf"()(\b(?i:{_TRAITS})\b[^.!?\n]{{0,30}}?\b{_NUM}{_UNIT})()"),
+         rf"()(\b(?i:{_TRAITS})\b{_GAP}\b{_NUM}{_UNIT})()"),
     Rule("trait_score", "score_then_trait",
          rf"()(\b{_NUM}{_UNIT}{_S}*(?:(?i:in|on|for|of){_S}+)?(?:(?i:the|my){_S}+)?"
          rf"(?i:{_TRAITS})\b)()"),

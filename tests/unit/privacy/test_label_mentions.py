@@ -53,6 +53,7 @@ POSITIVES = [
     ("I scored 90th percentile in openness", [("trait_score", "90th percentile in openness")]),
     ("high in neuroticism (85%) again", [("trait_score", "neuroticism (85%")]),
     ("72% on extraversion", [("trait_score", "72% on extraversion")]),
+    ("my openness score is about 90%", [("trait_score", "openness score is about 90%")]),
     ("I'm 89% introverted", [("trait_score", "89% introverted")]),
     ("Openness: 85, rest unknown", [("trait_score", "Openness: 85")]),
     ("Agreeableness at 12 out of 100", [("trait_score", "Agreeableness at 12 out of 100")]),
@@ -74,6 +75,7 @@ NEGATIVES = [
     "Openness is one of the Big Five",
     "openness to experience and 3 friends",
     "a 50% chance of rain",
+    "I'm introverted but 90% of my friends are not",
     "INTJX and XINTJ are not types",
 ]
 
