@@ -30,7 +30,7 @@ from assets.curate.baselines import BaselineConfig, run_baselines
 from assets.curate.dataset import ExportConfig, connect
 from assets.curate.splits import build_splits
 from assets.ingest.runner import ingest_partition
-from assets.lake import PartWriter, Lake, iter_part_batches, part_name
+from assets.lake import Lake, PartWriter, iter_part_batches, part_name
 from assets.privacy import anonymise_partitions
 from assets.privacy.label_mentions import KINDS, find_mentions, has_mention_sql, mask_sql
 from assets.privacy.pseudonyms import pseudonym_or_none
