@@ -133,7 +133,7 @@ def curated_quarantine(context: AssetExecutionContext, warehouse: WarehouseResou
 @asset(key=["curated", "label_mentions"], deps=[curated_documents],
        partitions_def=source_partitions, group_name="privacy", kinds={"parquet"},
        metadata={"columns": MetadataValue.json(column_docs(LABEL_MENTIONS))})
-def label_mentions(warehouse: WarehouseResource, context: AssetExecutionContext
+def label_mentions(context: AssetExecutionContext, warehouse: WarehouseResource
                    ) -> MaterializeResult:
     """Self-disclosed personality labels (MBTI types and nicknames, Enneagram, trait scores)
     in curated text, as spans: the text keeps them for analysts, the exports mask them."""
