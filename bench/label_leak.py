@@ -1,6 +1,6 @@
 """How much of a baseline is read off self-disclosed labels: Kaggle MBTI, masked vs kept.
 
-`python -m bench.label_leak [--corpora ../shared/corpora] [--json OUT]`
+`python -m bench.label_leak [--corpora ../shared/corpora] [--json OUT] [--counts-only]`
 
 Ingests the real Kaggle MBTI subset into a temporary lake, counts the label mentions
 (`assets/privacy/label_mentions.py`) per post and per user, then scores the baselines
@@ -83,6 +83,14 @@ def mention_counts(lake: Lake) -> dict[str, Any]:
     type_only = [a for a, text in docs if TYPE_ONLY.search(text)]
     result["posts_with_type_issue_pattern"] = len(type_only)
     result["users_with_type_issue_pattern"] = len(set(type_only))
+    # Their own type: the four letters of the author's label among the types a post names.
+    own = dict(con.execute(f"""SELECT subject_id, any_value(value_cat)
+        FROM {lake.relation('curated', 'labels')} WHERE scheme = 'mbti' AND trait = 'type'
+        GROUP BY 1""").fetchall())
+    own_hits = [a for a, text in docs
+                if own.get(a) and own[a] in {t.upper() for t in TYPE_ONLY.findall(text)}]
+    result["posts_with_own_type"] = len(own_hits)
+    result["users_with_own_type"] = len(set(own_hits))
     (sql_posts,) = con.execute(f"SELECT count(*) FILTER (WHERE {has_mention_sql('text')}) FROM "
                                f"{lake.relation('curated', 'documents')}").fetchone()
     result["posts_with_any_sql"] = sql_posts
@@ -94,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", default="../shared/corpora")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--counts-only", action="store_true", help="skip the baselines")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="label-leak-") as folder:
         lake = Lake.at(str(Path(folder) / "wh"))
@@ -105,7 +114,7 @@ def main() -> None:
         report["mentions"] = mention_counts(lake)
         print(json.dumps(report["mentions"], indent=2), flush=True)
         scores = []
-        for masked in (True, False):
+        for masked in () if args.counts_only else (True, False):
             started = time.perf_counter()
             scores += run_baselines(lake, CORPUS, BaselineConfig(),
                                     ExportConfig(mask_label_mentions=masked))

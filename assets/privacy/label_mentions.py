@@ -32,21 +32,24 @@ each choice has a test):
   Subreddit names (`r/intj`) are masked too: a user naming their type's forum discloses it.
 - Nicknames (16Personalities: Architect, Logician, ... Entertainer): every one is also an
   English word (an architect, a defender, an executive), so a nickname alone is never
-  masked. It is masked next to a type (`INTJ (Architect)`, `Logician - INTP`, `INFJ-T
-  Advocate`), before "personality" when capitalised (`the Mediator personality`), and after a
-  first-person "I'm a" when capitalised (`I'm a Campaigner`). Keirsey's names (Mastermind,
-  Healer, ...) are left: too common as words, and rare as labels in these corpora.
+  masked, and only capitalised: next to a type (`INTJ (Architect)`, `Logician - INTP`,
+  `INFJ-T Advocate`; not `an ISTP protagonist`), before "personality" (`the Mediator
+  personality`), and after a first-person "I'm a/the" (`I'm a Campaigner`; not `I'm Commander
+  Shepard`). Keirsey's names (Mastermind, Healer, ...) are left: too common as words, and rare
+  as labels in these corpora.
 - Enneagram: a core with an adjacent wing (`4w5`, `9w1`; `4w7` is no wing, so no match);
   `enneagram 5`, `Enneagram type 4`, `tritype 459` (the number is masked, the word stays);
   `I'm a type 9.` / `I'm type 4 and` (first person, followed by punctuation or a short
   connective). Left: a bare `type 9` (`type 9 font`, `type 2 diabetes`), and `E4`/`e9`
   (ranks, chess moves, paper sizes).
-- Trait scores: a Big Five trait (or introversion/extraversion) with a number and a unit
-  within a clause, either order (`90th percentile in openness`, `neuroticism (85%)`,
-  `72% on extraversion`, `89% introverted`), a trait with a colon and a number
-  (`Openness: 85`), and a first-person level (`I'm very high in neuroticism`, `I scored low
-  on agreeableness`). Left: statements about people in general (`people high in openness`)
-  and numbers without a unit after a trait.
+- Trait scores: a Big Five trait, or an MBTI pole as test reports print them (introverted,
+  intuitive, sensing, thinking, feeling, judging, perceiving), with a number and a unit,
+  either order, joined by punctuation or a few words (`90th percentile in openness`,
+  `neuroticism (85%)`, `72% on extraversion`, `Intuitive: 88%`); a trait with a colon and a
+  number (`Openness: 85`, `Thinking = 94`); and a first-person level (`I'm very high in
+  neuroticism`, `I scored low on agreeableness`). Left: statements about people in general
+  (`people high in openness`), numbers without a unit after a trait, and a trait and a
+  number joined by other words (`introverted but 90% of my friends`).
 - Not covered: cognitive functions (`Ni-dom`, `Fi`), too ambiguous as tokens (`Fe`, `Ti`,
   `Ne`), and instinctual variants (`sp/sx`).
 """
@@ -85,7 +88,10 @@ _I_AM = rf"\b(?i:I{_APOS}?m|I{_S}+am)"
 _WINGS = "|".join(f"{c}w{w}" for c in range(1, 10) for w in sorted({c % 9 + 1, (c - 2) % 9 + 1}))
 _TRAITS = ("openness(?:" + _S + "+to" + _S + "+experience)?|conscientiousness|extraversion|"
            "extroversion|agreeableness|neuroticism|emotional" + _S + "+stability|introversion|"
-           "introverted|introvert|extraverted|extroverted|extravert|extrovert")
+           "introverted|introvert|extraverted|extroverted|extravert|extrovert|"
+           # the other MBTI axes as test reports print them ("Intuitive: 88%", "Sensing(75%)")
+           "intuitive|intuition|sensing|thinking|feeling|judging|perceiving|prospecting|"
+           "observant")
 _NUM = r"\d{1,3}(?:[.,]\d{1,2})?"
 # Between a trait and its score: punctuation and a few words ("neuroticism (85%)",
 # "openness score of 90%", "extraversion: I got 12%"), never any word ("introverted but 90% of
@@ -122,11 +128,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 # Enneagram's named forms before bare wings, numeric trait scores before levels.
 RULES: tuple[Rule, ...] = (
     Rule("mbti_nickname", "after_type",
-         rf"({_TYPE_TOKEN}{_SEP}(?:(?i:the|an?){_S}+)?)(\b(?i:{_NICKS})s?\b)()"),
-    Rule("mbti_nickname", "before_type", rf"()(\b(?i:{_NICKS})s?)({_SEP}{_TYPE_TOKEN})"),
+         rf"({_TYPE_TOKEN}{_SEP}(?:(?i:the|an?){_S}+)?)(\b(?:{_NICKS})s?\b)()"),
+    Rule("mbti_nickname", "before_type", rf"()(\b(?:{_NICKS})s?)({_SEP}{_TYPE_TOKEN})"),
     Rule("mbti_nickname", "personality",
          rf"()(\b(?:{_NICKS})\b)({_S}+(?i:personality)\b)"),
-    Rule("mbti_nickname", "i_am", rf"({_I_AM}{_S}+(?:(?i:an?|the){_S}+)?)(\b(?:{_NICKS})\b)()"),
+    Rule("mbti_nickname", "i_am", rf"({_I_AM}{_S}+(?i:an?|the){_S}+)(\b(?:{_NICKS})\b)()"),
     Rule("enneagram", "named",
          rf"(\b(?i:enneagram|ennea|tritype)(?:{_S}+(?i:type))?{_S}*[:#-]?{_S}*)"
          rf"(\b[1-9](?:(?i:w)[1-9]|[1-9]{{2}})?\b)()"),

@@ -37,6 +37,7 @@ POSITIVES = [
     ("INTP/INTJ borderline", [("mbti_type", "INTP"), ("mbti_type", "INTJ")]),
     ("posted in r/intj yesterday", [("mbti_type", "intj")]),
     ("#ENTP life", [("mbti_type", "ENTP")]),
+    ("a movie with an ISTP protagonist", [("mbti_type", "ISTP")]),  # the noun stays
     ("I'm an INTJ (Architect)", [("mbti_type", "INTJ"), ("mbti_nickname", "Architect")]),
     ("INFJ-T Advocate here", [("mbti_type", "INFJ-T"), ("mbti_nickname", "Advocate")]),
     ("Logician - INTP", [("mbti_nickname", "Logician"), ("mbti_type", "INTP")]),
@@ -59,6 +60,13 @@ POSITIVES = [
     ("Agreeableness at 12 out of 100", [("trait_score", "Agreeableness at 12 out of 100")]),
     ("I'm very high in neuroticism sadly", [("trait_score", "high in neuroticism")]),
     ("I scored low on agreeableness", [("trait_score", "low on agreeableness")]),
+    ("ISFP  Introvert(33%)  Sensing(75%)", [("mbti_type", "ISFP"),
+                                           ("trait_score", "Introvert(33%"),
+                                           ("trait_score", "Sensing(75%")]),
+    ("Strengths Introverted = 89 Thinking = 94", [("trait_score", "Introverted = 89"),
+                                                  ("trait_score", "Thinking = 94")]),
+    ("Your Type is: ENTJ  Intuitive: 88%", [("mbti_type", "ENTJ"),
+                                           ("trait_score", "Intuitive: 88%")]),
 ]
 
 NEGATIVES = [
@@ -76,6 +84,7 @@ NEGATIVES = [
     "openness to experience and 3 friends",
     "a 50% chance of rain",
     "I'm introverted but 90% of my friends are not",
+    "I'm Commander Shepard, and this is my favorite store",
     "INTJX and XINTJ are not types",
 ]
 
