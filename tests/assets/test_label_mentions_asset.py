@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.lake import Lake
@@ -72,3 +73,26 @@ def test_when_partition_materialised_then_spans_recorded_and_text_unchanged(tmp_
                     moved.cast(mentions.schema), STAMP)
     failed = gx.validate_aggregates(lake, suite).failures(blocking=True)
     assert failed and "d1 [1:6] mbti_type" in failed[0].examples
+
+
+def test_when_resource_says_keep_then_the_export_asset_keeps_the_mentions(tmp_path: Path):
+    from assets.curate import assets as curate
+    from tests.unit.curate.fixtures import write_corpus
+
+    lake = Lake.at(str(tmp_path / "wh"))
+    write_corpus(lake, "essays", range(60), texts={i: f"INTJ number {i} here." for i in range(60)})
+    resources = {"warehouse": WarehouseResource(warehouse_dir=str(tmp_path / "wh"),
+                                                export_label_mentions="keep")}
+    result = materialize([*curate.ASSETS], resources=resources)
+    export = result.asset_materializations_for_node(curate.dataset_export.op.name)[0]
+    path = Path(export.metadata["exports"].value["essays"]["path"])
+    texts = pq.read_table(path / "data" / "train.parquet").column("text").to_pylist()
+    assert texts and all(t.startswith("INTJ number") for t in texts)
+    assert "**kept** (`EXPORT_LABEL_MENTIONS=keep`)" in (path / "README.md").read_text()
+
+
+def test_when_setting_is_neither_mask_nor_keep_then_it_is_refused():
+    assert WarehouseResource(export_label_mentions=" Mask ").mask_label_mentions()
+    assert not WarehouseResource(export_label_mentions="keep").mask_label_mentions()
+    with pytest.raises(ValueError, match="mask or keep"):
+        WarehouseResource(export_label_mentions="no").mask_label_mentions()
