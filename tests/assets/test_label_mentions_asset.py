@@ -16,6 +16,7 @@ from assets.platform.resources import EngineResource, SpacyResource, WarehouseRe
 from assets.privacy.assets import curated_documents, label_mentions
 from assets.privacy.resources import PrivacyResource
 from assets.quality import gx
+from assets.warehouse.views import ANALYST_DB, build_database
 from schemas.tables import RAW_TABLES
 
 STAMP = {"partition": "mbti_kaggle", "source_file": "m.csv"}
@@ -63,6 +64,10 @@ def test_when_partition_materialised_then_spans_recorded_and_text_unchanged(tmp_
             or {}).get("partition") == "mbti_kaggle"
     metadata = result.asset_materializations_for_node(label_mentions.op.name)[0].metadata
     assert metadata["documents"].value == 3 and metadata["documents_with_mentions"].value == 2
+
+    # the analysts' view: one row per span, with the document's author
+    counts = build_database(lake, ANALYST_DB, str(tmp_path / "db"))
+    assert counts["label_mentions"] == 3
 
     # the suite's span check passes on what the asset wrote, and names a span that drifted
     suite = gx.load_suite("label_mentions", "curated")
