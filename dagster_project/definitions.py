@@ -45,6 +45,7 @@ def resources() -> dict[str, object]:
         "warehouse": WarehouseResource(
             warehouse_dir=EnvVar("WAREHOUSE_DIR"), duckdb_dir=EnvVar("DUCKDB_DIR"),
             export_retain_versions=EnvVar.int("EXPORT_RETAIN_VERSIONS"),
+            export_label_mentions=EnvVar("EXPORT_LABEL_MENTIONS"),
         ),
         "corpora": CorporaResource(corpora_dir=EnvVar("CORPORA_DIR")),
         "spacy": SpacyResource(

@@ -7,6 +7,7 @@ import pyarrow as pa
 from schemas.annotation import ANNOTATION_TABLES
 from schemas.curated import CURATED_TABLES
 from schemas.feature_catalog import AUTHOR_FEATURES, CONTOURS, DOCUMENT_FEATURES
+from schemas.label_mentions import LABEL_MENTION_TABLES
 from schemas.splits import CURATE_TABLES
 from schemas.tables import FAILED_SOURCES, RAW_TABLES
 
@@ -19,6 +20,7 @@ SCHEMAS: dict[tuple[str, str], pa.Schema] = {
     ("curated", "author_features"): AUTHOR_FEATURES,
     **{("curated", name): c.schema for name, c in CURATE_TABLES.items()},
     **{("curated", name): c.schema for name, c in ANNOTATION_TABLES.items()},
+    **{("curated", name): c.schema for name, c in LABEL_MENTION_TABLES.items()},
 }
 
 

@@ -55,12 +55,14 @@ BASELINE_SCORES = pa.schema(
         _field("n_train", pa.int64(), "Training subjects.", False),
         _field("n_test", pa.int64(), "Test subjects.", False),
         _field("published", pa.string(), "Published result on the same corpus, for context."),
+        _field("masked", pa.bool_(),
+               "Whether self-disclosed labels in the text were masked (the exports' default)."),
     ]
 )
 
 CURATE_TABLES: dict[str, TableContract] = {
     "splits": TableContract("splits", SPLITS, ("doc_id",)),
     "baseline_scores": TableContract(
-        "baseline_scores", BASELINE_SCORES, ("dataset", "trait", "model", "metric")
+        "baseline_scores", BASELINE_SCORES, ("dataset", "trait", "model", "metric", "masked")
     ),
 }

@@ -15,7 +15,7 @@ from dagster import (
     asset_check,
 )
 
-from assets.curate.baselines import BaselineConfig, read_scores, run_baselines, write_scores
+from assets.curate.baselines import BaselineConfig, read_scores, run_masked_and_kept, write_scores
 from assets.curate.dataset import ExportConfig, dataset_names
 from assets.curate.export import export_dataset
 from assets.curate.reruns import (
@@ -89,7 +89,8 @@ def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
 def baseline_scores(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test.
+    """Majority, contour-feature, TF-IDF and combined baselines per trait, scored on test
+    (on masked text, and TF-IDF on text that keeps self-disclosed labels too).
 
     Per dataset: one whose parts (documents, labels, splits, features) did not change keeps
     its scores."""
@@ -103,7 +104,7 @@ def baseline_scores(
             scores = read_scores(lake, dataset)
             datasets[dataset] = SKIPPED
         else:
-            scores = run_baselines(lake, dataset, config)
+            scores = run_masked_and_kept(lake, dataset, config)
             write_scores(lake, dataset, scores)
             record.remember(dataset, fingerprint,
                             [lake.part_path("curated", "baseline_scores", dataset, "scores")])
@@ -134,7 +135,8 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
 
     Per dataset: one whose inputs did not change, and whose published version is still in
     place, is not exported again."""
-    lake, export_config, split_config = warehouse.lake(), ExportConfig(), _split_config(config)
+    lake, split_config = warehouse.lake(), _split_config(config)
+    export_config = ExportConfig(mask_label_mentions=warehouse.mask_label_mentions())
     cache, record = DigestCache(lake), ReuseRecord(lake, "exports/dataset_export")
     root = lake.path("exports")
     versions, reuse = {}, {}

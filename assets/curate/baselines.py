@@ -54,6 +54,10 @@ class BaselineConfig:
     # ids are hashes and the frame is sorted by them, so the first N are a deterministic,
     # unbiased sample.
     max_train_subjects: int = 20_000
+    # Models also scored on text whose self-disclosed labels are kept (ExportConfig
+    # mask_label_mentions=False), beside the masked default, so the card shows the leak. TF-IDF
+    # alone: the contour features and the majority class do not read the text. () skips it.
+    unmasked_models: tuple[str, ...] = ("tfidf_lr",)
 
 
 def published_for(dataset: str, trait: str, metric: str) -> str | None:
@@ -104,9 +108,11 @@ def subject_frame(lake: Lake, dataset: str, config: BaselineConfig,
 
 
 def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None,
-                  export: ExportConfig | None = None) -> list[dict[str, Any]]:
-    """Score every model on every trait of a dataset; rows follow `BASELINE_SCORES`."""
-    config = config or BaselineConfig()
+                  export: ExportConfig | None = None,
+                  models: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Score every model (or only `models`) on every trait of a dataset; rows follow
+    `BASELINE_SCORES`, with `masked` telling whether label mentions were masked."""
+    config, export = config or BaselineConfig(), export or ExportConfig()
     frame, label_cols, feature_cols = subject_frame(lake, dataset, config, export)
     parts = {s: frame[frame["split"] == s] for s in ("train", "dev", "test")}
     if min(len(p) for p in parts.values()) == 0:
@@ -147,14 +153,30 @@ def run_baselines(lake: Lake, dataset: str, config: BaselineConfig | None = None
                 for s in parts}
         scores = {"majority": _majority(task, y)}
         for model, x in inputs.items():
-            scores[model] = _fit_select_score(task, x, y, config)
+            if models is None or model in models:
+                scores[model] = _fit_select_score(task, x, y, config)
+        scores = {m: v for m, v in scores.items() if models is None or m in models}
         for model, metrics in scores.items():
             for metric, value in metrics.items():
                 rows.append({"dataset": dataset, "trait": trait, "task": task, "model": model,
                              "metric": metric, "value": value,
                              "n_train": int(masks["train"].sum()),
                              "n_test": int(masks["test"].sum()),
-                             "published": published_for(dataset, trait, metric)})
+                             "published": published_for(dataset, trait, metric),
+                             "masked": export.mask_label_mentions})
+    return rows
+
+
+def run_masked_and_kept(lake: Lake, dataset: str, config: BaselineConfig | None = None
+                        ) -> list[dict[str, Any]]:
+    """Every model on masked text (what the exports hold by default), then
+    `config.unmasked_models` on the text with its label mentions kept: the difference is what
+    the models read off self-disclosed labels."""
+    config = config or BaselineConfig()
+    rows = run_baselines(lake, dataset, config, ExportConfig(mask_label_mentions=True))
+    if rows and config.unmasked_models:
+        rows += run_baselines(lake, dataset, config, ExportConfig(mask_label_mentions=False),
+                              config.unmasked_models)
     return rows
 
 

@@ -24,6 +24,7 @@ from assets.curate import hub  # noqa: E402
 from assets.curate.dataset import POOLED, DatasetQuery  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
+from assets.privacy.label_mentions import card_section as label_mentions_section  # noqa: E402
 from schemas.label_scales import SCALES  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
 
@@ -68,6 +69,7 @@ def write_card(
     rows: dict[str, int],
     baselines: list[dict[str, Any]],
     zone: str,
+    mask_label_mentions: bool = True,
 ) -> list[str]:
     """Write `README.md` and `figures/*.png` into the staging folder; returns the figure paths."""
     con.execute(f"""CREATE OR REPLACE TEMP VIEW exported AS SELECT * FROM
@@ -87,7 +89,8 @@ def write_card(
         figures.append(contour)
     provenance = _label_provenance(lake, con, dataset, zone)
     body = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
-                       provenance, crowd_agreement(lake, con, dataset, zone))
+                       provenance, crowd_agreement(lake, con, dataset, zone),
+                       label_mentions_section(con, baselines, mask_label_mentions))
     corpora = hub.exported_corpora(con, dataset)
     text = hub.card_text(_card_data(lake, con, staging, dataset, corpora, query, rows,
                                     label_stats, provenance), body)
@@ -300,6 +303,7 @@ def render_card(
     baselines: list[dict[str, Any]],
     provenance: list[tuple[str, str, int]],
     agreement: dict[str, dict[str, Any]] | None = None,
+    label_mentions: list[str] | None = None,
 ) -> str:
     corpora = [c for (c,) in con.execute(
         "SELECT DISTINCT corpus FROM exported ORDER BY 1").fetchall()]
@@ -368,7 +372,10 @@ def render_card(
         "identical text are forced into one split. Label strata are balanced in expectation "
         "(hashing cannot balance them exactly without moving authors as data grows).",
         "", "## Baselines", ""]
-    lines += baseline_table(baselines) + ["", BASELINE_NOTE, "", PUBLISHED_NOTE]
+    # the main table: scores on masked text (rows on kept text are compared just below)
+    lines += baseline_table([b for b in baselines if b.get("masked") is not False])
+    lines += ["", BASELINE_NOTE, "", PUBLISHED_NOTE, "", "### Self-disclosed labels", ""]
+    lines += label_mentions or []
     lines += ["", "## Uses", "",
               "Intended: research on language and personality; benchmarking text classifiers "
               "on held-out authors; studying label noise across label sources.", "",

@@ -16,6 +16,7 @@ import duckdb
 
 from assets.curate.grain import ExportGrainError
 from assets.lake import Lake
+from assets.privacy.label_mentions import mask_sql
 from schemas.label_scales import SCALES, VALUE_COLUMNS, allowed_scales, export_column
 
 POOLED = "pooled"
@@ -41,6 +42,9 @@ class ExportConfig:
     row_group_rows: int = 10_000
     compression: str = "zstd"
     compression_level: int = 3
+    # Self-disclosed labels ("I'm an INTJ", "4w5") become typed placeholders in the text the
+    # exports and baselines read (`assets.privacy.label_mentions`); False keeps them.
+    mask_label_mentions: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,6 +129,8 @@ def dataset_query(
                 "GROUP BY subject_id, corpus")
 
     select = [f"d.{c}" for c in DOC_COLUMNS]
+    if config.mask_label_mentions:
+        select[DOC_COLUMNS.index("text")] = f"{mask_sql('d.text')} AS text"
     select += [f"coalesce(ld.{_quote(c)}, la.{_quote(c)}) AS {_quote(c)}" for c in label_cols]
     joins = [
         f"JOIN {rel['splits']} s ON s.doc_id = d.doc_id",

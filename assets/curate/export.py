@@ -172,7 +172,7 @@ def export_dataset(
         ).hexdigest()[:16]
         stamp_parquet(lake, staging, dataset, version, config)
         card_files = write_card(lake, con, staging, dataset, version, query, rows,
-                                baselines or [], config.zone)
+                                baselines or [], config.zone, config.mask_label_mentions)
         files = _hash_tree(lake, staging)
         manifest = {
             "dataset": dataset,

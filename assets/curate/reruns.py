@@ -23,6 +23,7 @@ from assets.curate.splits import SplitConfig
 from assets.ingest import provenance, registry
 from assets.lake import Lake
 from assets.platform.reuse import DigestCache, Input, inputs_fingerprint, source_digest
+from assets.privacy import label_mentions
 
 SPLIT_TABLES = ("documents", "labels")
 DATASET_TABLES = ("documents", "labels", "splits", "document_features", "author_features")
@@ -43,7 +44,8 @@ def splits_fingerprint(lake: Lake, config: SplitConfig, cache: DigestCache) -> s
 def baselines_fingerprint(lake: Lake, dataset: str, config: BaselineConfig,
                           cache: DigestCache) -> str:
     inputs: list[Input] = [("curated", t, _corpus(dataset)) for t in DATASET_TABLES]
-    settings = {"code": source_digest(baselines_module, dataset_module, registry),
+    settings = {"code": source_digest(baselines_module, dataset_module, registry,
+                                      label_mentions),
                 "config": asdict(config), "export": ExportConfig().as_dict(), "dataset": dataset}
     return inputs_fingerprint(lake, inputs, settings, cache)
 
@@ -55,6 +57,7 @@ def export_fingerprint(lake: Lake, dataset: str, config: ExportConfig, split_con
     inputs += [("curated", "baseline_scores", dataset), ("curated", "annotations", None)]
     settings: dict[str, Any] = {"code": code_version(),
                                 "registry": source_digest(registry, provenance),
+                                "label_mentions": source_digest(label_mentions),
                                 "export": config.as_dict(), "splits": split_config.as_dict(),
                                 "dataset": dataset}
     return inputs_fingerprint(lake, inputs, settings, cache)

@@ -23,6 +23,9 @@ class WarehouseResource(ConfigurableResource):
     duckdb_dir: str = ""
     # Dataset export versions kept per dataset (the current one always); 0 keeps them all.
     export_retain_versions: int = 5
+    # Self-disclosed personality labels in exported text: "mask" (typed placeholders) or
+    # "keep" (the curated text as it is; models trained on it can read labels off it).
+    export_label_mentions: str = "mask"
 
     def lake(self) -> Lake:
         return Lake.at(self.warehouse_dir)
@@ -37,6 +40,14 @@ class WarehouseResource(ConfigurableResource):
                 f"WAREHOUSE_DIR {self.warehouse_dir!r} is not a local folder, and DuckDB keeps "
                 "its databases on a local disk: set DUCKDB_DIR to a local folder")
         return self.warehouse_dir
+
+    def mask_label_mentions(self) -> bool:
+        """`export_label_mentions` as a flag; anything but mask or keep is refused, so a typo
+        never publishes unmasked text."""
+        value = self.export_label_mentions.strip().lower()
+        if value not in ("mask", "keep"):
+            raise ValueError(f"EXPORT_LABEL_MENTIONS must be mask or keep, not {value!r}")
+        return value == "mask"
 
 
 class CorporaResource(ConfigurableResource):

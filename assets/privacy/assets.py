@@ -21,10 +21,12 @@ from assets.platform.resources import EngineResource, SpacyResource, WarehouseRe
 from assets.privacy import anonymise_partitions
 from assets.privacy.exports import remove_leaking_versions
 from assets.privacy.known_names import KnownNames
+from assets.privacy.label_mentions import write_label_mentions
 from assets.privacy.leaks import LeakReport, LeakScanner
 from assets.privacy.policy import Policy, load_policy
 from assets.privacy.resources import PrivacyResource
 from schemas.curated import CURATED_TABLES
+from schemas.label_mentions import LABEL_MENTIONS
 from schemas.tables import column_docs
 
 RAW_DOCUMENTS, RAW_UTTERANCES = AssetKey(["raw", "documents"]), AssetKey(["raw", "utterances"])
@@ -131,6 +133,18 @@ def curated_quarantine(context: AssetExecutionContext, warehouse: WarehouseResou
     return _result(context, "quarantine", res, removed)
 
 
+@asset(key=["curated", "label_mentions"], deps=[curated_documents],
+       partitions_def=source_partitions, group_name="privacy", kinds={"parquet"},
+       metadata={"columns": MetadataValue.json(column_docs(LABEL_MENTIONS))})
+def label_mentions(context: AssetExecutionContext, warehouse: WarehouseResource
+                   ) -> MaterializeResult:
+    """Self-disclosed personality labels (MBTI types and nicknames, Enneagram, trait scores)
+    in curated text, as spans: the text keeps them for analysts, the exports mask them."""
+    counts = write_label_mentions(warehouse.lake(), context.partition_key)
+    return MaterializeResult(metadata={**counts.metadata(),
+                                       "mentions": MetadataValue.json(dict(counts.mentions))})
+
+
 def _leak_result(report: LeakReport) -> AssetCheckResult:
     return AssetCheckResult(
         passed=report.total == 0,
@@ -194,5 +208,5 @@ def exports_leak_check(context: AssetCheckExecutionContext,
 
 
 ASSETS = [curated_documents, curated_utterances, curated_authors, curated_labels,
-          curated_quarantine]
+          curated_quarantine, label_mentions]
 CHECKS = [documents_leak_check, utterances_leak_check, exports_leak_check]

@@ -79,7 +79,7 @@ RAW_CHECKS = [gx_checks(t, AssetKey(["raw", t]), source_partitions) for t in RAW
 
 # Written per source partition by the privacy and contours stages.
 CURATED_PARTITIONED = ("documents", "utterances", "authors", "labels", "quarantine", "contours",
-                       "document_features")
+                       "document_features", "label_mentions")
 CURATED_CHECKS = [
     *(gx_checks(t, AssetKey(["curated", t]), source_partitions, zone="curated")
       for t in CURATED_PARTITIONED),

@@ -123,6 +123,11 @@ GOOD: dict[str, list[dict[str, Any]]] = {
     "curated.quarantine": [
         {"corpus": "essays", "source_file": "e.csv", "source_line": 7, "reason": "empty text"}
     ],
+    "curated.label_mentions": [
+        {"doc_id": "d1", "corpus": "pandora", "kind": k, "rule": "r", "start_char": 4 * i,
+         "end_char": 4 * i + 4, "mention": "INTJ"}
+        for i, k in enumerate(["mbti_type", "enneagram", "trait_score"])
+    ],
     "curated.contours": [
         features(CONTOURS, doc_id="d1", window_idx=i, first_sentence=i, last_sentence=i + 2,
                  start_char=10 * i, end_char=10 * i + 40)
@@ -369,6 +374,14 @@ CASES: list[tuple[str, str, Callable[[], pd.DataFrame]]] = [
      lambda: with_row("curated.quarantine", source_file=None)),
     ("curated.quarantine", "expect_column_values_to_be_between(source_line)",
      lambda: with_row("curated.quarantine", source_line=0)),
+    ("curated.label_mentions", "expect_column_values_to_not_be_null(doc_id)",
+     lambda: with_row("curated.label_mentions", doc_id=None)),
+    ("curated.label_mentions", "expect_column_values_to_be_in_set(kind)",
+     lambda: with_row("curated.label_mentions", kind="zodiac")),
+    ("curated.label_mentions", "expect_column_values_to_be_between(start_char)",
+     lambda: with_row("curated.label_mentions", start_char=-1)),
+    ("curated.label_mentions", "expect_column_pair_values_a_to_be_greater_than_b(end_char,",
+     lambda: with_row("curated.label_mentions", end_char=0)),
     ("curated.contours", "expect_column_values_to_not_be_null(doc_id)",
      lambda: with_row("curated.contours", doc_id=None)),
     ("curated.contours", "expect_compound_columns_to_be_unique(doc_id,window_idx)",
