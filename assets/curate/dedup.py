@@ -198,7 +198,7 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordB
     # One representative per normalised text takes part in LSH; its copies join it exactly.
     con.execute("""CREATE OR REPLACE TEMP TABLE reps AS
         SELECT idx, min(idx) OVER (PARTITION BY exact_key) AS rep FROM sigs""")
-    exact_edges = con.execute("SELECT idx, rep FROM reps WHERE idx <> rep").to_arrow_table()
+    exact_edges = con.sql("SELECT idx, rep FROM reps WHERE idx <> rep").to_arrow_table()
     # A bucket links each member to its first member (a star, not every pair): linear in the
     # bucket's size, so a template posted ten thousand times costs ten thousand checks.
     con.execute("""CREATE OR REPLACE TEMP TABLE candidates AS
@@ -215,7 +215,7 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordB
     members = np.nonzero(sizes[labels] > 1)[0]
     con.register("grouped", pa.table({"idx": members.astype(np.int64),
                                       "component": labels[members].astype(np.int64)}))
-    out = con.execute("""
+    out = con.sql("""
         SELECT s.doc_id, s.corpus, s.author_id,
                min(s.doc_id) OVER w AS group_id,
                CASE WHEN min(s.exact_key) OVER w = max(s.exact_key) OVER w THEN 'exact'

@@ -83,7 +83,8 @@ def build_bot_authors(lake: Lake, config: BotConfig | None = None,
     config = config or BotConfig()
     con = lake.connect(memory_limit="1GB", threads=2)
     try:
-        table = con.execute(bot_authors_sql(lake, con, config, zone)).to_arrow_table().cast(BOT_AUTHORS)
+        sql = bot_authors_sql(lake, con, config, zone)
+        table = con.sql(sql).to_arrow_table().cast(BOT_AUTHORS)
         docs = lake.relation(zone, "documents")
         signed = dict(con.execute(f"""SELECT corpus, count(*) FROM {docs}
             WHERE regexp_matches(text, {_sql_string(SIGNATURE_PATTERN)}) GROUP BY 1""").fetchall())

@@ -32,7 +32,7 @@ def essay_text(corpus: str, i: int, traits: dict[str, int]) -> str:
     """A text whose words carry its labels, so a bag-of-words model can learn something."""
     cues = " ".join(WORDS[k] for k, t in enumerate(TRAITS) if traits[t])
     digest = hashlib.sha256(f"{corpus}{i}".encode()).digest()
-    filler = " ".join(FILLER[b % len(FILLER)] for b in digest[:8])
+    filler = " ".join(FILLER[b % len(FILLER)] for b in digest[:14])
     return (f"{corpus} essay {i}. Today I write about my life. {cues} and the weather was fine. "
             f"{filler}.")
 

@@ -54,7 +54,7 @@ def test_when_texts_are_copies_up_to_case_and_punctuation_then_one_exact_group()
 
 def test_when_texts_are_near_duplicates_then_one_near_group():
     edited = COPYPASTA.replace("little redditor", "little tweeter")
-    retweet = "RT @booknerd: " + TWEET.replace("Ten out of ten", "10/10") + " #sanderson"
+    retweet = "RT @booknerd: " + TWEET + " #sanderson https://t.co/x1y2z3"
     groups = _groups({"a": COPYPASTA, "b": edited, "c": TWEET, "d": retweet,
                       "e": "My cat knocked over a glass of water onto my keyboard this morning."})
     assert groups["a"] == groups["b"] == ("a", "near")
