@@ -19,8 +19,8 @@ from dagster import (
 
 from assets.curate.baselines import BaselineConfig, read_scores, run_baselines, write_scores
 from assets.curate.dataset import ExportConfig, dataset_names
-from assets.curate.export import export_dataset
 from assets.curate.dedup import DedupConfig, build_duplicates, straddling_groups
+from assets.curate.export import export_dataset
 from assets.curate.flags import BotConfig, build_bot_authors
 from assets.curate.reruns import (
     baselines_fingerprint,

@@ -25,8 +25,8 @@ from assets.curate.export import code_version
 from assets.curate.splits import SplitConfig
 from assets.ingest import registry
 from assets.lake import Lake
-from assets.privacy import bots
 from assets.platform.reuse import DigestCache, Input, inputs_fingerprint, source_digest
+from assets.privacy import bots
 
 SPLIT_TABLES = ("documents", "labels", "duplicates")
 DATASET_TABLES = ("documents", "labels", "splits", "document_features", "author_features",
