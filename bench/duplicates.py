@@ -63,8 +63,11 @@ def curated_lake(corpora: str, root: str) -> Lake:
     return lake
 
 
-def normalised_straddles(lake: Lake) -> int:
-    """Texts identical up to case and punctuation (`normalise`, >= 1 word) in >= 2 splits."""
+def normalised_straddles(lake: Lake, min_words: int = dedup.DedupConfig.min_words
+                         ) -> dict[str, int]:
+    """Texts identical up to case and punctuation (`normalise`, >= 1 word) in two splits: in any
+    two, in train and test, and both again for texts of at least `min_words` words (the ones
+    `dedup` groups)."""
     split_of = dict(zip(*(read_splits(lake).column(c).to_pylist() for c in ("doc_id", "split")),
                         strict=True))
     seen: dict[str, set[str]] = {}
@@ -75,7 +78,12 @@ def normalised_straddles(lake: Lake) -> int:
             key = dedup.normalise(text)
             if key:
                 seen.setdefault(key, set()).add(split_of[doc_id])
-    return sum(len(s) > 1 for s in seen.values())
+    long = {k: v for k, v in seen.items() if len(k.split(" ")) >= min_words}
+    return {"any_two_splits": sum(len(s) > 1 for s in seen.values()),
+            "train_and_test": sum({"train", "test"} <= s for s in seen.values()),
+            f"any_two_splits_{min_words}_words_plus": sum(len(s) > 1 for s in long.values()),
+            f"train_and_test_{min_words}_words_plus": sum({"train", "test"} <= s
+                                                           for s in long.values())}
 
 
 def signature_cost(lake: Lake, n: int = 5_000) -> dict[str, float]:
@@ -103,16 +111,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--corpora", default=str(Path(__file__).resolve().parents[1].parent
                                                   / "shared" / "corpora"))
     parser.add_argument("--json", default=None)
+    parser.add_argument("--min-words", type=int, default=dedup.DedupConfig.min_words)
     args = parser.parse_args(argv)
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-dups-") as tmp:
         t0 = time.perf_counter()
         lake = curated_lake(args.corpora, f"{tmp}/wh")
         out["ingest_s"] = round(time.perf_counter() - t0, 1)
-        build_splits(lake)
-        out["before"] = {"normalised_texts_in_two_splits": normalised_straddles(lake)}
+        plain = build_splits(lake)
+        out["before"] = {"normalised_texts_in_two_splits": normalised_straddles(
+                             lake, args.min_words),
+                         "linked_groups": plain.linked_groups,
+                         "largest_linked_component": plain.largest_component}
         t0, c0 = time.perf_counter(), time.process_time()
-        result = dedup.build_duplicates(lake)
+        config = dedup.DedupConfig(min_words=args.min_words)
+        result = dedup.build_duplicates(lake, config)
         out["dedup"] = {"wall_s": round(time.perf_counter() - t0, 1),
                         "cpu_s": round(time.process_time() - c0, 1),
                         "documents": result.documents, "compared": result.compared,
@@ -126,13 +139,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             [t for t in (pq.read_table(p) for p in lake.list_parts("curated",
                                                                             "duplicates"))])
         sizes = Counter(table.column("group_size").to_pylist())
-        out["group_sizes"] = {f"{k} docs": v // k for k, v in sorted(sizes.items())}
+        out["groups_by_size"] = {k: v // k for k, v in sorted(sizes.items())}
+        out["largest_component"] = _largest_component(lake)
         out["examples"] = _examples(lake, table)
         bots = build_bot_authors(lake, BotConfig())
         out["bots"] = {"authors": bots.authors, "documents": bots.documents,
                        "signed_documents": bots.signed_documents}
         splits = build_splits(lake)
-        out["after"] = {"normalised_texts_in_two_splits": normalised_straddles(lake),
+        out["after"] = {"normalised_texts_in_two_splits": normalised_straddles(
+                            lake, args.min_words),
                         **dedup.straddling_groups(lake),
                         "linked_groups": splits.linked_groups,
                         "largest_linked_component": splits.largest_component,
@@ -142,6 +157,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.json:
         Path(args.json).write_text(text)
     return out
+
+
+def _largest_component(lake: Lake) -> dict[str, Any]:
+    """Where the largest linked split component lives: corpus, groups, of how many there."""
+    rows = read_splits(lake).select(["corpus", "group_id", "anchor_group_id"]).to_pylist()
+    members: dict[str, set[tuple[str, str]]] = {}
+    totals: dict[str, set[str]] = {}
+    for r in rows:
+        members.setdefault(r["anchor_group_id"], set()).add((r["corpus"], r["group_id"]))
+        totals.setdefault(r["corpus"], set()).add(r["group_id"])
+    biggest = max(members.values(), key=len, default=set())
+    if len({g for _, g in biggest}) < 2:
+        return {}
+    per_corpus = Counter(c for c, _ in biggest)
+    return {c: {"groups": n, "of": len(totals[c])} for c, n in per_corpus.items()}
 
 
 def _examples(lake: Lake, table: pa.Table, n: int = 6) -> list[dict[str, Any]]:
