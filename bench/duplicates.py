@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["before"] = {"normalised_texts_in_two_splits": normalised_straddles(
                              lake, args.min_words),
                          "linked_groups": plain.linked_groups,
-                         "largest_linked_component": plain.largest_component}
+                         "largest_linked_component": plain.largest_component,
+                         "documents_per_split": plain.docs}
         t0, c0 = time.perf_counter(), time.process_time()
         config = dedup.DedupConfig(min_words=args.min_words)
         result = dedup.build_duplicates(lake, config)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                             "duplicates"))])
         sizes = Counter(table.column("group_size").to_pylist())
         out["groups_by_size"] = {k: v // k for k, v in sorted(sizes.items())}
-        out["largest_component"] = _largest_component(lake)
+        out["largest_component_before"] = _largest_component(lake)
         out["examples"] = _examples(lake, table)
         bots = build_bot_authors(lake, BotConfig())
         out["bots"] = {"authors": bots.authors, "documents": bots.documents,
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         **dedup.straddling_groups(lake),
                         "linked_groups": splits.linked_groups,
                         "largest_linked_component": splits.largest_component,
-                        "documents_per_split": splits.docs}
+                        "documents_per_split": splits.docs,
+                        "largest_component": _largest_component(lake)}
     text = json.dumps(out, indent=1, sort_keys=True)
     print(text)
     if args.json:
