@@ -5,7 +5,7 @@ other case, punctuation, a link or a retweet prefix was not: on the real corpora
 sat in both pooled train and test. Here every curated document of every corpus is
 
 1. normalised: NFKC, lower case, `RT @user:` prefixes, URLs and punctuation removed, whitespace
-   collapsed (`normalise`);
+   collapsed, placeholder numbers dropped (`normalise`);
 2. skipped when fewer than `min_words` words remain ("lol", "thanks!" are not duplicates worth
    keeping apart: linking every author who wrote them would force most authors into one split);
 3. keyed by the XXH3-64 of its normalised text (exact duplicates share the key), and given a
@@ -50,8 +50,11 @@ from schemas.splits import DUPLICATES
 PART = "duplicates"
 EXACT, NEAR = "exact", "near"
 
-_RETWEET = re.compile(r"^(?:\s*rt\s+@\w+\s*:?\s*)+")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
+# Curated texts carry the privacy stage's placeholders: a retweet reads "RT <USER_1>: ...", a link
+# "<URL_1>"; raw texts "RT @name: ..." and the link itself. Both forms are removed.
+_RETWEET = re.compile(r"^(?:\s*rt\s+(?:@\w+|<user_\d+>)\s*:?\s*)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|<url_\d+>")
+_PLACEHOLDER_NUMBER = re.compile(r"<([a-z_]+?)_\d+>")
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
 
@@ -83,6 +86,7 @@ def normalise(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _RETWEET.sub("", text)
     text = _URL.sub(" ", text)
+    text = _PLACEHOLDER_NUMBER.sub(r" \1 ", text)  # <PERSON_2> and <PERSON_1>: one person
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
