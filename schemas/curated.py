@@ -2,7 +2,8 @@
 
 Each curated table keeps its raw contract's columns (same names, same docs) except: free text is
 anonymised, author and speaker ids are keyed pseudonyms, raw usernames, speaker names and
-quarantine excerpts are dropped, and documents and utterances gain `pii_counts`.
+quarantine excerpts are dropped, documents and utterances gain `pii_counts`, and authors gain
+`bot_reason` (checked against the raw username before it is dropped).
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from schemas.tables import AUTHORS, DOCUMENTS, LABELS, QUARANTINE, UTTERANCES, T
 PII_COUNTS = pa.field(
     "pii_counts", pa.string(), nullable=False,
     metadata={"doc": "JSON object: PII entity type -> spans replaced in this row."},
+)
+
+BOT_REASON = pa.field(
+    "bot_reason", pa.string(), nullable=True,
+    metadata={"doc": "known_account when the raw username is a known bot account "
+                     "(assets/privacy/known_bots.yaml), else null."},
 )
 
 _DOCS = {
@@ -40,7 +47,7 @@ def _curated(schema: pa.Schema, extra: list[pa.Field] | None = None) -> pa.Schem
 
 CURATED_DOCUMENTS = _curated(DOCUMENTS, [PII_COUNTS])
 CURATED_UTTERANCES = _curated(UTTERANCES, [PII_COUNTS])
-CURATED_AUTHORS = _curated(AUTHORS)
+CURATED_AUTHORS = _curated(AUTHORS, [BOT_REASON])
 CURATED_LABELS = _curated(LABELS)
 CURATED_QUARANTINE = _curated(QUARANTINE)
 

@@ -2,6 +2,9 @@
 
 `splits` says which split every curated document belongs to; the exports, the baselines and the
 analysts' `doc_splits` view all read it, so a document is in the same split everywhere.
+`duplicates` groups exact and near-duplicate texts across all corpora, and `bot_authors` lists the
+authors flagged as bots; the splits keep a duplicate group together and the exports leave bots
+and all but one document of a group out by default.
 """
 
 from __future__ import annotations
@@ -60,8 +63,36 @@ BASELINE_SCORES = pa.schema(
     ]
 )
 
+DUPLICATES = pa.schema(
+    [
+        _field("doc_id", pa.string(), "A curated document with at least one duplicate.", False),
+        _field("corpus", pa.string(), "Corpus family of the document.", False),
+        _field("author_id", pa.string(), "Author pseudonym of the document (null if none)."),
+        _field("group_id", pa.string(),
+               "Duplicate group: the smallest doc_id of its members (groups span corpora).", False),
+        _field("kind", pa.string(),
+               "exact: every member has the same normalised text; near: MinHash LSH found "
+               "members with estimated Jaccard >= the threshold.", False),
+        _field("group_size", pa.int64(), "Documents in the group, over all corpora.", False),
+    ]
+)
+
+BOT_AUTHORS = pa.schema(
+    [
+        _field("author_id", pa.string(), "Author pseudonym.", False),
+        _field("corpus", pa.string(), "Corpus family the author wrote in.", False),
+        _field("bot_reason", pa.string(),
+               "known_account (a listed bot name, checked on the raw name) or signature (a share "
+               "of the author's texts sign as a bot).", False),
+        _field("n_documents", pa.int64(), "The author's documents in this corpus.", False),
+        _field("n_signed", pa.int64(), "Of those, documents carrying a bot signature.", False),
+    ]
+)
+
 CURATE_TABLES: dict[str, TableContract] = {
     "splits": TableContract("splits", SPLITS, ("doc_id",)),
+    "duplicates": TableContract("duplicates", DUPLICATES, ("doc_id",)),
+    "bot_authors": TableContract("bot_authors", BOT_AUTHORS, ("author_id", "corpus")),
     "baseline_scores": TableContract(
         "baseline_scores", BASELINE_SCORES, ("dataset", "trait", "model", "metric", "masked")
     ),

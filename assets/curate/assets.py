@@ -1,7 +1,9 @@
 """Curate stage: leak-free splits, baseline scores and versioned dataset exports.
 
-All three are warehouse-wide (unpartitioned) and read only the curated zone. Order:
-splits -> baseline_scores -> dataset_export, so the dataset card can show the baselines.
+All are warehouse-wide (unpartitioned) and read only the curated zone. Order:
+duplicates -> splits -> baseline_scores -> dataset_export (and bot_authors before the last two),
+so a duplicate group shares a split, the exports leave bots and copies out, and the dataset card
+can show the baselines.
 """
 
 from dagster import (
@@ -17,9 +19,13 @@ from dagster import (
 
 from assets.curate.baselines import BaselineConfig, read_scores, run_masked_and_kept, write_scores
 from assets.curate.dataset import ExportConfig, dataset_names
+from assets.curate.dedup import DedupConfig, build_duplicates, straddling_groups
 from assets.curate.export import export_dataset
+from assets.curate.flags import BotConfig, build_bot_authors
 from assets.curate.reruns import (
     baselines_fingerprint,
+    bot_authors_fingerprint,
+    duplicates_fingerprint,
     export_fingerprint,
     export_outputs,
     splits_fingerprint,
@@ -52,8 +58,49 @@ def _skipped(fingerprint: str, info: dict) -> dict:
     return {"reuse": SKIPPED, "inputs_fingerprint": fingerprint[:16], **info}
 
 
+@asset(key_prefix="curated", deps=[AssetKey(["curated", "documents"])], group_name="curate",
+       kinds={"parquet"})
+def duplicates(warehouse: WarehouseResource) -> MaterializeResult:
+    """Exact and near-duplicate texts over all corpora (MinHash LSH): one row per grouped doc.
+
+    Skipped when the curated documents are the same as at the last build."""
+    lake, config = warehouse.lake(), DedupConfig()
+    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/duplicates")
+    fingerprint = duplicates_fingerprint(lake, config, cache)
+    cache.save()
+    if record.unchanged(ALL, fingerprint):
+        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
+    result = build_duplicates(lake, config)
+    info = {"documents": result.documents, "compared": result.compared,
+            "groups": result.groups, "grouped_documents": result.grouped_docs,
+            "per_corpus": result.per_corpus, "largest_group": result.largest_group,
+            "candidate_pairs": result.candidate_pairs, "near_pairs": result.near_pairs,
+            "lsh_bands_rows": list(result.bands)}
+    record.remember(ALL, fingerprint, lake.list_parts("curated", "duplicates"), info=info)
+    return MaterializeResult(metadata={"reuse": "built", **info})
+
+
+@asset(key_prefix="curated",
+       deps=[AssetKey(["curated", "documents"]), AssetKey(["curated", "authors"])],
+       group_name="curate", kinds={"parquet"})
+def bot_authors(warehouse: WarehouseResource) -> MaterializeResult:
+    """Authors flagged as bots: known accounts (privacy stage) and bot signatures in texts."""
+    lake, config = warehouse.lake(), BotConfig()
+    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/bot_authors")
+    fingerprint = bot_authors_fingerprint(lake, config.as_dict(), cache)
+    cache.save()
+    if record.unchanged(ALL, fingerprint):
+        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
+    result = build_bot_authors(lake, config)
+    info = {"bot_authors": result.authors, "bot_documents": result.documents,
+            "signed_documents": result.signed_documents}
+    record.remember(ALL, fingerprint, lake.list_parts("curated", "bot_authors"), info=info)
+    return MaterializeResult(metadata={"reuse": "built", **info})
+
+
 # Keys carry the zone their table lives in (`curated/splits`); exports live under `exports/`.
-@asset(key_prefix="curated", deps=CURATED_INPUTS, group_name="curate", kinds={"parquet"})
+@asset(key_prefix="curated", deps=[*CURATED_INPUTS, duplicates], group_name="curate",
+       kinds={"parquet"})
 def splits(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     """Train/dev/test per curated document: grouped by author, identical texts together, stable.
 
@@ -84,7 +131,18 @@ def splits_leak_free(warehouse: WarehouseResource) -> AssetCheckResult:
     return AssetCheckResult(passed=not any(counts.values()), metadata=counts)
 
 
-@asset(key_prefix="curated", deps=[splits, *FEATURE_INPUTS], group_name="curate",
+@asset_check(asset=splits, blocking=True)
+def duplicates_share_a_split(warehouse: WarehouseResource) -> AssetCheckResult:
+    """No exact or near-duplicate group (`curated/duplicates`) has documents in two splits."""
+    counts = straddling_groups(warehouse.lake())
+    straddling = counts["duplicate_groups_in_two_splits"]
+    return AssetCheckResult(
+        passed=straddling == 0, metadata=counts,
+        description=(f"{straddling} duplicate group(s) straddle splits" if straddling
+                     else "every duplicate group is in one split"))
+
+
+@asset(key_prefix="curated", deps=[splits, bot_authors, *FEATURE_INPUTS], group_name="curate",
        kinds={"scikitlearn"})
 def baseline_scores(
     context: AssetExecutionContext, warehouse: WarehouseResource
@@ -128,7 +186,8 @@ def _overall(datasets: dict[str, str]) -> str:
 ANNOTATIONS = AssetKey(["curated", "annotations"])
 
 
-@asset(key_prefix="exports", deps=[splits, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS],
+@asset(key_prefix="exports",
+       deps=[splits, bot_authors, baseline_scores, *FEATURE_INPUTS, ANNOTATIONS],
        group_name="curate", kinds={"parquet"})
 def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     """Versioned exports (Parquet + JSONL + manifest + dataset card) per corpus and pooled.
@@ -167,5 +226,5 @@ def dataset_export(config: SplitsConfig, warehouse: WarehouseResource) -> Materi
                                        "exports": MetadataValue.json(versions)})
 
 
-ASSETS = [splits, baseline_scores, dataset_export]
-CHECKS = [splits_leak_free]
+ASSETS = [duplicates, bot_authors, splits, baseline_scores, dataset_export]
+CHECKS = [splits_leak_free, duplicates_share_a_split]

@@ -20,7 +20,7 @@ from huggingface_hub import DatasetCardData
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from assets.curate import hub  # noqa: E402
+from assets.curate import flags, hub  # noqa: E402
 from assets.curate.dataset import POOLED, DatasetQuery  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
@@ -91,6 +91,7 @@ def write_card(
     body = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
                        provenance, crowd_agreement(lake, con, dataset, zone),
                        label_mentions_section(con, baselines, mask_label_mentions))
+    body += "\n" + "\n".join(["", *flags.card_section(lake, con, dataset), ""])
     corpora = hub.exported_corpora(con, dataset)
     text = hub.card_text(_card_data(lake, con, staging, dataset, corpora, query, rows,
                                     label_stats, provenance), body)

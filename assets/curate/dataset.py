@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from assets.curate.flags import export_exclusion
 from assets.curate.grain import ExportGrainError
 from assets.lake import Lake
 from assets.privacy.label_mentions import mask_sql
@@ -45,6 +46,9 @@ class ExportConfig:
     # Self-disclosed labels ("I'm an INTJ", "4w5") become typed placeholders in the text the
     # exports and baselines read (`assets.privacy.label_mentions`); False keeps them.
     mask_label_mentions: bool = True
+    # Bot authors' documents and all but one document of each duplicate group are left out of
+    # training exports unless this is set (assets/curate/flags.py); they stay in the lake.
+    keep_bots_and_duplicates: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +73,10 @@ def label_column(scheme: str, trait: str, scale: str | None = None) -> str:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _corpus_or_none(dataset: str) -> str | None:
+    return None if dataset == POOLED else dataset
 
 
 def _corpus_filter(dataset: str, column: str) -> str:
@@ -152,7 +160,8 @@ def dataset_query(
                 select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
                 feature_cols.append(name)
     sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
-           f"WHERE {_corpus_filter(dataset, 'd.corpus')}")
+           f"WHERE {_corpus_filter(dataset, 'd.corpus')} AND "
+           f"{export_exclusion(lake, config.keep_bots_and_duplicates, _corpus_or_none(dataset))}")
     return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols), scales)
 
 

@@ -15,18 +15,22 @@ from typing import Any
 
 from assets.curate import baselines as baselines_module
 from assets.curate import dataset as dataset_module
+from assets.curate import dedup as dedup_module
+from assets.curate import flags as flags_module
 from assets.curate import splits as splits_module
 from assets.curate.baselines import BaselineConfig
 from assets.curate.dataset import POOLED, ExportConfig
+from assets.curate.dedup import DedupConfig
 from assets.curate.export import code_version
 from assets.curate.splits import SplitConfig
 from assets.ingest import provenance, registry
 from assets.lake import Lake
 from assets.platform.reuse import DigestCache, Input, inputs_fingerprint, source_digest
-from assets.privacy import label_mentions
+from assets.privacy import bots, label_mentions
 
-SPLIT_TABLES = ("documents", "labels")
-DATASET_TABLES = ("documents", "labels", "splits", "document_features", "author_features")
+SPLIT_TABLES = ("documents", "labels", "duplicates")
+DATASET_TABLES = ("documents", "labels", "splits", "document_features", "author_features",
+                  "duplicates", "bot_authors")
 # The card also draws contours and reports crowd agreement from the annotations.
 CARD_TABLES = ("contours",)
 
@@ -38,6 +42,17 @@ def _corpus(dataset: str) -> str | None:
 def splits_fingerprint(lake: Lake, config: SplitConfig, cache: DigestCache) -> str:
     inputs: list[Input] = [("curated", t, None) for t in SPLIT_TABLES]
     settings = {"code": source_digest(splits_module), "config": config.as_dict()}
+    return inputs_fingerprint(lake, inputs, settings, cache)
+
+
+def duplicates_fingerprint(lake: Lake, config: DedupConfig, cache: DigestCache) -> str:
+    settings = {"code": source_digest(dedup_module), "config": config.as_dict()}
+    return inputs_fingerprint(lake, [("curated", "documents", None)], settings, cache)
+
+
+def bot_authors_fingerprint(lake: Lake, settings: dict[str, Any], cache: DigestCache) -> str:
+    settings = {**settings, "code": source_digest(flags_module, bots)}
+    inputs: list[Input] = [("curated", "documents", None), ("curated", "authors", None)]
     return inputs_fingerprint(lake, inputs, settings, cache)
 
 

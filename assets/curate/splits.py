@@ -15,8 +15,10 @@ different splits in two corpora, so it is left out. The stratum is recorded, and
 per stratum is measured and reported instead.
 
 Groups. Documents without an author are their own group (`doc:<doc_id>`). Groups that share an
-identical text (content_hash) are linked, and each linked component takes the split of its
-member with the smallest hash, so a text never crosses splits. A component only changes when a
+identical text (content_hash) or a duplicate group (`curated/duplicates`: the same text up to
+case, punctuation, links and retweet prefixes, or a near-duplicate; `assets/curate/dedup.py`)
+are linked, and each linked component takes the split of its member with the smallest hash, so
+neither a text nor a duplicate group ever crosses splits. A component only changes when a
 new document duplicates the text of an existing group; that is the one case where an existing
 group can move, and the asset reports how many groups are linked.
 
@@ -107,10 +109,12 @@ def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
     try:
         docs = lake.relation(config.source_zone, "documents")
         labels = lake.relation(config.source_zone, "labels")
+        dups = lake.relation("curated", "duplicates")
         con.execute(f"""
             CREATE TEMP TABLE docs AS
-            SELECT doc_id, corpus, coalesce(author_id, 'doc:' || doc_id) AS group_id, content_hash
-            FROM {docs}""")
+            SELECT d.doc_id, d.corpus, coalesce(d.author_id, 'doc:' || d.doc_id) AS group_id,
+                   d.content_hash, x.group_id AS duplicate_group
+            FROM {docs} d LEFT JOIN (SELECT doc_id, group_id FROM {dups}) x USING (doc_id)""")
         anchors = link_identical_texts(con, config.seed)
         con.register("anchors", pa.table(
             {"group_id": pa.array(list(anchors), pa.string()),
@@ -152,13 +156,17 @@ def build_splits(lake: Lake, config: SplitConfig | None = None) -> SplitResult:
 
 
 def link_identical_texts(con: duckdb.DuckDBPyConnection, seed: str) -> dict[str, str]:
-    """group -> anchor group, for groups linked through identical texts (union-find).
+    """group -> anchor group, for groups linked through identical texts or through a duplicate
+    group of `curated/duplicates` (near-duplicates, case and punctuation variants) (union-find).
 
     Only groups sharing a text with another group appear; the anchor of a component is its
     member with the smallest (fraction, group_id), so the result is independent of row order."""
     linked = con.execute("""
-        SELECT list(DISTINCT group_id ORDER BY group_id) FROM docs
-        GROUP BY content_hash HAVING count(DISTINCT group_id) > 1""").fetchall()
+        SELECT list(DISTINCT group_id ORDER BY group_id) FROM (
+            SELECT group_id, 'h:' || content_hash AS link FROM docs
+            UNION ALL
+            SELECT group_id, 'd:' || duplicate_group FROM docs WHERE duplicate_group IS NOT NULL)
+        GROUP BY link HAVING count(DISTINCT group_id) > 1""").fetchall()
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:

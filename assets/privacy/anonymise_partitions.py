@@ -49,6 +49,7 @@ from assets.privacy.anonymise import (
     findings_within,
     replace_findings,
 )
+from assets.privacy.bots import known_bot_reason
 from assets.privacy.known_names import KnownNames, NameFilter
 from assets.privacy.leaks import LeakReport, LeakScanner, iter_structured
 from assets.privacy.policy import Policy
@@ -580,9 +581,11 @@ def _json(counts: Counter[str]) -> str:
 
 
 def curate_authors(lake: Lake, partition: str, key: str) -> CurateResult:
-    """Authors with pseudonymous ids and no username."""
+    """Authors with pseudonymous ids and no username; a known bot account keeps its flag
+    (`bot_reason`), checked here because the name is dropped."""
     return _copy_pseudonymised(lake, partition, "authors", key,
-                               lambda r: {**r, "author_id": pseudonym_or_none(r["author_id"], key)})
+                               lambda r: {**r, "author_id": pseudonym_or_none(r["author_id"], key),
+                                          "bot_reason": known_bot_reason(r["username"])})
 
 
 def curate_labels(lake: Lake, partition: str, key: str) -> CurateResult:

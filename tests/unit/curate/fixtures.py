@@ -22,10 +22,20 @@ WORDS = (
 )
 
 
+# Per-author filler, so no two fixture texts are near-duplicates (assets/curate/dedup.py).
+FILLER = ("river", "lamp", "garden", "violin", "pepper", "tunnel", "orbit", "canvas", "meadow",
+          "ladder", "harbor", "copper", "pillow", "saddle", "marble", "thunder", "velvet",
+          "almond", "glacier", "lantern", "compass", "falcon", "saffron", "quartz", "bamboo",
+          "cactus", "dolphin", "ember", "fossil", "granite", "hazel", "island")
+
+
 def essay_text(corpus: str, i: int, traits: dict[str, int]) -> str:
     """A text whose words carry its labels, so a bag-of-words model can learn something."""
     cues = " ".join(WORDS[k] for k, t in enumerate(TRAITS) if traits[t])
-    return f"{corpus} essay {i}. Today I write about my life. {cues} and the weather was fine."
+    digest = hashlib.sha256(f"{corpus}{i}".encode()).digest()
+    filler = " ".join(FILLER[b % len(FILLER)] for b in digest[:14])
+    return (f"{corpus} essay {i}. Today I write about my life. {cues} and the weather was fine. "
+            f"{filler}.")
 
 
 def write_corpus(
