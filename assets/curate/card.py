@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from assets.curate.dataset import HF_SPLIT_NAMES, POOLED, DatasetQuery  # noqa: E402
+from assets.curate.languages import language_section  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from schemas.splits import SPLIT_NAMES  # noqa: E402
@@ -80,6 +81,7 @@ def write_card(
     text = render_card(con, dataset, version, query, rows, label_stats, figures, baselines,
                        _label_provenance(lake, con, dataset, zone),
                        crowd_agreement(lake, con, dataset, zone))
+    text += language_section(lake, con, dataset, zone)
     with lake.fs.open(posixpath.join(staging, "README.md"), "wb") as handle:
         handle.write(text.encode())
     return figures

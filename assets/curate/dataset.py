@@ -17,6 +17,7 @@ import duckdb
 
 from assets.curate.grain import ExportGrainError
 from assets.lake import Lake
+from assets.nlp.language import ENGLISH_COMPATIBLE, language_filter
 
 POOLED = "pooled"
 HF_SPLIT_NAMES = {"train": "train", "dev": "validation", "test": "test"}
@@ -42,6 +43,9 @@ class ExportConfig:
     row_group_rows: int = 10_000
     compression: str = "zstd"
     compression_level: int = 3
+    # English-only by default (every feature is English); `und` (too short to tell) is kept.
+    # () keeps every language.
+    languages: tuple[str, ...] = ENGLISH_COMPATIBLE
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,7 +141,7 @@ def dataset_query(
                 select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
                 feature_cols.append(name)
     sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
-           f"WHERE {_corpus_filter(dataset, 'd.corpus')}")
+           f"WHERE {_corpus_filter(dataset, 'd.corpus')} AND {language_filter(config.languages)}")
     return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols))
 
 

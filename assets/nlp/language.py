@@ -1,0 +1,148 @@
+"""Language identification of a document: an ISO 639-1 code and the detector's confidence.
+
+Every feature and lexicon of this project is English, while Reddit and Twitter dumps mix
+languages, so each document gets a `language` once, where it is parsed (`assets/nlp/parse.py`,
+on the engine's workers), and the curated zone, the contours and the exports read it from there.
+
+The detector is lingua (`lingua-language-detector`), all of its languages, high-accuracy mode:
+`bench/langid.py` measured it against fastText's `lid.176` model (bench/README.md, "Language
+identification"); lingua is the more accurate on the short texts tweets and comments are, and
+its speed is a few per cent of the parse's. Texts are cleaned first (URLs, @mentions, HTML tags
+and entities, markdown link targets removed; `#` dropped from hashtags), and only the first
+`MAX_CHARS` characters are read: a page of text settles the language, and an essay costs no
+more than a comment.
+
+`und` (undetermined) is a text with fewer than `MIN_LETTERS` letters after cleaning (an emoji,
+a link, a bare @mention) or whose top language has a confidence below `MIN_CONFIDENCE`. The
+corpora are overwhelmingly English, and the bench shows that texts the detector cannot decide
+are mostly short English ones, so `und` counts as English-compatible: contours are computed for
+it and exports keep it by default (`ENGLISH_COMPATIBLE`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assets.platform.engine import load_once
+
+UNDETERMINED = "und"
+ENGLISH_COMPATIBLE = ("en", UNDETERMINED)  # what English-only features and exports accept
+MAX_CHARS = 1_000  # characters of cleaned text the detector reads
+MIN_LETTERS = 3  # fewer letters than this after cleaning: `und`
+MIN_CONFIDENCE = 0.5  # top language below this: `und` (bench/README.md for the choice)
+CONFIDENCE_DIGITS = 4  # stored rounded: equal on every machine and batch size
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_MENTION = re.compile(r"(?<!\w)[@/]?u/[A-Za-z0-9_-]+|(?<!\w)@\w+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_HASH = re.compile(r"(?<!\w)#(?=\w)")
+_SPACE = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def clean_text(text: str, max_chars: int = MAX_CHARS) -> str:
+    """The words of a text, without what says nothing about its language: URLs, @mentions and
+    u/names, HTML tags and entities, markdown link targets; hashtags keep their word. At most
+    `max_chars` characters (read from the first `4 * max_chars` of the text)."""
+    text = html.unescape(_TAG.sub(" ", (text or "")[: 4 * max_chars]))
+    text = _MD_LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _HASH.sub("", text)
+    return _SPACE.sub(" ", text).strip()[:max_chars]
+
+
+def letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """One document's language (ISO 639-1, or `und`) and the confidence of the top language."""
+
+    language: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """What the detector is; its `stamp` goes into every parse's footer, so a change reparses."""
+
+    languages: tuple[str, ...] = ()  # ISO 639-1 codes lingua may answer; () = all it knows
+    low_accuracy: bool = False
+    min_confidence: float = MIN_CONFIDENCE
+    min_letters: int = MIN_LETTERS
+    max_chars: int = MAX_CHARS
+
+    def stamp(self) -> str:
+        from importlib.metadata import version
+
+        return (f"lingua-{version('lingua-language-detector')}"
+                f"/{','.join(self.languages) or 'all'}/{'low' if self.low_accuracy else 'high'}"
+                f"/conf{self.min_confidence}/letters{self.min_letters}/chars{self.max_chars}")
+
+
+def build_lingua(languages: Sequence[str] = (), low_accuracy: bool = False) -> Any:
+    """A lingua detector for these ISO 639-1 codes (all of lingua's languages when empty)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    if languages:
+        codes = [getattr(IsoCode639_1, code.upper()) for code in languages]
+        builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+    else:
+        builder = LanguageDetectorBuilder.from_all_languages()
+    if low_accuracy:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+class LanguageDetector:
+    """Detects the language of texts with lingua, under `DetectorSettings`."""
+
+    def __init__(self, settings: DetectorSettings | None = None) -> None:
+        self.settings = settings or DetectorSettings()
+        self._lingua = build_lingua(self.settings.languages, self.settings.low_accuracy)
+
+    def detect(self, text: str) -> LanguageGuess:
+        cleaned = clean_text(text, self.settings.max_chars)
+        if letters(cleaned) < self.settings.min_letters:
+            return LanguageGuess(UNDETERMINED, 0.0)
+        values = self._lingua.compute_language_confidence_values(cleaned)
+        if not values or values[0].value <= 0.0:
+            return LanguageGuess(UNDETERMINED, 0.0)
+        top = values[0]
+        confidence = round(float(top.value), CONFIDENCE_DIGITS)
+        if confidence < self.settings.min_confidence:
+            return LanguageGuess(UNDETERMINED, confidence)
+        return LanguageGuess(top.language.iso_code_639_1.name.lower(), confidence)
+
+    def detect_many(self, texts: Iterable[str | None]) -> list[LanguageGuess]:
+        """One guess per text, in order; each depends on its own text only."""
+        return [self.detect(text or "") for text in texts]
+
+
+def language_detector(settings: DetectorSettings | None = None) -> LanguageDetector:
+    """The detector, built once per process (driver or worker), like the spaCy pipeline."""
+    settings = settings or DetectorSettings()
+    return load_once("language", lambda: LanguageDetector(settings), key=settings)
+
+
+def is_english_compatible(language: str | None) -> bool:
+    """Whether English-only features apply: English, or too little text to tell (`und`);
+    a document parsed before language identification (None) counts as undetermined."""
+    return (language or UNDETERMINED) in ENGLISH_COMPATIBLE
+
+
+def language_filter(languages: Sequence[str], alias: str = "d") -> str:
+    """SQL condition keeping documents whose language is one of `languages` (all when empty).
+
+    A document without a language (curated before language identification) counts as `und`."""
+    if not languages:
+        return "true"
+    quoted = ", ".join("'" + code.replace("'", "''") + "'" for code in languages)
+    return f"coalesce({alias}.language, '{UNDETERMINED}') IN ({quoted})"
