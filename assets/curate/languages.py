@@ -52,8 +52,10 @@ def language_section(lake: Lake, con: duckdb.DuckDBPyConnection, dataset: str,
     """The card's "Languages" section (Markdown, starting with a blank line)."""
     counts = language_counts(lake, con, dataset, zone)
     lines = ["", "## Languages", "",
-             "Every document's language is identified (lingua, `assets/nlp/language.py`); "
-             f"`{UNDETERMINED}` is a text too short to tell. Features and lexicons are English, "
+             "Every document's language is identified (fastText lid.176, "
+             "`assets/nlp/language.py`); "
+             f"`{UNDETERMINED}`: too short, or too mixed with English, to tell. Features are "
+             "English, "
              f"so exports keep {', '.join(f'`{c}`' for c in ENGLISH_COMPATIBLE)} by default "
              "(`ExportConfig.languages`; empty keeps every language) and the documents in "
              "other languages below are not in these files.", "",

@@ -20,7 +20,7 @@ top language is not English while English has at least `MIN_ENGLISH_SHARE`. The
 corpora are overwhelmingly English, and on the bench's labelled texts every English text that
 falls below the threshold is short, so `und` counts as English-compatible: contours are
 computed for it and exports keep it by default (`ENGLISH_COMPATIBLE`). At 0.5 no English text
-is excluded and 6% of the non-English ones are kept as `und` (bench/README.md).
+is excluded and 6.6% of the non-English ones are kept as `und` (bench/README.md).
 """
 
 from __future__ import annotations
