@@ -2,8 +2,9 @@
 
 Each curated table keeps its raw contract's columns (same names, same docs) except: free text is
 anonymised, author and speaker ids are keyed pseudonyms, raw usernames, speaker names and
-quarantine excerpts are dropped, documents and utterances gain `pii_counts`, and authors gain
-`bot_reason` (checked against the raw username before it is dropped).
+quarantine excerpts are dropped, documents and utterances gain `pii_counts`, authors gain
+`bot_reason` (checked against the raw username before it is dropped), and documents gain
+their `language` and `language_confidence` (detected where they are parsed).
 """
 
 from __future__ import annotations
@@ -45,7 +46,18 @@ def _curated(schema: pa.Schema, extra: list[pa.Field] | None = None) -> pa.Schem
     return pa.schema(fields + (extra or []))
 
 
-CURATED_DOCUMENTS = _curated(DOCUMENTS, [PII_COUNTS])
+# Nullable: a part curated before language identification has none (read as `und`).
+LANGUAGE = pa.field(
+    "language", pa.string(), nullable=True,
+    metadata={"doc": "ISO 639-1 code of the text's language (assets/nlp/language.py); und: too "
+                     "little text, or the detector's confidence below its threshold."},
+)
+LANGUAGE_CONFIDENCE = pa.field(
+    "language_confidence", pa.float64(), nullable=True,
+    metadata={"doc": "The language detector's confidence in its top language (0-1)."},
+)
+
+CURATED_DOCUMENTS = _curated(DOCUMENTS, [PII_COUNTS, LANGUAGE, LANGUAGE_CONFIDENCE])
 CURATED_UTTERANCES = _curated(UTTERANCES, [PII_COUNTS])
 CURATED_AUTHORS = _curated(AUTHORS, [BOT_REASON])
 CURATED_LABELS = _curated(LABELS)

@@ -54,7 +54,10 @@ def contours(context: AssetExecutionContext, warehouse: WarehouseResource, spacy
     common = {"lexicons": MetadataValue.json(featurizer.lexicons.report()),
               "skipped_features": MetadataValue.json(compute.skipped_features(featurizer)),
               "parts": MetadataValue.json({r.part: "skipped (unchanged)" if r.skipped
-                                           else r.documents for r in results})}
+                                           else r.documents for r in results}),
+              # English-only features: documents in another language get no rows
+              "documents_not_english": sum(int(r.stamp.get("documents_not_english", 0))
+                                           for r in results)}
     yield MaterializeResult(asset_key=CONTOURS_KEY,
                             metadata={**common, "windows": sum(r.windows for r in results)})
     doc_id, table = compute.sample_document(lake, context.partition_key)

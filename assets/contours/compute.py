@@ -28,6 +28,7 @@ from assets.contours.tokens import Featurizer
 from assets.contours.windows import DEFAULT_SIZE, DEFAULT_STRIDE, batch_windows, window_sums
 from assets.lake import Lake, corpus_of
 from assets.nlp import parse
+from assets.nlp.language import ENGLISH_COMPATIBLE, is_english_compatible
 from assets.platform.chunks import (
     chunk_file,
     chunk_folder,
@@ -205,6 +206,7 @@ class PartContours:
     skipped: bool
     documents: int = 0
     windows: int = 0
+    not_english: int = 0  # documents left without contours: not English (nor `und`)
     stamp: dict[str, Any] = field(default_factory=dict)
 
 
@@ -220,6 +222,7 @@ def contours_stamp(parse_stamp: dict[str, Any], featurizer: Featurizer,
         "window_size": config.window_size,
         "stride": config.stride,
         "lexicons": sorted(featurizer.lexicons.norms),
+        "languages": list(ENGLISH_COMPATIBLE),  # documents in other languages get no rows
     }
 
 
@@ -279,20 +282,28 @@ def group_batches(batches: list[tuple[int, int]], n_tokens: Sequence[int],
     return groups
 
 
-def contour_chunk(task: ContourChunkTask) -> tuple[int, int]:
+def contour_chunk(task: ContourChunkTask) -> tuple[int, int, int]:
     """A chunk task, run on any worker: both tables' chunk files written; returns
-    (documents, windows)."""
+    (documents, windows, documents skipped as not English).
+
+    Every feature and lexicon is English, so a document in another language gets no contour
+    rows (`is_english_compatible`: English, or too little text to tell)."""
     lake = Lake.at(task.lake_url)
     vocab = spacy_pipeline(task.sources.model).vocab
     featurizer = featurizer_for(task.sources.lexicon_dir)
     items: list[DocContours] = []
+    skipped = 0
     for start, stop in task.batches:
         docs = list(parse.iter_parsed_rows(lake, task.corpus, task.part, vocab, start, stop))
-        items.extend(batch_contours(docs, featurizer, task.config))
+        keep = [is_english_compatible(language) for language in
+                parse.index_languages(lake, task.corpus, task.part, start, stop)]
+        skipped += keep.count(False)
+        docs = [doc for doc, ok in zip(docs, keep, strict=True) if ok]
+        items.extend(batch_contours(docs, featurizer, task.config) if docs else [])
     for table, rows in ((CONTOURS_TABLE, contour_table(items)),
                         (DOCUMENT_FEATURES_TABLE, document_table(items))):
         write_chunk(lake, chunk_file(posixpath.join(task.folder, table), task.number), rows)
-    return len(items), sum(item.values.shape[0] for item in items)
+    return len(items), sum(item.values.shape[0] for item in items), skipped
 
 
 def contours_part(lake: Lake, corpus: str, part: str, sources: ContourSources,
@@ -316,14 +327,19 @@ def contours_part(lake: Lake, corpus: str, part: str, sources: ContourSources,
                               sources, config) for number, batches in enumerate(groups)]
     try:
         counts = (executor or InProcessExecutor()).map(contour_chunk, tasks)
+        not_english = sum(s for _, _, s in counts)
+        # the footer says why documents have no rows (the skip test compares `stamp`'s keys)
+        published = {**stamp, "documents_not_english": not_english}
         for table, schema in ((CONTOURS_TABLE, CONTOURS),
                               (DOCUMENT_FEATURES_TABLE, DOCUMENT_FEATURES)):
             paths = [chunk_file(posixpath.join(folder, table), t.number) for t in tasks]
-            publish_part(lake, ZONE, table, corpus, part, schema, stamp, paths, config.batch_rows)
+            publish_part(lake, ZONE, table, corpus, part, schema, published, paths,
+                         config.batch_rows)
     finally:
         remove_folder(lake, folder)
-    return PartContours(part, skipped=False, documents=sum(d for d, _ in counts),
-                        windows=sum(w for _, w in counts), stamp=stamp)
+    return PartContours(part, skipped=False, documents=sum(d for d, _, _ in counts),
+                        windows=sum(w for _, w, _ in counts), not_english=not_english,
+                        stamp=published)
 
 
 def remove_vanished(lake: Lake, partition: str, live_parts: Iterable[str]) -> int:

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from assets.curate import flags, hub  # noqa: E402
 from assets.curate.dataset import POOLED, DatasetQuery  # noqa: E402
+from assets.curate.languages import language_section  # noqa: E402
 from assets.ingest.registry import FAMILIES  # noqa: E402
 from assets.lake import Lake  # noqa: E402
 from assets.privacy.label_mentions import card_section as label_mentions_section  # noqa: E402
@@ -92,6 +93,7 @@ def write_card(
                        provenance, crowd_agreement(lake, con, dataset, zone),
                        label_mentions_section(con, baselines, mask_label_mentions))
     body += "\n" + "\n".join(["", *flags.card_section(lake, con, dataset), ""])
+    body += language_section(lake, con, dataset, zone)
     corpora = hub.exported_corpora(con, dataset)
     text = hub.card_text(_card_data(lake, con, staging, dataset, corpora, query, rows,
                                     label_stats, provenance), body)

@@ -17,6 +17,7 @@ import duckdb
 from assets.curate.flags import export_exclusion
 from assets.curate.grain import ExportGrainError
 from assets.lake import Lake
+from assets.nlp.language import ENGLISH_COMPATIBLE, language_filter
 from assets.privacy.label_mentions import mask_sql
 from schemas.label_scales import SCALES, VALUE_COLUMNS, allowed_scales, export_column
 
@@ -49,6 +50,9 @@ class ExportConfig:
     # Bot authors' documents and all but one document of each duplicate group are left out of
     # training exports unless this is set (assets/curate/flags.py); they stay in the lake.
     keep_bots_and_duplicates: bool = False
+    # English-only by default (every feature is English); `und` (too short to tell) is kept.
+    # () keeps every language.
+    languages: tuple[str, ...] = ENGLISH_COMPATIBLE
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,10 +163,19 @@ def dataset_query(
                 name = f"{prefix}{column}"
                 select.append(f"{alias}.{_quote(column)}::DOUBLE AS {_quote(name)}")
                 feature_cols.append(name)
+    kept = document_filter(lake, dataset, config)
     sql = (f"SELECT s.split, {', '.join(select)} FROM {rel['documents']} d {' '.join(joins)} "
-           f"WHERE {_corpus_filter(dataset, 'd.corpus')} AND "
-           f"{export_exclusion(lake, config.keep_bots_and_duplicates, _corpus_or_none(dataset))}")
+           f"WHERE {_corpus_filter(dataset, 'd.corpus')} AND {kept}")
     return DatasetQuery(sql, tuple(label_cols), tuple(feature_cols), scales)
+
+
+def document_filter(lake: Lake, dataset: str, config: ExportConfig) -> str:
+    """SQL on documents `d`: the documents a training export leaves out by default (bot authors,
+    all but one of each duplicate group, languages other than English), kept by the settings.
+    The export's grain check uses the same condition, so what is left out is not "missing"."""
+    bots_and_duplicates = export_exclusion(lake, config.keep_bots_and_duplicates,
+                                           _corpus_or_none(dataset))
+    return f"({bots_and_duplicates}) AND ({language_filter(config.languages)})"
 
 
 def _numeric_columns(

@@ -48,6 +48,7 @@ from assets.curate.dataset import (
     ExportConfig,
     connect,
     dataset_query,
+    document_filter,
 )
 from assets.curate.grain import check_export
 from assets.curate.splits import SplitConfig
@@ -190,7 +191,8 @@ def export_dataset(
         }
         with lake.fs.open(posixpath.join(staging, "manifest.json"), "wb") as handle:
             handle.write(json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n")
-        result = publish(lake, con, root, dataset, version, staging, rows, files, config.zone)
+        result = publish(lake, con, root, dataset, version, staging, rows, files, config.zone,
+                         document_filter(lake, dataset, config))
     except BaseException:
         if lake.fs.exists(staging):
             lake.fs.rm(staging, recursive=True)
@@ -212,13 +214,14 @@ HISTORY = "HISTORY"  # published versions of a dataset, oldest first, one per li
 
 
 def publish(lake: Lake, con: duckdb.DuckDBPyConnection, root: str, dataset: str, version: str,
-            staging: str, rows: dict[str, int], files: dict[str, str], zone: str
-            ) -> ExportResult:
+            staging: str, rows: dict[str, int], files: dict[str, str], zone: str,
+            document_filter: str = "true") -> ExportResult:
     """The one place a staged export becomes a version: every blocking check of the staged
     files runs here first, and a failure raises before anything is renamed (the caller drops
     the staging folder). Then the staging folder is renamed into place; an identical existing
     version is kept as is."""
-    check_export(lake, con, staging, dataset, None if dataset == POOLED else dataset, zone)
+    check_export(lake, con, staging, dataset, None if dataset == POOLED else dataset, zone,
+                 document_filter)
     assert_export_clean(lake, staging, dataset)  # the curated tables' leak scan (privacy)
     final = posixpath.join(root, dataset, version)
     reused = False

@@ -51,7 +51,8 @@ def _quote(value: str) -> str:
 
 
 def export_problems(
-    lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, corpus: str | None, zone: str
+    lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, corpus: str | None, zone: str,
+    document_filter: str = "true",
 ) -> list[GrainProblem]:
     """Every grain rule the staged export breaks (empty when it is exact).
 
@@ -59,6 +60,8 @@ def export_problems(
         staging: the export's staging folder (`data/<split>.parquet`, `jsonl/<split>.jsonl`).
         corpus: the dataset's corpus, or None for the pooled dataset.
         zone: the zone the export read its documents from.
+        document_filter: SQL condition on the documents (`d`) the export keeps by
+            configuration (e.g. its languages); the others are not expected in it.
     """
     files = {s: lake.url(posixpath.join(staging, "data", f"{s}.parquet")) for s in SPLIT_NAMES}
     listed = ", ".join(_quote(p) for p in files.values())
@@ -86,6 +89,7 @@ def export_problems(
     docs = lake.relation(zone, "documents")
     splits = lake.relation("curated", "splits")
     where = "true" if corpus is None else f"d.corpus = {_quote(corpus)}"
+    where += f" AND {document_filter}"
     # Every curated document of the dataset, with its split (NULL when the splits are stale:
     # such a document is missing from the export, and named).
     expected = (f"SELECT d.doc_id, s.split FROM {docs} d LEFT JOIN {splits} s USING (doc_id) "
@@ -108,11 +112,11 @@ def _jsonl_mismatch(lake: Lake, path: str, con: duckdb.DuckDBPyConnection, split
 
 def check_export(
     lake: Lake, con: duckdb.DuckDBPyConnection, staging: str, dataset: str, corpus: str | None,
-    zone: str,
+    zone: str, document_filter: str = "true",
 ) -> None:
     """Raise `ExportGrainError` naming the dataset, files and keys when the staged export is
     not exactly one row per document."""
-    problems = export_problems(lake, con, staging, corpus, zone)
+    problems = export_problems(lake, con, staging, corpus, zone, document_filter)
     if problems:
         raise ExportGrainError(
             f"export {dataset!r} not published: " + "; ".join(p.describe() for p in problems))

@@ -3,7 +3,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.nlp.parse import ParseConfig, parse_partition
+from assets.nlp.parse import ParseConfig, language_counts, parse_partition
 from assets.platform.keys import PARSED_DOCUMENTS
 from assets.platform.partitions import source_partitions
 from assets.platform.resources import EngineResource, SpacyResource, WarehouseResource
@@ -37,6 +37,9 @@ def parsed_documents(
                 {r.part: "skipped (unchanged)" if r.skipped else r.chunks for r in results}
             ),
             "model": f"{stamp.get('model', '')} {stamp.get('model_version', '')}".strip(),
+            # documents per language (und: too little text to tell); features are English-only
+            "languages": MetadataValue.json(language_counts(warehouse.lake(),
+                                                            context.partition_key)),
         }
     )
 

@@ -6,7 +6,8 @@ Layout, per raw `documents` part:
     <root>/lake/raw/parsed_documents/corpus=<c>/<part>/g-<id>/chunk-00000.spacy   DocBin chunks
 
 The index has one row per document (doc_id, content_hash, chunk, position, token and sentence
-counts) and, in its footer, the model name and version and a digest of the part's
+counts, the document's language and its confidence) and, in its footer, the model name and
+version, the language detector (`assets/nlp/language.py`) and a digest of the part's
 (doc_id, content_hash) pairs. A rerun with the same texts and the same model is skipped. The
 chunks of a parse live in a fresh generation folder and the index, published atomically last,
 names it: a reader always sees one complete parse, and old generations are deleted afterwards.
@@ -39,12 +40,13 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from assets.lake import Lake, PartWriter, corpus_of, iter_part_batches, read_row_range
+from assets.nlp.language import DetectorSettings, LanguageDetector, language_detector
 from assets.platform.engine import ChunkExecutor, InProcessExecutor, spacy_pipeline
 
 ZONE = "raw"
 TABLE = "parsed_documents"
 SOURCE_TABLE = "documents"
-PARSE_VERSION = 2  # bump when what is stored changes, to force a reparse
+PARSE_VERSION = 3  # bump when what is stored changes, to force a reparse (3: language)
 DOC_ID_KEY = "doc_id"  # key of the doc id in `Doc.user_data`
 
 INDEX_SCHEMA = pa.schema(
@@ -59,8 +61,14 @@ INDEX_SCHEMA = pa.schema(
         pa.field("n_tokens", pa.int32(), nullable=False, metadata={"doc": "spaCy tokens."}),
         pa.field("n_sentences", pa.int32(), nullable=False,
                  metadata={"doc": "Sentences found by the parser."}),
+        pa.field("language", pa.string(), nullable=False,
+                 metadata={"doc": "ISO 639-1 code of the text's language; und: undetermined "
+                                  "(too few letters, or confidence below the threshold)."}),
+        pa.field("language_confidence", pa.float64(), nullable=False,
+                 metadata={"doc": "Detector's confidence in its top language (0-1)."}),
     ]
 )
+LANGUAGE_COLUMNS = ("language", "language_confidence")
 
 
 @dataclass(frozen=True)
@@ -223,12 +231,16 @@ def _remove_other_generations(lake: Lake, corpus: str, part: str, keep: str | No
 
 
 def _parse_span(lake: Lake, nlp: Language, task: ParseChunkTask, span: tuple[int, int, int],
-                rows: dict[str, list[Any]]) -> None:
-    """Parse one chunk's rows, write its DocBin file and append its index rows."""
+                rows: dict[str, list[Any]], detector: LanguageDetector | None = None) -> None:
+    """Parse one chunk's rows, write its DocBin file and append its index rows (with each
+    text's language: a guess depends on its text alone, so not on the chunking)."""
     chunk, start, stop = span
     source = lake.part_path(ZONE, SOURCE_TABLE, task.corpus, task.part)
     table = read_row_range(lake, source, ["doc_id", "text", "content_hash"], start, stop)
     texts = [text or "" for text in table.column("text").to_pylist()]
+    for guess in (detector or language_detector()).detect_many(texts):
+        rows["language"].append(guess.language)
+        rows["language_confidence"].append(guess.confidence)
     # Ids live in the index, not in each Doc's user_data: DocBin (de)serialises user_data with
     # one msgpack call per Doc, which costs about a millisecond each (srsly looks up its
     # extension entry points every time): more than the features of a short Doc.
@@ -248,9 +260,10 @@ def parse_chunk(task: ParseChunkTask) -> pa.Table:
     """A chunk task, run on any worker: its chunk files written, its index rows returned."""
     lake = Lake.at(task.lake_url)
     nlp = spacy_pipeline(task.model)
+    detector = language_detector()  # once per worker process, like the pipeline
     rows: dict[str, list[Any]] = {name: [] for name in INDEX_SCHEMA.names}
     for span in task.spans:
-        _parse_span(lake, nlp, task, span, rows)
+        _parse_span(lake, nlp, task, span, rows, detector)
     return pa.table(rows, schema=INDEX_SCHEMA)
 
 
@@ -274,6 +287,7 @@ def part_stamp(lake: Lake, nlp: Language, corpus: str, part: str) -> dict[str, A
         "fingerprint": raw_meta.get("fingerprint"),
         "documents_digest": documents_digest(lake, corpus, part),
         "parse_version": PARSE_VERSION,
+        "language_detector": DetectorSettings().stamp(),
         **model_stamp(nlp),
     }
 
@@ -349,6 +363,37 @@ def read_index(lake: Lake, corpus: str, part: str) -> tuple[pa.Table, dict[str, 
     with lake.fs.open(path, "rb") as handle:
         table = pq.read_table(handle)
     return table, lake.part_metadata(path) or {}
+
+
+def iter_languages(lake: Lake, corpus: str, part: str, batch_rows: int = 20_000
+                   ) -> Iterator[tuple[str, float]]:
+    """(language, confidence) of each document of a parsed part, in raw order, streamed.
+
+    Raises FileNotFoundError when the part has no parse, or one from before languages."""
+    path = lake.part_path(ZONE, TABLE, corpus, part)
+    meta = lake.part_metadata(path)
+    if meta is None or int(meta.get("parse_version", 0)) < 3:
+        raise FileNotFoundError(f"no parse with languages of {corpus}/{part}")
+    for batch in iter_part_batches(lake, [path], list(LANGUAGE_COLUMNS), batch_rows):
+        yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True)
+
+
+def language_counts(lake: Lake, partition: str) -> dict[str, int]:
+    """Documents per language over a partition's parsed parts, most frequent first."""
+    counts: dict[str, int] = {}
+    paths = lake.partition_paths(ZONE, TABLE, partition)
+    for batch in iter_part_batches(lake, paths, ["language"]):
+        for language in batch.column(0).to_pylist():
+            counts[language] = counts.get(language, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def index_languages(lake: Lake, corpus: str, part: str, start: int, stop: int) -> list[str]:
+    """Languages of rows [start, stop) of a parsed part: what a later chunk task filters on."""
+    path = lake.part_path(ZONE, TABLE, corpus, part)
+    with lake.fs.open(path, "rb") as handle:
+        index = pq.read_table(handle, columns=["language"]).slice(start, stop - start)
+    return index.column("language").to_pylist()
 
 
 def iter_parsed_docs(lake: Lake, corpus: str, part: str, nlp_vocab: Vocab

@@ -172,15 +172,17 @@ def _curate_document_part(lake: Lake, engine: PiiEngine, nlp: Language, corpus: 
     texts = (t or "" for b in iter_part_batches(lake, [path], ["text"], BATCH_ROWS)
              for t in b.column(0).to_pylist())
     docs = _docs_for_part(lake, nlp, corpus, part, texts, result)
+    languages = _languages_for_part(lake, corpus, part)
     with PartWriter(lake, CURATED, "documents", corpus, part, schema,
                     _stamp(lake, "documents", corpus, part, engine.known)) as writer:
         out: list[dict[str, Any]] = []
-        for row, (doc_id, doc) in zip(rows, docs, strict=True):
+        for row, (doc_id, doc), language in zip(rows, docs, languages, strict=True):
             if doc_id is not None and doc_id != row["doc_id"]:
                 raise ValueError(f"parse of {corpus}/{part} is out of step with its documents")
             anonymised = engine.anonymise(doc)
             _note(result, anonymised.counts, anonymised.text)
-            out.append(_curated_document(row, anonymised.text, anonymised.counts_json, key))
+            out.append(_curated_document(row, anonymised.text, anonymised.counts_json, key,
+                                         language))
             if len(out) >= BATCH_ROWS:
                 writer.write(pa.Table.from_pylist(out, schema=schema))
                 out = []
@@ -279,6 +281,7 @@ def _curate_document_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: st
                       for r in t.to_pylist())
         schema = CURATED_TABLES["documents"].schema
         path = lake.part_path(RAW, "documents", corpus, part)
+        languages = _languages_for_part(lake, corpus, part)
         with PartWriter(lake, CURATED, "documents", corpus, part, schema, stamp) as writer:
             for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
                 out = []
@@ -286,7 +289,8 @@ def _curate_document_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: st
                     if done["doc_id"] != row["doc_id"]:
                         raise ValueError(f"anonymised {corpus}/{part} is out of step with its "
                                          "documents")
-                    out.append(_curated_document(row, done["text"], done["pii_counts"], key))
+                    out.append(_curated_document(row, done["text"], done["pii_counts"], key,
+                                                 next(languages)))
                 writer.write(pa.Table.from_pylist(out, schema=schema))
         if next(anonymised, None) is not None or writer.rows != sum(t.stop - t.start
                                                                      for t in tasks):
@@ -296,15 +300,37 @@ def _curate_document_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: st
     result.rows["documents"] += writer.rows
 
 
-def _curated_document(row: dict[str, Any], text: str, counts_json: str, key: str
-                      ) -> dict[str, Any]:
+def _curated_document(row: dict[str, Any], text: str, counts_json: str, key: str,
+                      language: tuple[str, float]) -> dict[str, Any]:
     return {
         **{k: v for k, v in row.items() if k not in ("text", "author_id", "content_hash")},
         "author_id": pseudonym_or_none(row["author_id"], key),
         "text": text,
         "content_hash": content_hash(text),
         "pii_counts": counts_json,
+        "language": language[0],
+        "language_confidence": language[1],
     }
+
+
+def _languages_for_part(lake: Lake, corpus: str, part: str) -> Iterator[tuple[str, float]]:
+    """(language, confidence) of each raw row, in order: from the part's parse, where they were
+    detected on the raw text; detected here only when the part has no parse. Detected before
+    anonymisation, whose placeholders are English words."""
+    from assets.nlp.parse import iter_languages
+
+    try:
+        yield from iter_languages(lake, corpus, part)
+        return
+    except FileNotFoundError:
+        pass
+    from assets.nlp.language import language_detector
+
+    detector = language_detector()
+    path = lake.part_path(RAW, "documents", corpus, part)
+    for batch in iter_part_batches(lake, [path], ["text"], BATCH_ROWS):
+        for guess in detector.detect_many(batch.column(0).to_pylist()):
+            yield guess.language, guess.confidence
 
 
 def curate_utterances(lake: Lake, engine: PiiEngine, nlp: Language, partition: str, key: str,

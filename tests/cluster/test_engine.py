@@ -87,6 +87,7 @@ def test_when_many_tasks_of_several_partitions_run_then_spacy_loaded_once_per_wo
     counts = client.run(load_counts)
     assert len(counts) == 2
     assert [c.get("spacy") for c in counts.values()] == [1, 1]
+    assert [c.get("language") for c in counts.values()] == [1, 1]  # the language detector too
 
 
 def test_when_several_partitions_are_anonymised_then_presidio_built_once_per_worker(

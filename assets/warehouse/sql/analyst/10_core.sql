@@ -3,7 +3,7 @@
 
 CREATE OR REPLACE VIEW documents AS
 SELECT doc_id, corpus, author_id, kind, text, created_at, context, source_file, source_line,
-       content_hash, pii_counts
+       content_hash, pii_counts, language, language_confidence
 FROM {{curated.documents}};
 
 CREATE OR REPLACE VIEW utterances AS
