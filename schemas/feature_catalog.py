@@ -397,6 +397,102 @@ CURATED_TABLES: dict[str, TableContract] = {
 }
 
 
+@dataclass(frozen=True)
+class Validity:
+    """How a feature compares with one independent implementation on real windows.
+
+    `reference` is a key of `bench.feature_validity.REFERENCES`. `agrees`: the two follow the
+    same definition, so r must be at least 0.99. Otherwise `note` says where they differ on
+    purpose and `r` is the Pearson correlation measured by `bench/feature_validity.py` (the
+    test holds it to that value minus a small margin)."""
+
+    reference: str
+    agrees: bool
+    r: float
+    note: str
+
+    def __str__(self) -> str:
+        verdict = "same definition" if self.agrees else self.note
+        return f"{self.reference}: r = {self.r:.3f} ({verdict})"
+
+
+def _same(reference: str, r: float, note: str = "same definition") -> Validity:
+    return Validity(reference, True, r, note)
+
+
+def _differs(reference: str, r: float, note: str) -> Validity:
+    return Validity(reference, False, r, note)
+
+
+# Readability: textstat splits words on white space (a contraction is one word, `PROPNAME` and
+# URLs are words), finds sentences with a regex (ignoring those of 2 words or fewer) and takes
+# syllables from CMUdict; TextDescriptives counts every token that is neither punctuation nor
+# apostrophe-bearing (so emoji, symbols, URLs, line breaks) and every sentence, and gives every
+# token at least one syllable. We count alphabetic and numeric tokens, the sentences holding
+# one, and pyphen syllables.
+_TEXTSTAT_WORDS = ("words split on white space, regex sentences (2 words or fewer ignored), "
+                   "CMUdict syllables")
+_TD_WORDS = ("words are all tokens but punctuation and `n't`-like ones (symbols, emoji, URLs, "
+             "line breaks too)")
+_LR_TOKENS = "lexicalrichness's own tokens: punctuation stripped, digits dropped, `don't` one word"
+
+# Feature -> reference -> agreement, as measured by bench/feature_validity.py on real windows
+# of all five corpora (README "Feature validity"). A feature absent here has no independent
+# implementation to compare with.
+VALIDITY: dict[str, dict[str, Validity]] = {
+    **{
+        name: {
+            "textstat": _differs("textstat", r_ts, _TEXTSTAT_WORDS),
+            "textdescriptives": _differs("textdescriptives", r_td, _TD_WORDS),
+        }
+        for name, r_ts, r_td in (
+            ("flesch_reading_ease", 0.0, 0.0),
+            ("flesch_kincaid_grade", 0.0, 0.0),
+            ("gunning_fog", 0.0, 0.0),
+            ("smog", 0.0, 0.0),
+            ("coleman_liau", 0.0, 0.0),
+            ("automated_readability_index", 0.0, 0.0),
+        )
+    },
+    "mean_sentence_length": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
+    "word_length": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
+    "syllables_per_word": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
+    "mean_dependency_distance": {
+        "token_objects": _same("token_objects", 1.0),
+        "textdescriptives": _differs(
+            "textdescriptives", 0.0,
+            "TextDescriptives counts punctuation, scores a root 0 and averages sentence means"),
+        "td_definition": _differs(
+            "td_definition", 0.0,
+            "TextDescriptives' definition: punctuation counted, root 0, mean of sentence means"),
+    },
+    **{
+        name: {
+            "lexicalrichness_words": _same("lexicalrichness_words", 1.0),
+            "lexicalrichness": _differs("lexicalrichness", r, _LR_TOKENS),
+        }
+        for name, r in (("type_token_ratio", 0.0), ("moving_average_ttr", 0.0), ("mtld", 0.0))
+    },
+    "vader_compound": {
+        "vader_sentences": _same("vader_sentences", 1.0),
+        "vader_window": _differs(
+            "vader_window", 0.0,
+            "VADER over the whole window, not the mean of its sentences' scores"),
+    },
+    **{
+        f.name: {"lexicon_file": _same("lexicon_file", 1.0)}
+        for f in FEATURES
+        if f.lexicon
+    },
+}
+
+
+def validity_text(name: str) -> str | None:
+    """A feature's agreement with its references, one line, for the catalogue view."""
+    checks = VALIDITY.get(name)
+    return "; ".join(str(v) for v in checks.values()) if checks else None
+
+
 def _sql_literal(value: str | None) -> str:
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
@@ -405,7 +501,8 @@ def view_sql() -> str:
     """The `feature_catalog` view: the catalogue as an inline table, no file to locate."""
     rows = ",\n".join(
         f"    ({_sql_literal(f.name)}, {_sql_literal(f.family)}, {_sql_literal(f.description)}, "
-        f"{_sql_literal(f.citation)}, {_sql_literal(f.lexicon)})"
+        f"{_sql_literal(f.citation)}, {_sql_literal(f.lexicon)}, "
+        f"{_sql_literal(validity_text(f.name))})"
         for f in FEATURES
     )
     return (
@@ -413,5 +510,5 @@ def view_sql() -> str:
         "CREATE OR REPLACE VIEW feature_catalog AS\n"
         "SELECT * FROM (VALUES\n"
         f"{rows}\n"
-        ") AS t(feature, family, description, citation, lexicon);\n"
+        ") AS t(feature, family, description, citation, lexicon, validity);\n"
     )
