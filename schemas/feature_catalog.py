@@ -434,6 +434,10 @@ _TEXTSTAT_WORDS = ("words split on white space, regex sentences (2 words or fewe
                    "CMUdict syllables")
 _TD_WORDS = ("words are all tokens but punctuation and `n't`-like ones (symbols, emoji, URLs, "
              "line breaks too)")
+_TD_SYLLABLES = (_TD_WORDS + "; pyphen's `en` dictionary (fewer hyphenation points than our "
+                 "`en_US`), at least 1 syllable per token")
+_TD_CLEAN_SYLLABLES = ("windows where TextDescriptives counts our words: only its pyphen `en` "
+                       "syllables (and sentences without a word) differ")
 _LR_TOKENS = "lexicalrichness's own tokens: punctuation stripped, digits dropped, `don't` one word"
 
 # Feature -> reference -> agreement, as measured by bench/feature_validity.py on real windows
@@ -443,20 +447,40 @@ VALIDITY: dict[str, dict[str, Validity]] = {
     **{
         name: {
             "textstat": _differs("textstat", r_ts, _TEXTSTAT_WORDS),
-            "textdescriptives": _differs("textdescriptives", r_td, _TD_WORDS),
+            "textdescriptives": _differs("textdescriptives", r_td, td_note),
+            "textdescriptives_clean": (
+                _differs("textdescriptives_clean", r_clean, _TD_CLEAN_SYLLABLES)
+                if td_note.startswith(_TD_SYLLABLES) else _same("textdescriptives_clean", r_clean)
+            ),
         }
-        for name, r_ts, r_td in (
-            ("flesch_reading_ease", 0.0, 0.0),
-            ("flesch_kincaid_grade", 0.0, 0.0),
-            ("gunning_fog", 0.0, 0.0),
-            ("smog", 0.0, 0.0),
-            ("coleman_liau", 0.0, 0.0),
-            ("automated_readability_index", 0.0, 0.0),
+        for name, r_ts, r_td, r_clean, td_note in (
+            ("flesch_reading_ease", 0.0, 0.0, 1.0, _TD_SYLLABLES),
+            ("flesch_kincaid_grade", 0.0, 0.0, 1.0, _TD_SYLLABLES),
+            ("gunning_fog", 0.0, 0.0, 1.0, _TD_SYLLABLES),
+            ("smog", 0.0, 0.0, 1.0, _TD_SYLLABLES + "; every sentence counts, NaN under 3"),
+            ("coleman_liau", 0.0, 0.0, 1.0, _TD_WORDS + "; characters of every such token"),
+            ("automated_readability_index", 0.0, 0.0, 1.0,
+             _TD_WORDS + "; characters of every such token"),
         )
     },
-    "mean_sentence_length": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
-    "word_length": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
-    "syllables_per_word": {"textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS)},
+    "mean_sentence_length": {
+        "textstat": _differs("textstat", 0.0, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS),
+        "textdescriptives_clean": _same("textdescriptives_clean", 1.0),
+    },
+    "word_length": {
+        "textstat": _differs("textstat", 0.0, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.0, _TD_WORDS),
+        "textdescriptives_clean": _same("textdescriptives_clean", 1.0),
+    },
+    "syllables_per_word": {
+        "cmudict_words": _differs(
+            "cmudict_words", 0.0,
+            "syllables from pronunciations, not hyphenation points (same words)"),
+        "textstat": _differs("textstat", 0.0, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.0, _TD_SYLLABLES),
+        "textdescriptives_clean": _differs("textdescriptives_clean", 0.0, _TD_CLEAN_SYLLABLES),
+    },
     "mean_dependency_distance": {
         "token_objects": _same("token_objects", 1.0),
         "textdescriptives": _differs(

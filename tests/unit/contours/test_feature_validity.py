@@ -12,12 +12,13 @@ checked through the `td_definition` reference.
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from assets.contours.lexicons import load_lexicons
 from assets.contours.tokens import Featurizer
 from bench import feature_validity as fv
-from schemas.feature_catalog import VALIDITY
+from schemas.feature_catalog import FEATURE_NAMES, VALIDITY, view_sql
 
 DOCS_PER_CORPUS = 30
 WINDOWS_PER_CORPUS = 200  # an essay gives about 40 windows: 30 essays would give 1,200
@@ -45,6 +46,23 @@ def _failures(rows: list[fv.Comparison]) -> list[str]:
     return out
 
 
+def test_when_catalogue_records_validity_then_features_and_references_are_known():
+    assert set(VALIDITY) <= set(FEATURE_NAMES)
+    for refs in VALIDITY.values():
+        for key, validity in refs.items():
+            assert key == validity.reference and key in fv.REFERENCES
+            assert validity.r >= fv.AGREEMENT if validity.agrees else validity.note
+
+
+def test_when_catalogue_view_built_then_it_says_how_vader_differs_from_vader_on_the_window():
+    con = duckdb.connect()
+    con.execute(view_sql())
+    (text,) = con.execute(
+        "SELECT validity FROM feature_catalog WHERE feature = 'vader_compound'").fetchone()
+    assert "vader_sentences: r = 1.000 (same definition)" in text
+    assert "vader_window: r = " in text and "mean of its sentences" in text
+
+
 def test_when_real_windows_sampled_then_every_corpus_gives_windows(windows):
     counts = {c: sum(w.corpus == c for w in windows) for c in fv.CORPUS_NAMES}
     assert all(n >= DOCS_PER_CORPUS for n in counts.values()), counts
@@ -56,7 +74,8 @@ def test_when_compared_with_local_references_then_catalogued_agreement_holds(
     samples = [fv.WindowSample(w.corpus, w.doc_id, w.window, w.ours) for w in windows]
     fv.local_references(samples, real_corpora / "lexicons")
     rows = fv.compare(samples)
-    local = {(f, r) for f, refs in VALIDITY.items() for r in refs if r != "textdescriptives"}
+    local = {(f, r) for f, refs in VALIDITY.items() for r in refs
+             if not r.startswith("textdescriptives")}
     assert {(row.feature, row.reference) for row in rows} == local
     assert all(row.n >= 100 for row in rows), [(r.feature, r.reference, r.n) for r in rows]
     failures = _failures(rows)
@@ -71,8 +90,8 @@ def test_when_compared_with_textdescriptives_then_catalogued_agreement_holds(win
     samples = [fv.WindowSample(w.corpus, w.doc_id, w.window, w.ours) for w in windows]
     assert fv.textdescriptives_references(samples)
     rows = fv.compare(samples)
-    expected = {(f, "textdescriptives") for f, refs in VALIDITY.items()
-                if "textdescriptives" in refs}
+    expected = {(f, r) for f, refs in VALIDITY.items() for r in refs
+                if r.startswith("textdescriptives")}
     assert {(row.feature, row.reference) for row in rows} == expected
     failures = _failures(rows)
     assert not failures, failures
