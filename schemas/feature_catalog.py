@@ -3,7 +3,10 @@
 This is the one list analysts read (as the `feature_catalog` DuckDB view, which the warehouse
 build writes from `view_sql`), from which the contour tables take their columns and the feature
 modules their names, and by which `assets.contours.features` finds those modules. A test keeps
-it in step with what the modules compute.
+it in step with what the modules compute. `VALIDITY` records, for each feature that has an
+independent implementation, how closely ours follows it on real windows and why they differ
+where they do (bench/feature_validity.py measures it, tests/unit/contours/test_feature_validity.py
+holds it).
 """
 
 from __future__ import annotations
