@@ -22,7 +22,7 @@ The expected agreement of each (feature, reference) pair lives in the catalogue
 (`schemas.feature_catalog.VALIDITY`): where definitions agree, r >= 0.99; where they differ on
 purpose, the catalogue says how, with the r measured here. The table goes to bench/README.md,
 section "Feature validity"; `tests/unit/contours/test_feature_validity.py` reruns the same
-comparison on 30 documents per corpus.
+comparison on 60 documents per corpus.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ REFERENCES = {
     "vader_window": "vaderSentiment 3.3.2 on the whole window text",
     "cmudict_words": "CMUdict syllables of our words (pyphen where CMUdict lacks the word)",
     "lexicon_file": "raw lexicon file read with pandas",
+    "word_list": "closed word list on the window's tokens (lower-cased), per word",
     "td_definition": "TextDescriptives' definition, own code on spaCy Tokens",
     "token_objects": "our definition, own code on spaCy Tokens",
 }
@@ -103,6 +104,13 @@ LEXICON_FEATURES = {
     "concreteness": ("brysbaert", "Conc.M"),
     "age_of_acquisition": ("kuperman", "AoA_Kup_lem"),
     "subtlex_log_frequency": ("subtlex", "Lg10WF"),
+}
+# The closed classes the catalogue names for the morphology-based style features.
+WORD_LISTS = {
+    "first_person_singular": frozenset({"i", "me", "my", "mine", "myself"}),
+    "first_person_plural": frozenset({"we", "us", "our", "ours", "ourselves"}),
+    "second_person": frozenset({"you", "your", "yours", "yourself", "yourselves"}),
+    "articles": frozenset({"a", "an", "the"}),
 }
 EMOLEX = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust",
           "positive", "negative")
@@ -284,6 +292,16 @@ def dependency_reference(sample: WindowSample) -> dict[tuple[str, str], float]:
                 float(np.mean(sentence_means)) if sentence_means else math.nan}
 
 
+def word_list_reference(sample: WindowSample) -> dict[tuple[str, str], float]:
+    """Pronoun and article rates from word lists instead of spaCy's morphology: occurrences
+    of the listed forms per word (our words)."""
+    words = [t.lower_ for t in sample.window if is_word(t)]
+    if not words:
+        return {}
+    return {(feature, "word_list"): sum(w in forms for w in words) / len(words)
+            for feature, forms in WORD_LISTS.items()}
+
+
 def _lexicon_frame(path: Path, sep: str, word: str, columns: Iterable[str], **read) -> dict:
     """word -> values, read with pandas: words stripped and lower-cased, rows with a value
     that is not a number dropped, the first row of a repeated word kept."""
@@ -351,7 +369,7 @@ def local_references(samples: list[WindowSample], lexicon_dir: Path) -> None:
     """Every reference that runs in this environment, stored on the samples."""
     steps: list[Callable[[WindowSample], dict]] = [
         textstat_reference, cmudict_reference, lexicalrichness_reference, vader_reference,
-        dependency_reference,
+        dependency_reference, word_list_reference,
         lambda s: lexicon_reference(s, str(lexicon_dir)),
     ]
     for sample in samples:
@@ -538,12 +556,13 @@ def readme_body(result: str, counts: dict[str, int], docs: int, windows_cap: int
         "themselves are compared. Where definitions agree, r must be >= 0.99; where they differ "
         "on purpose, `schemas/feature_catalog.py` (`VALIDITY`, the `feature_catalog` view's "
         "`validity` column) says how, with the r measured here, and "
-        "`tests/unit/contours/test_feature_validity.py` holds both on 30 documents per corpus. "
+        "`tests/unit/contours/test_feature_validity.py` holds both on 60 documents per corpus. "
         "Windows where either side is undefined (NaN) are left out of that row."
         f"{td}\n\n{result}\n\n"
         f"No independent implementation here, so not in the table: {', '.join(unchecked)}. "
         "Lu's clause measures are defined on constituency trees (L2SCA needs Stanford's Java "
-        "parser), LIWC is proprietary, and wordfreq is itself the frequency source.\n\n"
+        "parser), LIWC's dictionary is proprietary (pronouns and articles are checked against "
+        "closed word lists instead), and wordfreq is itself the frequency source.\n\n"
         + READING
     )
 
@@ -560,7 +579,8 @@ READING = (
     "TextDescriptives counts punctuation, scores a root 0 and averages sentence means; our own "
     "code of its definition gives the same r as TextDescriptives itself, so the difference is "
     "the definition, not the parse. VADER over a whole window is not the mean of its "
-    "sentences' scores (r = 0.89)."
+    "sentences' scores (r = 0.89). Pronouns and articles from morphology differ from word "
+    "lists mostly in tweets, where `US`, `MY` or `A` in capitals are not the pronoun or article."
 )
 
 

@@ -441,6 +441,8 @@ _TD_SYLLABLES = (_TD_WORDS + "; pyphen's `en` dictionary (fewer hyphenation poin
                  "`en_US`), at least 1 syllable per token")
 _TD_CLEAN_SYLLABLES = ("windows where TextDescriptives counts our words: only its pyphen `en` "
                        "syllables (and sentences without a word) differ")
+_MORPHOLOGY = ("a word list counts every listed form; we take spaCy's morphology, so `US` the "
+               "country, the letter `A` or an `I` tagged as a proper noun do not count")
 _LR_TOKENS = "lexicalrichness's own tokens: punctuation stripped, digits dropped, `don't` one word"
 
 # Feature -> reference -> agreement, as measured by bench/feature_validity.py on real windows
@@ -506,6 +508,11 @@ VALIDITY: dict[str, dict[str, Validity]] = {
         "vader_window": _differs(
             "vader_window", 0.893,
             "VADER over the whole window, not the mean of its sentences' scores"),
+    },
+    **{
+        name: {"word_list": _differs("word_list", r, _MORPHOLOGY)}
+        for name, r in (("first_person_singular", 0.999), ("first_person_plural", 0.990),
+                        ("second_person", 0.999), ("articles", 0.999))
     },
     **{
         f.name: {"lexicon_file": _same("lexicon_file", 1.0)}
