@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test dev install lint clean-warehouse labelstudio labelstudio-stop labelstudio-install \
-	bench-ingest bench-contours bench-pii bench-scale cluster-up cluster-down
+	bench-ingest bench-contours bench-pii bench-scale bench-validity cluster-up cluster-down
 
 # Bytecode is compiled here, once: uv does not by default, and without it every process of the
 # first run compiled each module it imported (about 10% of a first `make run` on the sample).
@@ -75,6 +75,11 @@ bench-ingest: install
 
 bench-contours: install .venv-textdescriptives/.installed
 	$(PY) -m bench.contours
+
+## Our window features against textstat, TextDescriptives, lexicalrichness, VADER and the lexicon
+## files on real windows; writes the "Feature validity" table of bench/README.md.
+bench-validity: install .venv-textdescriptives/.installed
+	$(PY) -m bench.feature_validity
 
 ## The whole partition graph on a 50,000-comment Pushshift-like dump, 1 worker vs 2 (long).
 bench-scale: install

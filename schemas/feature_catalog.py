@@ -3,7 +3,10 @@
 This is the one list analysts read (as the `feature_catalog` DuckDB view, which the warehouse
 build writes from `view_sql`), from which the contour tables take their columns and the feature
 modules their names, and by which `assets.contours.features` finds those modules. A test keeps
-it in step with what the modules compute.
+it in step with what the modules compute. `VALIDITY` records, for each feature that has an
+independent implementation, how closely ours follows it on real windows and why they differ
+where they do (bench/feature_validity.py measures it, tests/unit/contours/test_feature_validity.py
+holds it).
 """
 
 from __future__ import annotations
@@ -397,6 +400,134 @@ CURATED_TABLES: dict[str, TableContract] = {
 }
 
 
+@dataclass(frozen=True)
+class Validity:
+    """How a feature compares with one independent implementation on real windows.
+
+    `reference` is a key of `bench.feature_validity.REFERENCES`. `agrees`: the two follow the
+    same definition, so r must be at least 0.99. Otherwise `note` says where they differ on
+    purpose and `r` is the Pearson correlation measured by `bench/feature_validity.py` (the
+    test holds it to that value minus a small margin)."""
+
+    reference: str
+    agrees: bool
+    r: float
+    note: str
+
+    def __str__(self) -> str:
+        verdict = "same definition" if self.agrees else self.note
+        return f"{self.reference}: r = {self.r:.3f} ({verdict})"
+
+
+def _same(reference: str, r: float, note: str = "same definition") -> Validity:
+    return Validity(reference, True, r, note)
+
+
+def _differs(reference: str, r: float, note: str) -> Validity:
+    return Validity(reference, False, r, note)
+
+
+# Readability: textstat splits words on white space (a contraction is one word, `PROPNAME` and
+# URLs are words), finds sentences with a regex (ignoring those of 2 words or fewer) and takes
+# syllables from CMUdict; TextDescriptives counts every token that is neither punctuation nor
+# apostrophe-bearing (so emoji, symbols, URLs, line breaks) and every sentence, and gives every
+# token at least one syllable. We count alphabetic and numeric tokens, the sentences holding
+# one, and pyphen syllables.
+_TEXTSTAT_WORDS = ("words split on white space, regex sentences (2 words or fewer ignored), "
+                   "CMUdict syllables")
+_TD_WORDS = ("words are all tokens but punctuation and `n't`-like ones (symbols, emoji, URLs, "
+             "line breaks too)")
+_TD_SYLLABLES = (_TD_WORDS + "; pyphen's `en` dictionary (fewer hyphenation points than our "
+                 "`en_US`), at least 1 syllable per token")
+_TD_CLEAN_SYLLABLES = ("windows where TextDescriptives counts our words: only its pyphen `en` "
+                       "syllables (and sentences without a word) differ")
+_MORPHOLOGY = ("a word list counts every listed form; we take spaCy's morphology, so `US` the "
+               "country, the letter `A` or an `I` tagged as a proper noun do not count")
+_LR_TOKENS = "lexicalrichness's own tokens: punctuation stripped, digits dropped, `don't` one word"
+
+# Feature -> reference -> agreement, as measured by bench/feature_validity.py on real windows
+# of all five corpora (README "Feature validity"). A feature absent here has no independent
+# implementation to compare with.
+VALIDITY: dict[str, dict[str, Validity]] = {
+    **{
+        name: {
+            "textstat": _differs("textstat", r_ts, _TEXTSTAT_WORDS),
+            "textdescriptives": _differs("textdescriptives", r_td, td_note),
+            "textdescriptives_clean": (
+                _differs("textdescriptives_clean", r_clean, _TD_CLEAN_SYLLABLES)
+                if td_note.startswith(_TD_SYLLABLES) else _same("textdescriptives_clean", r_clean)
+            ),
+        }
+        for name, r_ts, r_td, r_clean, td_note in (
+            ("flesch_reading_ease", 0.745, 0.741, 0.922, _TD_SYLLABLES),
+            ("flesch_kincaid_grade", 0.748, 0.831, 0.943, _TD_SYLLABLES),
+            ("gunning_fog", 0.768, 0.817, 0.859, _TD_SYLLABLES),
+            ("smog", 0.861, 0.783, 0.787, _TD_SYLLABLES + "; every sentence counts, NaN under 3"),
+            ("coleman_liau", 0.625, 0.663, 0.999, _TD_WORDS + "; characters of every such token"),
+            ("automated_readability_index", 0.635, 0.768, 0.999,
+             _TD_WORDS + "; characters of every such token"),
+        )
+    },
+    "mean_sentence_length": {
+        "textstat": _differs("textstat", 0.789, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.985, _TD_WORDS),
+        "textdescriptives_clean": _same("textdescriptives_clean", 0.999),
+    },
+    "word_length": {
+        "textstat": _differs("textstat", 0.727, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.700, _TD_WORDS),
+        "textdescriptives_clean": _same("textdescriptives_clean", 1.0),
+    },
+    "syllables_per_word": {
+        "cmudict_words": _differs(
+            "cmudict_words", 0.948,
+            "syllables from pronunciations, not hyphenation points (same words)"),
+        "textstat": _differs("textstat", 0.754, _TEXTSTAT_WORDS),
+        "textdescriptives": _differs("textdescriptives", 0.720, _TD_SYLLABLES),
+        "textdescriptives_clean": _differs("textdescriptives_clean", 0.921, _TD_CLEAN_SYLLABLES),
+    },
+    "mean_dependency_distance": {
+        "token_objects": _same("token_objects", 1.0),
+        "textdescriptives": _differs(
+            "textdescriptives", 0.700,
+            "TextDescriptives counts punctuation, scores a root 0 and averages sentence means"),
+        "td_definition": _differs(
+            "td_definition", 0.700,
+            "TextDescriptives' definition: punctuation counted, root 0, mean of sentence means"),
+    },
+    **{
+        name: {
+            "lexicalrichness_words": _same("lexicalrichness_words", 1.0),
+            "lexicalrichness": _differs("lexicalrichness", r, _LR_TOKENS),
+        }
+        for name, r in (("type_token_ratio", 0.974), ("moving_average_ttr", 0.960),
+                        ("mtld", 0.904))
+    },
+    "vader_compound": {
+        "vader_sentences": _same("vader_sentences", 1.0),
+        "vader_window": _differs(
+            "vader_window", 0.893,
+            "VADER over the whole window, not the mean of its sentences' scores"),
+    },
+    **{
+        name: {"word_list": _differs("word_list", r, _MORPHOLOGY)}
+        for name, r in (("first_person_singular", 0.999), ("first_person_plural", 0.990),
+                        ("second_person", 0.999), ("articles", 0.999))
+    },
+    **{
+        f.name: {"lexicon_file": _same("lexicon_file", 1.0)}
+        for f in FEATURES
+        if f.lexicon
+    },
+}
+
+
+def validity_text(name: str) -> str | None:
+    """A feature's agreement with its references, one line, for the catalogue view."""
+    checks = VALIDITY.get(name)
+    return "; ".join(str(v) for v in checks.values()) if checks else None
+
+
 def _sql_literal(value: str | None) -> str:
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
@@ -405,7 +536,8 @@ def view_sql() -> str:
     """The `feature_catalog` view: the catalogue as an inline table, no file to locate."""
     rows = ",\n".join(
         f"    ({_sql_literal(f.name)}, {_sql_literal(f.family)}, {_sql_literal(f.description)}, "
-        f"{_sql_literal(f.citation)}, {_sql_literal(f.lexicon)})"
+        f"{_sql_literal(f.citation)}, {_sql_literal(f.lexicon)}, "
+        f"{_sql_literal(validity_text(f.name))})"
         for f in FEATURES
     )
     return (
@@ -413,5 +545,5 @@ def view_sql() -> str:
         "CREATE OR REPLACE VIEW feature_catalog AS\n"
         "SELECT * FROM (VALUES\n"
         f"{rows}\n"
-        ") AS t(feature, family, description, citation, lexicon);\n"
+        ") AS t(feature, family, description, citation, lexicon, validity);\n"
     )
