@@ -26,9 +26,10 @@ install: $(STAMP)
 run: install
 	$(PY) -m dagster_project.run_all
 
-## The test suite (starts the services it needs itself: a Label Studio server on loopback).
+## The test suite (starts the services it needs itself: a Label Studio server on loopback;
+## TextDescriptives in its own environment, the reference the feature-validity test compares with).
 ## The import contracts (pyproject.toml, [tool.importlinter]) are checked first: seconds, not minutes.
-test: install labelstudio-install
+test: install labelstudio-install .venv-textdescriptives/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
