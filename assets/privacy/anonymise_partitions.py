@@ -22,7 +22,7 @@ chunk files without pseudonyms; the driver adds them (the key never leaves it) a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,31 +273,45 @@ def _curate_document_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: st
     tasks = [AnonymiseChunkTask(lake.url(lake.root), corpus, part, number, start, stop, folder,
                                 model, engine.known.fingerprint)
              for number, (start, stop) in enumerate(_chunk_rows(lake, corpus, part))]
+    languages = _languages_for_part(lake, corpus, part)
     try:
         for _, counts, previews in executor.map(anonymise_chunk, tasks):
             result.pii.update(counts)
             result.preview.extend(previews[: 3 - len(result.preview)])
-        anonymised = (r for t in iter_chunks(lake, [chunk_file(folder, t.number) for t in tasks])
-                      for r in t.to_pylist())
-        schema = CURATED_TABLES["documents"].schema
-        path = lake.part_path(RAW, "documents", corpus, part)
-        languages = _languages_for_part(lake, corpus, part)
-        with PartWriter(lake, CURATED, "documents", corpus, part, schema, stamp) as writer:
-            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
-                out = []
-                for row, done in zip(batch.to_pylist(), anonymised, strict=False):
-                    if done["doc_id"] != row["doc_id"]:
-                        raise ValueError(f"anonymised {corpus}/{part} is out of step with its "
-                                         "documents")
-                    out.append(_curated_document(row, done["text"], done["pii_counts"], key,
-                                                 next(languages)))
-                writer.write(pa.Table.from_pylist(out, schema=schema))
-        if next(anonymised, None) is not None or writer.rows != sum(t.stop - t.start
-                                                                     for t in tasks):
-            raise ValueError(f"anonymised {corpus}/{part} has more rows than its documents")
+        result.rows["documents"] += _publish_in_step(
+            lake, "documents", "doc_id", corpus, part, stamp,
+            [chunk_file(folder, t.number) for t in tasks],
+            lambda row, done: _curated_document(row, done["text"], done["pii_counts"], key,
+                                                next(languages)))
     finally:
         remove_folder(lake, folder)
-    result.rows["documents"] += writer.rows
+
+
+def _publish_in_step(lake: Lake, table: str, id_column: str, corpus: str, part: str,
+                     stamp: dict[str, Any], chunk_paths: list[str],
+                     curated_row: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+                     ) -> int:
+    """Publish a curated part from its chunk files, read in step with the raw part's rows (in
+    row groups of `BATCH_ROWS`, as the stream writes them): `curated_row(raw, chunk row)` adds
+    what only the driver has (pseudonyms). Raises when the two disagree on a row's id or their
+    length; returns the rows written."""
+    schema = CURATED_TABLES[table].schema
+    done = (r for t in iter_chunks(lake, chunk_paths) for r in t.to_pylist())
+    with PartWriter(lake, CURATED, table, corpus, part, schema, stamp) as writer:
+        for batch in iter_part_batches(lake, [lake.part_path(RAW, table, corpus, part)],
+                                       batch_rows=BATCH_ROWS):
+            out = []
+            for row in batch.to_pylist():
+                item = next(done, None)
+                if item is None or item[id_column] != row[id_column]:
+                    raise ValueError(f"anonymised {corpus}/{part} {table} are out of step with "
+                                     "the raw part")
+                out.append(curated_row(row, item))
+            writer.write(pa.Table.from_pylist(out, schema=schema))
+        if next(done, None) is not None:
+            raise ValueError(f"anonymised {corpus}/{part} {table} have more rows than the raw "
+                             "part")
+    return writer.rows
 
 
 def _curated_document(row: dict[str, Any], text: str, counts_json: str, key: str,
@@ -462,27 +476,16 @@ def _curate_utterance_chunks(lake: Lake, engine: PiiEngine, corpus: str, part: s
     tasks = [UtteranceChunkTask(lake.url(lake.root), corpus, part, number, start, stop,
                                 doc_start, doc_stop, folder, model, engine.known.fingerprint)
              for number, (start, stop, doc_start, doc_stop) in enumerate(plan)]
-    schema = CURATED_TABLES["utterances"].schema
     try:
         for _, counts, parsed in executor.map(utterance_chunk, tasks):
             result.pii.update(counts)
             result.parsed_here += parsed
-        turns = (r for t in iter_chunks(lake, [chunk_file(folder, t.number) for t in tasks])
-                 for r in t.to_pylist())
-        with PartWriter(lake, CURATED, "utterances", corpus, part, schema, stamp) as writer:
-            for batch in iter_part_batches(lake, [path], batch_rows=BATCH_ROWS):
-                out = []
-                for row, turn in zip(batch.to_pylist(), turns, strict=False):
-                    if turn["utterance_id"] != row["utterance_id"]:
-                        raise ValueError(f"anonymised {corpus}/{part} turns are out of step "
-                                         "with its utterances")
-                    out.append(_curated_utterance(row, turn, key))
-                writer.write(pa.Table.from_pylist(out, schema=schema))
-        if next(turns, None) is not None or writer.rows != len(utterance_doc_ids):
-            raise ValueError(f"anonymised {corpus}/{part} turns do not match its utterances")
+        result.rows["utterances"] += _publish_in_step(
+            lake, "utterances", "utterance_id", corpus, part, stamp,
+            [chunk_file(folder, t.number) for t in tasks],
+            lambda row, turn: _curated_utterance(row, turn, key))
     finally:
         remove_folder(lake, folder)
-    result.rows["utterances"] += writer.rows
     return True
 
 
