@@ -6,6 +6,8 @@ so a duplicate group shares a split, the exports leave bots and copies out, and 
 can show the baselines.
 """
 
+from collections.abc import Callable
+
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -31,6 +33,7 @@ from assets.curate.reruns import (
     splits_fingerprint,
 )
 from assets.curate.splits import SplitConfig, build_splits, leak_counts
+from assets.lake import Lake
 from assets.platform.resources import WarehouseResource
 from assets.platform.reuse import ALL, SKIPPED, DigestCache, ReuseRecord
 
@@ -58,6 +61,21 @@ def _skipped(fingerprint: str, info: dict) -> dict:
     return {"reuse": SKIPPED, "inputs_fingerprint": fingerprint[:16], **info}
 
 
+def _built_unless_unchanged(lake: Lake, table: str, fingerprint_of: Callable[[DigestCache], str],
+                            build: Callable[[], dict]) -> MaterializeResult:
+    """A warehouse-wide curated table rebuilt only when its inputs' content changed: `build()`
+    writes it and returns what its metadata says, which a later skipped run repeats."""
+    cache, record = DigestCache(lake), ReuseRecord(lake, f"curated/{table}")
+    fingerprint = fingerprint_of(cache)
+    cache.save()
+    if record.unchanged(ALL, fingerprint):
+        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
+    info = build()
+    record.remember(ALL, fingerprint, lake.list_parts("curated", table), info=info)
+    return MaterializeResult(metadata={"reuse": "built", "inputs_fingerprint": fingerprint[:16],
+                                       **info})
+
+
 @asset(key_prefix="curated", deps=[AssetKey(["curated", "documents"])], group_name="curate",
        kinds={"parquet"})
 def duplicates(warehouse: WarehouseResource) -> MaterializeResult:
@@ -65,19 +83,17 @@ def duplicates(warehouse: WarehouseResource) -> MaterializeResult:
 
     Skipped when the curated documents are the same as at the last build."""
     lake, config = warehouse.lake(), DedupConfig()
-    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/duplicates")
-    fingerprint = duplicates_fingerprint(lake, config, cache)
-    cache.save()
-    if record.unchanged(ALL, fingerprint):
-        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
-    result = build_duplicates(lake, config)
-    info = {"documents": result.documents, "compared": result.compared,
-            "groups": result.groups, "grouped_documents": result.grouped_docs,
-            "per_corpus": result.per_corpus, "largest_group": result.largest_group,
-            "candidate_pairs": result.candidate_pairs, "near_pairs": result.near_pairs,
-            "lsh_bands_rows": list(result.bands)}
-    record.remember(ALL, fingerprint, lake.list_parts("curated", "duplicates"), info=info)
-    return MaterializeResult(metadata={"reuse": "built", **info})
+
+    def build() -> dict:
+        result = build_duplicates(lake, config)
+        return {"documents": result.documents, "compared": result.compared,
+                "groups": result.groups, "grouped_documents": result.grouped_docs,
+                "per_corpus": result.per_corpus, "largest_group": result.largest_group,
+                "candidate_pairs": result.candidate_pairs, "near_pairs": result.near_pairs,
+                "lsh_bands_rows": list(result.bands)}
+
+    return _built_unless_unchanged(
+        lake, "duplicates", lambda cache: duplicates_fingerprint(lake, config, cache), build)
 
 
 @asset(key_prefix="curated",
@@ -86,16 +102,15 @@ def duplicates(warehouse: WarehouseResource) -> MaterializeResult:
 def bot_authors(warehouse: WarehouseResource) -> MaterializeResult:
     """Authors flagged as bots: known accounts (privacy stage) and bot signatures in texts."""
     lake, config = warehouse.lake(), BotConfig()
-    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/bot_authors")
-    fingerprint = bot_authors_fingerprint(lake, config.as_dict(), cache)
-    cache.save()
-    if record.unchanged(ALL, fingerprint):
-        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
-    result = build_bot_authors(lake, config)
-    info = {"bot_authors": result.authors, "bot_documents": result.documents,
-            "signed_documents": result.signed_documents}
-    record.remember(ALL, fingerprint, lake.list_parts("curated", "bot_authors"), info=info)
-    return MaterializeResult(metadata={"reuse": "built", **info})
+
+    def build() -> dict:
+        result = build_bot_authors(lake, config)
+        return {"bot_authors": result.authors, "bot_documents": result.documents,
+                "signed_documents": result.signed_documents}
+
+    return _built_unless_unchanged(
+        lake, "bot_authors", lambda cache: bot_authors_fingerprint(lake, config.as_dict(), cache),
+        build)
 
 
 # Keys carry the zone their table lives in (`curated/splits`); exports live under `exports/`.
@@ -106,22 +121,19 @@ def splits(config: SplitsConfig, warehouse: WarehouseResource) -> MaterializeRes
 
     Skipped when the curated documents and labels are the same as at the last build."""
     lake, split_config = warehouse.lake(), _split_config(config)
-    cache, record = DigestCache(lake), ReuseRecord(lake, "curated/splits")
-    fingerprint = splits_fingerprint(lake, split_config, cache)
-    cache.save()
-    if record.unchanged(ALL, fingerprint):
-        return MaterializeResult(metadata=_skipped(fingerprint, record.info(ALL)))
-    result = build_splits(lake, split_config)
-    info = {
-        "documents_per_split": result.docs,
-        "authors_per_split": result.groups,
-        "groups_linked_by_identical_text": result.linked_groups,
-        "largest_linked_component": result.largest_component,
-        "max_stratum_deviation": result.max_stratum_deviation,
-    }
-    record.remember(ALL, fingerprint, lake.list_parts("curated", "splits"), info=info)
-    return MaterializeResult(metadata={"reuse": "built", "inputs_fingerprint": fingerprint[:16],
-                                       **info})
+
+    def build() -> dict:
+        result = build_splits(lake, split_config)
+        return {
+            "documents_per_split": result.docs,
+            "authors_per_split": result.groups,
+            "groups_linked_by_identical_text": result.linked_groups,
+            "largest_linked_component": result.largest_component,
+            "max_stratum_deviation": result.max_stratum_deviation,
+        }
+
+    return _built_unless_unchanged(
+        lake, "splits", lambda cache: splits_fingerprint(lake, split_config, cache), build)
 
 
 @asset_check(asset=splits, blocking=True)
