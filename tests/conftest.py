@@ -82,3 +82,19 @@ def make_source(tmp_path: Path) -> Callable[[str, str, bytes | str], SourceFile]
 def rows_of(reader_output, table: str) -> list[dict]:
     """The rows one reader emitted for one table."""
     return [row for name, row in reader_output if name == table]
+
+
+def raw_essays_lake(root: Path, texts: list[str]) -> Lake:
+    """A lake at `root` holding one raw `essays` documents part `p` of `texts` (one author,
+    `d0`, `d1`, ... in order): the smallest input a parse, contour or privacy test needs."""
+    import pyarrow as pa
+
+    from schemas.tables import DOCUMENTS
+
+    lake = Lake.at(str(root))
+    rows = [{"doc_id": f"d{i}", "corpus": "essays", "author_id": "a", "kind": "essay",
+             "text": t, "source_file": "e", "source_line": i + 1, "content_hash": f"h{i}"}
+            for i, t in enumerate(texts)]
+    lake.write_part("raw", "documents", "essays", "p", pa.Table.from_pylist(rows, DOCUMENTS),
+                    {"partition": "essays", "source_file": "e", "fingerprint": "f"})
+    return lake

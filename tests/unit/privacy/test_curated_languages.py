@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,7 +14,7 @@ from assets.platform.engine import InProcessExecutor
 from assets.privacy import anonymise_partitions as ap
 from assets.privacy.anonymise import pii_engine
 from assets.privacy.policy import load_policy
-from schemas.tables import DOCUMENTS
+from tests.conftest import raw_essays_lake
 
 KEY = "language-test-key-" + "0" * 20
 TEXTS = ["Juan García me dijo que mañana empieza el gimnasio, lo juro.",
@@ -25,13 +24,7 @@ TEXTS = ["Juan García me dijo que mañana empieza el gimnasio, lo juro.",
 
 
 def _lake(root: Path) -> Lake:
-    lake = Lake.at(str(root))
-    rows = [{"doc_id": f"d{i}", "corpus": "essays", "author_id": "a", "kind": "essay",
-             "text": t, "source_file": "e", "source_line": i + 1, "content_hash": f"h{i}"}
-            for i, t in enumerate(TEXTS)]
-    lake.write_part("raw", "documents", "essays", "p", pa.Table.from_pylist(rows, DOCUMENTS),
-                    {"partition": "essays", "source_file": "e", "fingerprint": "f"})
-    return lake
+    return raw_essays_lake(root, TEXTS)
 
 
 @pytest.mark.parametrize("how", ["parsed_stream", "parsed_chunks", "unparsed"])
